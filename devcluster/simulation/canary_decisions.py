@@ -1,0 +1,290 @@
+"""Flagger v1.44's per-tick decision for one canary, as pure functions (no I/O).
+
+`decide_tick` follows the order of Flagger's `advanceCanary`: suspend, initialise, new revision and
+the confirm-rollout gate, revision restarts, skipAnalysis, rollback hooks, promotion phases, the
+failed-checks threshold, pre-rollout/rollout hooks and metrics, then one strategy step. It returns
+either the tick's outcome or the webhook it must have answered first; the caller calls that hook
+and decides again with the answer added (a tick is cheap and deterministic, so this is exact).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from devcluster.simulation.canary_model import TOTAL_WEIGHT, Strategy, max_weight, next_step_weight
+from devcluster.simulation.canary_ticks import (
+    Action,
+    HookAnswer,
+    HookCall,
+    HookKey,
+    HookUnanswered,
+    Tick,
+    TickInput,
+    TickOutcome,
+)
+from devcluster.simulation.metric_checks import halt_message
+
+ANALYSIS_PHASES = ("Progressing", "WaitingPromotion")
+ACTIVE_PHASES = (*ANALYSIS_PHASES, "Promoting", "Finalising")
+
+
+def decide_tick(
+    *, given: TickInput, answers: Mapping[HookKey, HookAnswer]
+) -> TickOutcome | HookCall:
+    """The outcome of one tick, or the webhook call whose answer the tick needs first."""
+    tick = Tick(given=given, answers=answers)
+    try:
+        _advance(tick)
+    except HookUnanswered as missing:
+        return missing.call
+    return tick.outcome()
+
+
+def _advance(tick: Tick) -> None:
+    canary, phase = tick.canary, tick.canary.status.phase
+    if canary.suspend:
+        tick.record("skipping canary run as object is suspended")
+        return
+    if phase in ("", "Initializing"):
+        _initialise(tick)
+        return
+    unchanged = tick.given.target_hash == canary.status.last_applied_spec
+    if phase not in (*ACTIVE_PHASES, "Waiting") and unchanged:
+        return
+    if phase not in ACTIVE_PHASES:
+        _start_revision(tick)
+        return
+    if phase in ANALYSIS_PHASES and tick.given.target_hash != canary.status.last_applied_spec:
+        _restart_revision(tick)
+        return
+    if canary.skip_analysis:
+        _skip_analysis(tick)
+        return
+    _analyse(tick)
+
+
+def _initialise(tick: Tick) -> None:
+    tick.act(Action.INITIALISE_PRIMARY)
+    tick.sync_status(phase="Initialized")
+    tick.record(f"Initialization done! {tick.canary.key}", phase="Initialized")
+
+
+def _start_revision(tick: Tick) -> None:
+    canary = tick.canary
+    for hook in canary.analysis.hooks_of("confirm-rollout"):
+        if not tick.ask(hook=hook).passed:
+            if canary.status.phase != "Waiting":
+                tick.set_phase("Waiting")
+                message = f"Halt {canary.key} advancement waiting for approval {hook.name}"
+                tick.record(message, warning=True)
+            return
+        if canary.status.phase == "Waiting":
+            tick.record(f"Confirm-rollout check {hook.name} passed")
+    tick.record(f"New revision detected! Scaling up {canary.target_key}", phase="Progressing")
+    tick.act(Action.SCALE_UP_TARGET)
+    tick.routed = 0
+    tick.sync_status(phase="Progressing")
+
+
+def _restart_revision(tick: Tick) -> None:
+    tick.routed = 0
+    tick.sync_status(phase="Progressing")
+    tick.record(f"New revision detected! Restarting analysis for {tick.canary.target_key}")
+
+
+def _skip_analysis(tick: Tick) -> None:
+    canary = tick.canary
+    tick.routed = 0
+    tick.record(_copying_message(tick))
+    tick.act(Action.PROMOTE_TARGET)
+    tick.act(Action.SCALE_DOWN_TARGET)
+    tick.set_phase("Succeeded")
+    tick.record(f"Promotion completed! Canary analysis was skipped for {canary.target_key}")
+
+
+def _analyse(tick: Tick) -> None:
+    canary, phase = tick.canary, tick.canary.status.phase
+    if phase in ANALYSIS_PHASES and _rollback_requested(tick):
+        tick.record(f"Rolling back {canary.key} manual webhook invoked", warning=True)
+        _roll_back(tick)
+        return
+    if phase == "Promoting":
+        _shift_traffic_to_primary(tick)
+        return
+    if phase == "Finalising":
+        _finalise(tick)
+        return
+    if phase in ANALYSIS_PHASES and canary.status.failed_checks >= canary.analysis.threshold:
+        _roll_back(tick)
+        return
+    if not _checks_pass(tick):
+        tick.set_field(failed_checks=canary.status.failed_checks + 1)
+        return
+    _step_strategy(tick)
+
+
+def _rollback_requested(tick: Tick) -> bool:
+    for hook in tick.canary.analysis.hooks_of("rollback"):
+        if tick.ask(hook=hook, phase=tick.canary.status.phase).passed:
+            tick.record(f"Rollback check {hook.name} passed", warning=True)
+            return True
+        tick.record(f"Rollback hook {hook.name} not signaling a rollback")
+    return False
+
+
+def _roll_back(tick: Tick) -> None:
+    canary = tick.canary
+    if canary.status.failed_checks >= canary.analysis.threshold:
+        message = f"Rolling back {canary.key} failed checks threshold reached"
+        tick.record(f"{message} {canary.status.failed_checks}", warning=True)
+    tick.routed = 0
+    tick.record(f"Canary failed! Scaling down {canary.key}", warning=True, phase="Failed")
+    tick.act(Action.SCALE_DOWN_TARGET)
+    tick.sync_status(phase="Failed")
+    tick.post_rollout_phase = "Failed"
+
+
+def _shift_traffic_to_primary(tick: Tick) -> None:
+    step = tick.canary.analysis.step_weight_promotion
+    if step == 0:
+        tick.record("Routing all traffic to primary")
+        tick.routed = 0
+        tick.set_phase("Finalising")
+        return
+    primary = min(TOTAL_WEIGHT, TOTAL_WEIGHT - tick.routed + step)
+    tick.routed = max(0, tick.routed - step)
+    tick.record(f"Advance {tick.canary.key} primary weight {primary}")
+    if primary == TOTAL_WEIGHT:
+        tick.set_phase("Finalising")
+    else:
+        tick.set_field(canary_weight=tick.routed)
+
+
+def _finalise(tick: Tick) -> None:
+    tick.act(Action.SCALE_DOWN_TARGET)
+    tick.set_phase("Succeeded")
+    tick.post_rollout_phase = "Succeeded"
+    tick.record(f"Promotion completed! Scaling down {tick.canary.target_key}")
+
+
+def _checks_pass(tick: Tick) -> bool:
+    canary = tick.canary
+    if tick.routed == 0 and canary.status.iterations == 0:
+        tick.record(f"Starting canary analysis for {canary.target_key}")
+        return _hooks_pass(tick, hook_type="pre-rollout", label="pre-rollout check")
+    if not _hooks_pass(tick, hook_type="rollout", label="external check"):
+        return False
+    halt = halt_message(canary=canary, signal=tick.given.metrics)
+    if halt is not None:
+        tick.record(halt, warning=True)
+        return False
+    return True
+
+
+def _hooks_pass(tick: Tick, *, hook_type: str, label: str) -> bool:
+    for hook in tick.canary.analysis.hooks_of(hook_type):
+        answer = tick.ask(hook=hook)
+        if not answer.passed:
+            message = f"Halt {tick.canary.key} advancement {label} {hook.name} failed"
+            tick.record(f"{message} {answer.message}", warning=True)
+            return False
+        if hook_type == "pre-rollout":
+            tick.record(f"Pre-rollout check {hook.name} passed")
+    return True
+
+
+def _step_strategy(tick: Tick) -> None:
+    strategy = tick.canary.analysis.strategy
+    if strategy is Strategy.AB_TESTING:
+        _step_ab_testing(tick)
+    elif strategy is Strategy.BLUE_GREEN:
+        _step_blue_green(tick)
+    else:
+        _step_canary(tick)
+
+
+def _advance_iteration(tick: Tick) -> None:
+    done = tick.canary.status.iterations + 1
+    tick.set_field(iterations=done)
+    total = tick.canary.analysis.iterations
+    tick.record(f"Advance {tick.canary.key} canary iteration {done}/{total}")
+
+
+def _step_ab_testing(tick: Tick) -> None:
+    analysis, done = tick.canary.analysis, tick.canary.status.iterations
+    if analysis.iterations > done:
+        tick.routed = TOTAL_WEIGHT
+        _advance_iteration(tick)
+        return
+    if _promotion_confirmed(tick) and analysis.iterations == done:
+        _promote(tick)
+
+
+def _step_blue_green(tick: Tick) -> None:
+    analysis, done = tick.canary.analysis, tick.canary.status.iterations
+    if analysis.iterations > done:
+        _advance_iteration(tick)
+        return
+    if not _promotion_confirmed(tick):
+        return
+    if analysis.iterations == done:
+        tick.record("Routing all traffic to canary")
+        tick.routed = TOTAL_WEIGHT
+        tick.set_field(iterations=done + 1)
+        return
+    _promote(tick)
+
+
+def _step_canary(tick: Tick) -> None:
+    canary = tick.canary
+    if next_step_weight(analysis=canary.analysis, canary_weight=tick.routed) <= 0:
+        return
+    if canary.status.phase != "WaitingPromotion" and not _traffic_increase_confirmed(tick):
+        return
+    top = max_weight(analysis=canary.analysis)
+    if tick.routed < top:
+        step = next_step_weight(analysis=canary.analysis, canary_weight=tick.routed)
+        tick.routed = min(TOTAL_WEIGHT, tick.routed + step)
+        tick.set_field(canary_weight=tick.routed)
+        tick.record(f"Advance {canary.key} canary weight {tick.routed}")
+        return
+    if _promotion_confirmed(tick):
+        _promote(tick)
+
+
+def _traffic_increase_confirmed(tick: Tick) -> bool:
+    for hook in tick.canary.analysis.hooks_of("confirm-traffic-increase"):
+        if not tick.ask(hook=hook).passed:
+            message = f"Halt {tick.canary.key} advancement waiting for traffic increase approval"
+            tick.record(f"{message} {hook.name}", warning=True)
+            return False
+        tick.record(f"Confirm-traffic-increase check {hook.name} passed")
+    return True
+
+
+def _promotion_confirmed(tick: Tick) -> bool:
+    canary = tick.canary
+    for hook in canary.analysis.hooks_of("confirm-promotion"):
+        if tick.ask(hook=hook).passed:
+            tick.record(f"Confirm-promotion check {hook.name} passed")
+            continue
+        if canary.status.phase != "WaitingPromotion":
+            tick.set_phase("WaitingPromotion")
+            message = f"Halt {canary.key} advancement waiting for promotion approval {hook.name}"
+            tick.record(message, warning=True)
+        else:
+            tick.set_field(iterations=canary.analysis.iterations - 1)
+        return False
+    return True
+
+
+def _promote(tick: Tick) -> None:
+    tick.record(_copying_message(tick))
+    tick.act(Action.PROMOTE_TARGET)
+    tick.set_phase("Promoting")
+
+
+def _copying_message(tick: Tick) -> str:
+    canary = tick.canary
+    primary = f"{canary.target_name}-primary.{canary.namespace}"
+    return f"Copying {canary.target_key} template spec to {primary}"
