@@ -1,11 +1,26 @@
-"""Suite-wide fixtures: every test must leave no asyncio task running behind it."""
+"""Suite-wide fixtures.
+
+- every test must leave no asyncio task running behind it;
+- `database_url` gives each test its own freshly migrated database, once on SQLite and once on
+  PostgreSQL (a real server: see tests/support/postgres.py), so every test that touches the
+  database runs against both.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
+
+from portal.config import Settings
+from tests.support import databases
+from tests.support.apps import RunningApp, running_app
+from tests.support.postgres import PostgresServer, PostgresUnavailable, postgres_server
+
+IN_CI = os.environ.get("CI") == "true"
 
 
 @pytest.fixture(autouse=True)
@@ -21,3 +36,63 @@ async def no_leaked_tasks() -> AsyncIterator[None]:
         await asyncio.gather(*leaked, return_exceptions=True)
         names = ", ".join(sorted(t.get_name() for t in leaked))
         pytest.fail(f"test leaked {len(leaked)} asyncio task(s): {names}")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer | None]:
+    """A PostgreSQL server, or None outside CI when none can be had (those tests then skip)."""
+    try:
+        context = postgres_server()
+        server = context.__enter__()
+    except PostgresUnavailable as error:
+        if IN_CI:
+            pytest.fail(f"CI requires PostgreSQL for the test suite: {error}", pytrace=False)
+        yield None
+        return
+    try:
+        yield server
+    finally:
+        context.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres: PostgresServer | None) -> Iterator[str | None]:
+    if postgres is None:
+        yield None
+        return
+    name = databases.create_postgres_template(postgres)
+    yield name
+    databases.drop_postgres_database(postgres, name)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return databases.create_sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> AsyncIterator[str]:
+    """A fresh, migrated database of this test's own, on each backend in turn."""
+    if request.param == "sqlite":
+        yield databases.clone_sqlite_database(sqlite_template, tmp_path)
+        return
+    server: PostgresServer | None = request.getfixturevalue("postgres")
+    template: str | None = request.getfixturevalue("postgres_template")
+    if server is None or template is None:
+        pytest.skip("no PostgreSQL server reachable and none could be started")
+    name = await databases.clone_postgres_database(server, template)
+    yield server.url_for(name)
+    await databases.drop_postgres_database_async(server, name)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, log_format="console")
+
+
+@pytest.fixture
+async def portal(settings: Settings) -> AsyncIterator[RunningApp]:
+    async with running_app(settings) as running:
+        yield running

@@ -1,0 +1,1 @@
+"""AWS adapters (Cost Explorer through aioboto3)."""

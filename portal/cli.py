@@ -1,0 +1,76 @@
+"""The `portal` command: serve the portal, run migrations, and (later) operate canaries.
+
+Exit codes scripts can rely on: 0 success, 2 bad usage or bad settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+import uvicorn
+
+from portal import migrations
+from portal.app import create_app
+from portal.config import Settings, SettingsError, load_settings
+from portal.logs import configure_logging
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    host = args.host or settings.host
+    port = args.port or settings.port
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        proxy_headers=False,
+        timeout_graceful_shutdown=10,
+    )
+    return EXIT_OK
+
+
+def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    migrations.upgrade(settings.database_url, args.revision)
+    print(f"database at revision {args.revision}")  # noqa: T201
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="portal", description="infra-fleet control-plane portal")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the portal over HTTP")
+    serve.add_argument("--host", help="bind address (default PORTAL_HOST)")
+    serve.add_argument("--port", type=int, help="port (default PORTAL_PORT)")
+    serve.set_defaults(handler=_serve)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="apply migrations")
+    upgrade.add_argument("--revision", default="head")
+    upgrade.set_defaults(handler=_db_upgrade)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(error, file=sys.stderr)  # noqa: T201
+        return EXIT_USAGE
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    handler: Handler = args.handler
+    return handler(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

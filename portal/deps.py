@@ -1,0 +1,66 @@
+"""What a request handler may depend on: the app's typed state and Annotated aliases.
+
+The lifespan builds one `PortalState` and stores it on `app.state.portal`; handlers reach it
+only through these dependencies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from portal.config import Settings
+from portal.db import SessionMaker
+from portal.services.readiness import ReadinessCheck
+
+
+@dataclass(frozen=True)
+class PortalState:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: SessionMaker
+    templates: Jinja2Templates
+    readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
+
+
+def get_state(request: Request) -> PortalState:
+    state: PortalState = request.app.state.portal
+    return state
+
+
+StateDep = Annotated[PortalState, Depends(get_state)]
+
+
+def get_settings(state: StateDep) -> Settings:
+    return state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
+    """One session per request: committed when the handler succeeds, rolled back when it raises."""
+    async with state.sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_templates(state: StateDep) -> Jinja2Templates:
+    return state.templates
+
+
+TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]

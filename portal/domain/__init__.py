@@ -1,0 +1,1 @@
+"""Pure domain logic (no I/O): canary progress, action rules, DORA maths, cost allocation."""

@@ -1,0 +1,1 @@
+"""Kubernetes access: client factory, watching, the in-memory ClusterView, patching."""

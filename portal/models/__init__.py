@@ -1,0 +1,6 @@
+"""Table models by feature. Importing this package registers every table on SQLModel.metadata,
+which Alembic compares against the migrations."""
+
+from portal.models.audit import AuditEvent
+
+__all__ = ["AuditEvent"]

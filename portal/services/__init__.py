@@ -1,0 +1,1 @@
+"""Use cases per feature; routers call these, these call kube/, aws/, db and domain/."""

@@ -1,0 +1,48 @@
+"""The web shell: the overview and one page per navigation entry.
+
+Views whose feature has not landed yet render an honest empty state that says so.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from portal.deps import TemplatesDep
+
+router = APIRouter(include_in_schema=False)
+
+PENDING_SECTIONS = {
+    "canaries": (
+        "Canaries",
+        "The fleet's Flagger canaries appear here once cluster watching lands.",
+    ),
+    "hpas": ("HPAs", "Horizontal Pod Autoscalers appear here once cluster watching lands."),
+    "dora": (
+        "DORA",
+        "Deployment frequency, lead time, failure rate and recovery time appear here.",
+    ),
+    "costs": ("Costs", "AWS spend from Cost Explorer and the live cluster estimate appear here."),
+    "audit": ("Audit", "Every operator action and denied attempt is listed here."),
+}
+
+
+@router.get("/", response_class=HTMLResponse, name="overview")
+async def overview(request: Request, templates: TemplatesDep) -> HTMLResponse:
+    return templates.TemplateResponse(request, "overview/index.html", {"active": "overview"})
+
+
+def _section_page(section: str) -> None:
+    title, message = PENDING_SECTIONS[section]
+
+    async def page(request: Request, templates: TemplatesDep) -> HTMLResponse:
+        context = {"active": section, "title": title, "message": message}
+        return templates.TemplateResponse(request, "shell/pending.html", context)
+
+    router.add_api_route(
+        f"/{section}", page, methods=["GET"], name=section, response_class=HTMLResponse
+    )
+
+
+for _section in PENDING_SECTIONS:
+    _section_page(_section)
