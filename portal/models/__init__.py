@@ -2,5 +2,6 @@
 which Alembic compares against the migrations."""
 
 from portal.models.audit import AuditEvent
+from portal.models.tokens import ApiToken
 
-__all__ = ["AuditEvent"]
+__all__ = ["ApiToken", "AuditEvent"]

@@ -33,7 +33,7 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
             for row in connection.execute("select name from sqlite_master where type='table'")
         }
         journal = connection.execute("pragma journal_mode").fetchone()[0]
-    assert tables == {"alembic_version", "audit_events"}
+    assert tables == {"alembic_version", "api_tokens", "audit_events"}
     assert journal == "wal"
 
 
