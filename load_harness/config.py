@@ -27,7 +27,9 @@ MIN_KEY_LENGTH = 16
 class Settings(BaseSettings):
     """Validated, frozen configuration of one load-harness process."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, frozen=True, extra="ignore", populate_by_name=True
+    )
 
     auth: Literal["required", "disabled"] = "required"
     api_key: SecretStr | None = None

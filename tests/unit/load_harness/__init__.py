@@ -1,0 +1,1 @@
+"""Unit tests of the load harness (in-process app through httpx.ASGITransport)."""
