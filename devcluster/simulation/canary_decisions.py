@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from devcluster.simulation.canary_model import TOTAL_WEIGHT, Strategy, max_weight, next_step_weight
+from devcluster.simulation.canary_model import (
+    TOTAL_WEIGHT,
+    Canary,
+    Strategy,
+    max_weight,
+    next_step_weight,
+)
 from devcluster.simulation.canary_ticks import (
     Action,
     HookAnswer,
@@ -288,3 +294,20 @@ def _copying_message(tick: Tick) -> str:
     canary = tick.canary
     primary = f"{canary.target_name}-primary.{canary.namespace}"
     return f"Copying {canary.target_key} template spec to {primary}"
+
+
+def recovered_routed_weight(*, canary: Canary) -> int:
+    """The routed canary weight implied by a status, for a simulator that just (re)started.
+
+    Flagger reads routes from the mesh; the simulator keeps them in memory and rebuilds them
+    from the status after a restart, undoing the WaitingPromotion trap (status shows 0 there).
+    """
+    status, analysis = canary.status, canary.analysis
+    if analysis.strategy is Strategy.CANARY:
+        if status.phase == "WaitingPromotion":
+            return max_weight(analysis=analysis)
+        return status.canary_weight if status.phase in ACTIVE_PHASES else 0
+    if analysis.strategy is Strategy.AB_TESTING:
+        return TOTAL_WEIGHT if status.phase in ACTIVE_PHASES and status.iterations > 0 else 0
+    routed_all = status.iterations > analysis.iterations
+    return TOTAL_WEIGHT if status.phase in ACTIVE_PHASES and routed_all else 0

@@ -1,0 +1,223 @@
+"""The Flagger simulator's I/O loop: one task per canary, ticking every `analysis.interval`.
+
+Canaries are discovered by listing `flagger.app/v1beta1` canaries across namespaces; each gets a
+task that, once per interval divided by the time scale, reads the canary and its target, lets
+`canary_decisions` decide (calling webhooks as it asks), then applies the workload actions, writes
+status through `/status`, records Events and calls event and post-rollout webhooks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import structlog
+
+from devcluster.simulation import signal_annotations as signals
+from devcluster.simulation.api_client import CANARIES, DEPLOYMENTS, ApiError, KubeApi
+from devcluster.simulation.canary_decisions import decide_tick, recovered_routed_weight
+from devcluster.simulation.canary_model import Canary, parse_canary
+from devcluster.simulation.canary_ticks import (
+    CanaryEvent,
+    HookAnswer,
+    HookCall,
+    HookKey,
+    TickInput,
+    TickOutcome,
+)
+from devcluster.simulation.event_recording import EventRecorder, utc_now
+from devcluster.simulation.flagger_workloads import WorkloadActions
+from devcluster.simulation.hashing import compute_hash, run_checksum
+from devcluster.simulation.metric_checks import MetricSignal, revision_rng
+from devcluster.simulation.webhook_calls import (
+    WebhookCaller,
+    event_metadata,
+    hook_payload,
+    unix_ms_now,
+)
+
+DISCOVERY_SECONDS = 5.0
+
+
+@dataclass
+class CanaryMemory:
+    """What Flagger keeps outside the Canary object: the routes and the metric draws."""
+
+    routed_weight: int
+    revision: str = ""
+    rng: random.Random = field(default_factory=lambda: revision_rng(revision=""))
+
+    def draw(self, *, revision: str) -> float:
+        if revision != self.revision:
+            self.revision, self.rng = revision, revision_rng(revision=revision)
+        return self.rng.random()
+
+
+@dataclass
+class FlaggerSimulator:
+    """Discovers canaries and runs one ticking task per canary until cancelled."""
+
+    api: KubeApi
+    recorder: EventRecorder
+    caller: WebhookCaller
+    workloads: WorkloadActions
+    time_scale: float
+    tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+
+    async def run(self) -> None:
+        try:
+            while True:
+                await self._discover()
+                await asyncio.sleep(max(0.05, DISCOVERY_SECONDS / self.time_scale))
+        finally:
+            await _cancel_all(list(self.tasks.values()))
+
+    async def _discover(self) -> None:
+        try:
+            found = await self.api.list(kind=CANARIES)
+        except (ApiError, httpx.HTTPError) as error:
+            structlog.get_logger().warning("flagger.discover_failed", error=str(error))
+            return
+        keys = {(o["metadata"].get("namespace", "default"), o["metadata"]["name"]) for o in found}
+        for namespace, name in keys:
+            key = f"{name}.{namespace}"
+            if key not in self.tasks or self.tasks[key].done():
+                coroutine = self._run_canary(namespace=namespace, name=name)
+                self.tasks[key] = asyncio.create_task(coroutine, name=f"flagger:{key}")
+        gone = [key for key in self.tasks if tuple(reversed(key.split(".", 1))) not in keys]
+        await _cancel_all([self.tasks.pop(key) for key in gone])
+
+    async def _run_canary(self, *, namespace: str, name: str) -> None:
+        memory: CanaryMemory | None = None
+        interval = 0.0
+        while True:
+            await asyncio.sleep(interval / self.time_scale)
+            try:
+                obj = await self.api.get(kind=CANARIES, namespace=namespace, name=name)
+                if obj is None:
+                    return
+                interval = parse_canary(obj=obj).analysis.interval_seconds
+                memory = await self._tick(obj=obj, memory=memory)
+            except Exception:  # a bad object or a failed request must not stop the simulator
+                structlog.get_logger().exception("flagger.tick_failed", canary=name)
+
+    async def _tick(self, *, obj: dict[str, Any], memory: CanaryMemory | None) -> CanaryMemory:
+        canary = parse_canary(obj=obj)
+        namespace = canary.namespace
+        if memory is None:
+            memory = CanaryMemory(routed_weight=recovered_routed_weight(canary=canary))
+        target = await self.api.get(kind=DEPLOYMENTS, namespace=namespace, name=canary.target_name)
+        if target is None:
+            await self._target_missing(canary=canary, obj=obj)
+            return memory
+        outcome = await self._decide(canary=canary, target=target, memory=memory)
+        memory.routed_weight = outcome.routed_weight
+        await self._apply(canary=canary, obj=obj, target=target, outcome=outcome)
+        return memory
+
+    async def _decide(
+        self, *, canary: Canary, target: dict[str, Any], memory: CanaryMemory
+    ) -> TickOutcome:
+        target_hash = compute_hash(obj=target["spec"]["template"])
+        found = target["metadata"].get("annotations") or {}
+        signal = MetricSignal(
+            draw=memory.draw(revision=target_hash),
+            failure_rate=signals.read_ratio(
+                annotations=found, key=signals.FAILURE_RATE, default=0.0
+            ),
+            success_rate=signals.read_optional(annotations=found, key=signals.SUCCESS_RATE),
+        )
+        given = TickInput(
+            canary=canary,
+            target_hash=target_hash,
+            routed_weight=memory.routed_weight,
+            metrics=signal,
+            now=utc_now(),
+        )
+        answers: dict[HookKey, HookAnswer] = {}
+        while isinstance(result := decide_tick(given=given, answers=answers), HookCall):
+            answers[result.key] = await self.caller.call(
+                call=result, name=canary.name, namespace=canary.namespace
+            )
+        return result
+
+    async def _apply(
+        self, *, canary: Canary, obj: dict[str, Any], target: dict[str, Any], outcome: TickOutcome
+    ) -> None:
+        for action in outcome.actions:
+            await self.workloads.apply(action=action, canary=canary, canary_obj=obj, target=target)
+        if outcome.status is not None:
+            await self.api.merge_patch(
+                kind=CANARIES,
+                namespace=canary.namespace,
+                name=canary.name,
+                patch={"status": outcome.status},
+                subresource="status",
+            )
+        for event in outcome.events:
+            await self._emit(canary=canary, obj=obj, event=event)
+        if outcome.post_rollout_phase is not None:
+            await self._post_rollout(canary=canary, obj=obj, phase=outcome.post_rollout_phase)
+
+    async def _emit(self, *, canary: Canary, obj: dict[str, Any], event: CanaryEvent) -> None:
+        await self.recorder.record(
+            involved=obj, reason="Synced", message=event.message, warning=event.warning
+        )
+        for hook in canary.analysis.hooks_of("event"):
+            metadata = event_metadata(
+                hook_metadata=hook.metadata,
+                message=event.message,
+                warning=event.warning,
+                unix_ms=unix_ms_now(),
+            )
+            payload = hook_payload(
+                name=canary.name,
+                namespace=canary.namespace,
+                phase=event.phase,
+                checksum=event.checksum,
+                metadata=metadata,
+            )
+            await self.caller.post(
+                url=hook.url,
+                payload=payload,
+                hook_timeout=hook.timeout_seconds,
+                retries=hook.retries,
+            )
+
+    async def _post_rollout(self, *, canary: Canary, obj: dict[str, Any], phase: str) -> None:
+        refreshed = await self.api.get(kind=CANARIES, namespace=canary.namespace, name=canary.name)
+        current = parse_canary(obj=refreshed) if refreshed else canary
+        for hook in canary.analysis.hooks_of("post-rollout"):
+            checksum = _checksum_of(current)
+            call = HookCall(hook=hook, phase=phase, checksum=checksum)
+            answer = await self.caller.call(call=call, name=canary.name, namespace=canary.namespace)
+            message = (
+                f"Post-rollout check {hook.name} passed"
+                if answer.passed
+                else f"Post-rollout hook {hook.name} failed {answer.message}"
+            )
+            event = CanaryEvent(message, not answer.passed, phase, checksum)
+            await self._emit(canary=canary, obj=refreshed or obj, event=event)
+
+    async def _target_missing(self, *, canary: Canary, obj: dict[str, Any]) -> None:
+        message = (
+            f"{canary.target_kind.lower()} {canary.target_key} get query error: "
+            f'deployments.apps "{canary.target_name}" not found'
+        )
+        await self.recorder.record(involved=obj, reason="Synced", message=message, warning=True)
+
+
+def _checksum_of(canary: Canary) -> str:
+    return run_checksum(
+        last_applied_spec=canary.status.last_applied_spec,
+        tracked_configs=canary.status.tracked_configs,
+    )
+
+
+async def _cancel_all(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
