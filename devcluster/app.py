@@ -1,0 +1,321 @@
+"""The HTTP application: Kubernetes REST paths dispatched to the read/write/watch verbs.
+
+Every API request passes, in order: fault switches, authentication, path parsing,
+authorization, the verb. Any `ApiError` becomes its `Status` body; the request log records the
+outcome. Admin endpoints (fault switches over HTTP) live in `admin.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from devcluster import discovery, errors, openapi, reading, watch_stream, writing
+from devcluster.admin import admin_routes
+from devcluster.auth import Policy, authorize
+from devcluster.auth import Request as AuthRequest
+from devcluster.request_log import RequestRecord
+from devcluster.routing import DiscoveryPath, Target, parse_path
+from devcluster.state import ClusterState
+from devcluster.store import encode
+
+JSON = "application/json"
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def json_response(body: dict[str, Any] | bytes, status: int = 200, media: str = JSON) -> Response:
+    return Response(body if isinstance(body, bytes) else encode(body), status, media_type=media)
+
+
+def status_response(exc: errors.ApiError) -> Response:
+    response = json_response(exc.to_status(), exc.code)
+    if exc.retry_after is not None:
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _state(request: Request) -> ClusterState:
+    state: ClusterState = request.app.state.cluster
+    return state
+
+
+def _user(request: Request, policy: Policy | None) -> None:
+    request.scope.setdefault("state", {})["devcluster_user"] = policy.user if policy else ""
+
+
+async def _guard(request: Request) -> Policy | None:
+    """Faults first (as a flaky server would), then authentication."""
+    state = _state(request)
+    planned = state.faults.plan(request.url.path)
+    if planned.delay_seconds:
+        await asyncio.sleep(planned.delay_seconds)
+    if planned.error is not None:
+        raise planned.error
+    policy = state.authorizer.authenticate(request.headers.get("authorization"))
+    _user(request, policy)
+    return policy
+
+
+async def version(request: Request) -> Response:
+    try:
+        await _guard(request)
+    except errors.ApiError as exc:
+        return status_response(exc)
+    return json_response(discovery.SERVER_VERSION)
+
+
+async def legacy_root(request: Request) -> Response:
+    try:
+        await _guard(request)
+    except errors.ApiError as exc:
+        return status_response(exc)
+    return json_response(discovery.api_versions(request.url.netloc))
+
+
+async def groups_root(request: Request) -> Response:
+    try:
+        await _guard(request)
+    except errors.ApiError as exc:
+        return status_response(exc)
+    return json_response(discovery.api_group_list(_state(request).registry))
+
+
+async def not_served(request: Request) -> Response:
+    return status_response(errors.path_not_found())
+
+
+async def openapi_v3(request: Request) -> Response:
+    state = _state(request)
+    try:
+        await _guard(request)
+        rest = request.path_params.get("rest", "").strip("/")
+        if not rest:
+            return json_response(openapi.root_document(state.registry))
+        parts = rest.split("/")
+        doc = None
+        if parts[0] == "api" and len(parts) == 2:
+            doc = openapi.gv_document(state.registry, group="", version=parts[1])
+        elif parts[0] == "apis" and len(parts) == 3:
+            doc = openapi.gv_document(state.registry, group=parts[1], version=parts[2])
+        if doc is None:
+            raise errors.path_not_found()
+        return json_response(doc)
+    except errors.ApiError as exc:
+        return status_response(exc)
+
+
+async def health(request: Request) -> Response:
+    return Response(b"ok", 200, media_type="text/plain")
+
+
+async def resource(request: Request) -> Response:
+    state = _state(request)
+    try:
+        policy = await _guard(request)
+        group_doc = _group_document(request)
+        if group_doc is not None:
+            return json_response(group_doc)
+        parsed = parse_path(state.registry, request.url.path)
+        if isinstance(parsed, DiscoveryPath):
+            return json_response(
+                discovery.api_resource_list(
+                    state.registry, group=parsed.group, version=parsed.version
+                )
+            )
+        return await _dispatch(request, state, policy, parsed)
+    except errors.ApiError as exc:
+        return status_response(exc)
+
+
+def _group_document(request: Request) -> dict[str, Any] | None:
+    parts = [p for p in request.url.path.split("/") if p]
+    if len(parts) == 2 and parts[0] == "apis":
+        found = discovery.api_group(_state(request).registry, parts[1])
+        if found is None:
+            raise errors.path_not_found()
+        return found
+    return None
+
+
+def _verb(method: str, target: Target, query: dict[str, str]) -> str:
+    if method == "GET":
+        if target.is_collection:
+            return "watch" if query.get("watch") in ("true", "1") else "list"
+        return "get"
+    verbs = {"POST": "create", "PUT": "update", "PATCH": "patch"}
+    if method == "DELETE":
+        return "deletecollection" if target.is_collection else "delete"
+    return verbs[method]
+
+
+async def _dispatch(
+    request: Request, state: ClusterState, policy: Policy | None, target: Target
+) -> Response:
+    query = dict(request.query_params)
+    verb = _verb(request.method, target, query)
+    authorize(
+        policy,
+        AuthRequest(
+            verb=verb,
+            group=target.rtype.group,
+            resource=target.rtype.plural,
+            subresource=target.subresource,
+            namespace=target.namespace,
+            name=target.name,
+        ),
+    )
+    if verb in ("get", "list", "watch"):
+        return _read(request, state, target, query, verb)
+    if verb == "deletecollection":
+        return _delete_collection(state, target, query)
+    return await _write(request, state, target, query, verb)
+
+
+def _read(
+    request: Request, state: ClusterState, target: Target, query: dict[str, str], verb: str
+) -> Response:
+    table = reading.wants_table(request.headers.get("accept", "")) and not target.subresource
+    media = reading.TABLE_MEDIA if table else JSON
+    include = query.get("includeObject", "Metadata")
+    if verb == "get":
+        stored = state.store.get(target.rtype, namespace=target.namespace, name=target.name)
+        if target.subresource == "scale":
+            return json_response(writing.scale_of(target, stored))
+        if table:
+            meta = {"resourceVersion": stored.obj["metadata"]["resourceVersion"]}
+            obj = reading.view(target.rtype, stored)
+            return json_response(
+                reading.table_body(target.rtype, [obj], meta, include), media=media
+            )
+        return json_response(reading.raw_view(target.rtype, stored))
+    if verb == "watch":
+        return _watch(state, target, query, table=table, media=media)
+    page, meta = reading.select(
+        state.store, target, reading.list_query(target.rtype, target.namespace, query)
+    )
+    if table:
+        objects = [reading.view(target.rtype, s) for s in page]
+        return json_response(reading.table_body(target.rtype, objects, meta, include), media=media)
+    return json_response(reading.list_body(target.rtype, page, meta))
+
+
+def _watch(
+    state: ClusterState, target: Target, query: dict[str, str], *, table: bool, media: str
+) -> Response:
+    opts = watch_stream.watch_options(
+        query, table=table, default_timeout=state.default_watch_timeout
+    )
+    opened = watch_stream.open_watch(state, target, query, opts)
+    if isinstance(opened, bytes):
+        return Response(opened, 200, media_type=media)
+    return StreamingResponse(
+        watch_stream.stream_events(state, target, opened, opts),
+        media_type=media,
+        headers={"Cache-Control": "no-cache, private"},
+    )
+
+
+async def _write(
+    request: Request, state: ClusterState, target: Target, query: dict[str, str], verb: str
+) -> Response:
+    opts = writing.write_options(query, request.headers.get("user-agent", ""))
+    if verb == "delete":
+        stored = writing.delete(state.store, target)
+        if target.rtype.delete_returns_object or stored.obj["metadata"].get("deletionTimestamp"):
+            return json_response(reading.raw_view(target.rtype, stored))
+        return json_response(writing.delete_status(target, stored))
+    body = await request.body()
+    content_type = request.headers.get("content-type", JSON)
+    if verb == "patch":
+        stored = writing.patch(state.store, target, body, content_type, opts)
+    elif verb == "create":
+        stored = writing.create(state.store, target, writing.decode_body(body, content_type), opts)
+    else:
+        stored = writing.update(state.store, target, writing.decode_body(body, content_type), opts)
+    if target.subresource == "scale":
+        return json_response(writing.scale_of(target, stored))
+    return json_response(reading.raw_view(target.rtype, stored), 201 if verb == "create" else 200)
+
+
+def _delete_collection(state: ClusterState, target: Target, query: dict[str, str]) -> Response:
+    if target.subresource:
+        raise errors.method_not_allowed()
+    page, meta = reading.select(
+        state.store, target, reading.list_query(target.rtype, target.namespace, query)
+    )
+    deleted = [
+        state.store.delete(target.rtype, namespace=s.namespace, name=s.obj["metadata"]["name"])
+        for s in page
+    ]
+    meta = {"resourceVersion": str(state.store.revision)}
+    return json_response(reading.list_body(target.rtype, deleted, meta))
+
+
+class RequestLogMiddleware:
+    """Records method, path, query, status and user of every request."""
+
+    def __init__(self, app: ASGIApp, state: ClusterState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                self._record(scope, status)
+            await send(message)
+
+        await self.app(scope, receive, capture)
+
+    def _record(self, scope: Scope, status: int) -> None:
+        self.state.requests.append(
+            RequestRecord(
+                method=scope["method"],
+                path=scope["path"],
+                query=scope.get("query_string", b"").decode("latin-1"),
+                status=status,
+                user=scope.get("state", {}).get("devcluster_user", ""),
+            )
+        )
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    error = errors.ApiError(
+        code=500, reason="InternalError", message=f"Internal error occurred: {exc}"
+    )
+    return status_response(error)
+
+
+def create_app(state: ClusterState) -> Starlette:
+    """The ASGI app serving `state` (no global state: build as many as you like)."""
+    routes = [
+        Route("/version", version, methods=["GET"]),
+        Route("/healthz", health, methods=["GET"]),
+        Route("/readyz", health, methods=["GET"]),
+        Route("/livez", health, methods=["GET"]),
+        Route("/api", legacy_root, methods=["GET"]),
+        Route("/apis", groups_root, methods=["GET"]),
+        Route("/openapi/v3", openapi_v3, methods=["GET"]),
+        Route("/openapi/v3/{rest:path}", openapi_v3, methods=["GET"]),
+        Route("/openapi/{rest:path}", not_served, methods=ALL_METHODS),
+        Route("/api/{rest:path}", resource, methods=ALL_METHODS),
+        Route("/apis/{rest:path}", resource, methods=ALL_METHODS),
+        *admin_routes(),
+        Route("/{rest:path}", not_served, methods=ALL_METHODS),
+    ]
+    app = Starlette(routes=routes, exception_handlers={Exception: _internal_error})
+    app.state.cluster = state
+    app.add_middleware(RequestLogMiddleware, state=state)
+    return app

@@ -1,0 +1,69 @@
+"""The `devcluster` command: `devcluster serve --port P --scenario demo|empty ...`.
+
+Serves the emulated Kubernetes API on 127.0.0.1 until interrupted, writes a kubeconfig for it,
+and runs the Flagger/HPA simulation for the chosen scenario when that package is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from devcluster.harness import serve_devcluster
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="devcluster", description="Local Kubernetes API emulator")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the API until interrupted")
+    serve.add_argument(
+        "--port", type=int, default=6443, help="port to listen on (0: any free port)"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--scenario", choices=["demo", "empty"], default="empty")
+    serve.add_argument(
+        "--kubeconfig-out", type=Path, help="write a kubeconfig for this cluster here"
+    )
+    serve.add_argument("--time-scale", type=float, default=1.0, help="simulation speed-up factor")
+    serve.add_argument("--token", help="turn auth on with this all-powerful admin token")
+    serve.add_argument("--gate-base-url", help="base URL of the portal's Flagger gates")
+    serve.add_argument("--crds-dir", type=Path, help="CRD directory (default: ../shared/crds)")
+    return parser
+
+
+async def serve(args: argparse.Namespace) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with serve_devcluster(
+        scenario=args.scenario,
+        time_scale=args.time_scale,
+        admin_token=args.token,
+        gate_base_url=args.gate_base_url,
+        kubeconfig_out=args.kubeconfig_out,
+        crds_dir=args.crds_dir,
+        host=args.host,
+        port=args.port,
+    ) as cluster:
+        sys.stdout.write(f"devcluster serving {cluster.url} (kubeconfig {cluster.kubeconfig})\n")
+        sys.stdout.flush()
+        await stop.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.time_scale <= 0:
+        sys.stderr.write("devcluster: --time-scale must be positive\n")
+        return 2
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(args))
+    return 0

@@ -1,0 +1,103 @@
+"""Fault switches tests flip to make the API misbehave on purpose.
+
+Close every open watch now, answer the next N watches with 410 Gone, answer the next N
+requests (optionally under a path prefix) with 500 or 429 + Retry-After, or delay them.
+Going down and coming back on the same port is the server's job (see `server.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from devcluster.errors import ApiError
+from devcluster.store import ObjectStore
+
+
+@dataclass
+class RequestFault:
+    """Answer (or delay) the next `remaining` requests under `path_prefix`."""
+
+    remaining: int
+    path_prefix: str = ""
+    status: int | None = None
+    retry_after: int = 1
+    delay_seconds: float = 0.0
+
+
+@dataclass
+class Planned:
+    """What happens to one request: sleep `delay_seconds`, then maybe fail with `error`."""
+
+    delay_seconds: float = 0.0
+    error: ApiError | None = None
+
+
+@dataclass
+class Faults:
+    """The switches; consulted by the HTTP layer on every API request."""
+
+    store: ObjectStore
+    expire_watches: int = 0
+    request_faults: list[RequestFault] = field(default_factory=list)
+
+    def close_watches(self) -> int:
+        """End every open watch stream now; returns how many were closed."""
+        return self.store.close_watchers()
+
+    def expire_next_watches(self, count: int) -> None:
+        """The next `count` watch requests get a 410 Expired ERROR event and end."""
+        self.expire_watches += count
+
+    def fail_next_requests(
+        self, *, count: int, status: int = 500, path_prefix: str = "", retry_after: int = 1
+    ) -> None:
+        """Answer the next `count` matching requests with `status` (500 or 429)."""
+        if status not in (429, 500, 503):
+            raise ValueError(f"unsupported fault status {status}: use 429, 500 or 503")
+        self.request_faults.append(
+            RequestFault(count, path_prefix, status=status, retry_after=retry_after)
+        )
+
+    def slow_next_requests(
+        self, *, count: int, delay_seconds: float, path_prefix: str = ""
+    ) -> None:
+        """Delay the next `count` matching requests by `delay_seconds`."""
+        self.request_faults.append(RequestFault(count, path_prefix, delay_seconds=delay_seconds))
+
+    def clear(self) -> None:
+        self.expire_watches = 0
+        self.request_faults.clear()
+
+    def take_watch_expiry(self) -> bool:
+        if self.expire_watches <= 0:
+            return False
+        self.expire_watches -= 1
+        return True
+
+    def plan(self, path: str) -> Planned:
+        """Consume the faults that apply to a request for `path`."""
+        planned = Planned()
+        for fault in self.request_faults:
+            if fault.remaining <= 0 or not path.startswith(fault.path_prefix):
+                continue
+            fault.remaining -= 1
+            planned.delay_seconds += fault.delay_seconds
+            if fault.status is not None and planned.error is None:
+                planned.error = _fault_error(fault)
+        self.request_faults = [f for f in self.request_faults if f.remaining > 0]
+        return planned
+
+
+def _fault_error(fault: RequestFault) -> ApiError:
+    if fault.status == 429:
+        return ApiError(
+            code=429,
+            reason="TooManyRequests",
+            message="the server has received too many requests and has asked us to try again later",
+            retry_after=fault.retry_after,
+        )
+    return ApiError(
+        code=fault.status or 500,
+        reason="InternalError",
+        message="Internal error occurred: injected by devcluster faults",
+    )

@@ -1,0 +1,64 @@
+"""A record of every API request, so tests can count exactly what a client called."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    method: str
+    path: str
+    query: str
+    status: int
+    user: str
+
+    @property
+    def is_watch(self) -> bool:
+        return "watch=true" in self.query or "watch=1" in self.query
+
+
+@dataclass
+class RequestLog:
+    """The most recent requests (bounded), oldest first."""
+
+    max_records: int = 100_000
+    _records: deque[RequestRecord] = field(default_factory=deque)
+
+    def append(self, record: RequestRecord) -> None:
+        if len(self._records) >= self.max_records:
+            self._records.popleft()
+        self._records.append(record)
+
+    def __iter__(self) -> Iterator[RequestRecord]:
+        return iter(list(self._records))
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def clear(self) -> None:
+        self._records.clear()
+
+    def matching(
+        self,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        path_prefix: str | None = None,
+        watch: bool | None = None,
+        status: int | None = None,
+    ) -> list[RequestRecord]:
+        return [
+            r
+            for r in self._records
+            if (method is None or r.method == method)
+            and (path is None or r.path == path)
+            and (path_prefix is None or r.path.startswith(path_prefix))
+            and (watch is None or r.is_watch == watch)
+            and (status is None or r.status == status)
+        ]
+
+    def count(self, **criteria: str | int | bool | None) -> int:
+        return len(self.matching(**criteria))  # type: ignore[arg-type]

@@ -1,0 +1,318 @@
+"""The one in-memory object store: the only source of truth of a devcluster.
+
+Every write (an API request, a simulator step over HTTP, a test's direct `put`) ends in
+`ObjectStore._commit`, which validates, assigns the next cluster-wide resourceVersion, encodes
+the object once, appends the change to a bounded per-resource history and wakes the watchers.
+Writes are synchronous, so on one event loop they are atomic and totally ordered.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import json
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from devcluster import errors
+from devcluster.lifecycle import now_rfc3339, prepare_create, prepare_update
+from devcluster.managed_fields import record_write
+from devcluster.resources import Registry, ResourceType
+from devcluster.validation import SchemaValidator
+from devcluster.watchers import Change, Stored, Watcher, WatchFilter
+
+Key = tuple[str, str]
+DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+def encode(obj: dict[str, Any]) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@dataclass
+class Bucket:
+    """The objects of one resource (shared by the API versions serving it) and their history."""
+
+    objects: dict[Key, Stored]
+    history: deque[Change]
+    floor: int = 0
+    _sorted: list[Key] | None = None
+
+    def sorted_keys(self) -> list[Key]:
+        if self._sorted is None:
+            self._sorted = sorted(self.objects)
+        return self._sorted
+
+    def keys_after(self, start: Key, namespace: str) -> list[Key]:
+        keys = self.sorted_keys()
+        index = bisect.bisect_right(keys, start) if start != ("", "") else 0
+        if namespace:
+            index = max(index, bisect.bisect_left(keys, (namespace, "")))
+            end = bisect.bisect_left(keys, (namespace + "\x00", ""))
+            return keys[index:end]
+        return keys[index:]
+
+
+class ObjectStore:
+    """Objects by resource, namespace and name; history and watchers per resource."""
+
+    def __init__(
+        self,
+        *,
+        registry: Registry,
+        validator: SchemaValidator | None = None,
+        history_size: int = 1000,
+        clock: Callable[[], str] = now_rfc3339,
+    ) -> None:
+        self.registry = registry
+        self.validator = validator or SchemaValidator()
+        self.history_size = history_size
+        self.clock = clock
+        self.revision = 0
+        self._buckets: dict[str, Bucket] = {}
+        self._watchers: dict[str, set[Watcher]] = {}
+        ns_type = registry.lookup(group="", version="v1", plural="namespaces")
+        for name in DEFAULT_NAMESPACES:
+            self.create(ns_type, {"metadata": {"name": name}}, namespace="", manager="devcluster")
+
+    def bucket(self, rtype: ResourceType) -> Bucket:
+        found = self._buckets.get(rtype.key)
+        if found is None:
+            found = Bucket({}, deque(maxlen=self.history_size))
+            self._buckets[rtype.key] = found
+        return found
+
+    # reads ---------------------------------------------------------------------------------
+
+    def get(self, rtype: ResourceType, *, namespace: str, name: str) -> Stored:
+        stored = self.bucket(rtype).objects.get((namespace if rtype.namespaced else "", name))
+        if stored is None:
+            raise errors.not_found(resource=rtype.plural, group=rtype.group, name=name)
+        return stored
+
+    def scan(
+        self, rtype: ResourceType, *, namespace: str, after: Key = ("", "")
+    ) -> tuple[Bucket, list[Key]]:
+        """The bucket and its keys in storage order (namespace, name), after `after`."""
+        bucket = self.bucket(rtype)
+        return bucket, bucket.keys_after(after, namespace if rtype.namespaced else "")
+
+    # writes --------------------------------------------------------------------------------
+
+    def create(
+        self,
+        rtype: ResourceType,
+        obj: dict[str, Any],
+        *,
+        namespace: str,
+        manager: str,
+        strict: bool = False,
+    ) -> Stored:
+        now = self.clock()
+        new = prepare_create(
+            rtype, self._storage_form(rtype, obj, strict=strict), namespace=namespace, now=now
+        )
+        name = new["metadata"]["name"]
+        if rtype.namespaced:
+            self._require_namespace(namespace)
+        key = (namespace if rtype.namespaced else "", name)
+        if key in self.bucket(rtype).objects:
+            raise errors.already_exists(resource=rtype.plural, group=rtype.group, name=name)
+        new["metadata"]["managedFields"] = record_write(
+            old=None, new=new, manager=manager, operation="Update", subresource="", now=now
+        )
+        return self._commit(rtype, key, new, "ADDED", previous=None)
+
+    def update(
+        self,
+        rtype: ResourceType,
+        obj: dict[str, Any],
+        *,
+        namespace: str,
+        name: str,
+        manager: str,
+        subresource: str = "",
+        strict: bool = False,
+    ) -> Stored:
+        current = self.get(rtype, namespace=namespace, name=name)
+        incoming = self._storage_form(rtype, obj, strict=strict)
+        wanted_rv = incoming.get("metadata", {}).get("resourceVersion")
+        if wanted_rv and wanted_rv != current.obj["metadata"]["resourceVersion"]:
+            raise errors.conflict(resource=rtype.plural, group=rtype.group, name=name)
+        new = prepare_update(rtype, current.obj, incoming, subresource=subresource)
+        new["metadata"]["managedFields"] = record_write(
+            old=current.obj,
+            new=new,
+            manager=manager,
+            operation="Update",
+            subresource=subresource,
+            now=self.clock(),
+        )
+        meta = new["metadata"]
+        if meta.get("deletionTimestamp") and not meta.get("finalizers"):
+            return self._commit(rtype, _key(rtype, new), new, "DELETED", previous=current.obj)
+        return self._commit(rtype, _key(rtype, new), new, "MODIFIED", previous=current.obj)
+
+    def delete(self, rtype: ResourceType, *, namespace: str, name: str) -> Stored:
+        """Delete now, or mark for deletion when finalizers remain (as the server does)."""
+        current = self.get(rtype, namespace=namespace, name=name)
+        if rtype.plural == "namespaces":
+            self._delete_namespace_contents(name)
+        if current.obj["metadata"].get("finalizers") and rtype.plural != "namespaces":
+            if current.obj["metadata"].get("deletionTimestamp"):
+                return current
+            marked = copy.deepcopy(current.obj)
+            marked["metadata"]["deletionTimestamp"] = self.clock()
+            marked["metadata"]["deletionGracePeriodSeconds"] = 0
+            return self._commit(rtype, _key(rtype, marked), marked, "MODIFIED", current.obj)
+        return self._commit(rtype, _key(rtype, current.obj), current.obj, "DELETED", current.obj)
+
+    def _delete_namespace_contents(self, namespace: str) -> None:
+        for key, bucket in list(self._buckets.items()):
+            rtype = next((t for t in self.registry.types if t.key == key), None)
+            if rtype is None or not rtype.namespaced:
+                continue
+            for ns, name in [k for k in bucket.objects if k[0] == namespace]:
+                stored = bucket.objects[(ns, name)]
+                self._commit(rtype, (ns, name), stored.obj, "DELETED", stored.obj)
+
+    def _require_namespace(self, namespace: str) -> None:
+        if ("", namespace) not in self._buckets["namespaces"].objects:
+            raise errors.not_found(resource="namespaces", group="", name=namespace)
+
+    def _storage_form(
+        self, rtype: ResourceType, obj: dict[str, Any], *, strict: bool
+    ) -> dict[str, Any]:
+        if rtype.custom:
+            obj = self.validator.prepare(rtype, obj, strict=strict).obj
+        return rtype.to_storage(obj) if rtype.to_storage else obj
+
+    def _commit(
+        self,
+        rtype: ResourceType,
+        key: Key,
+        obj: dict[str, Any],
+        event: str,
+        previous: dict[str, Any] | None,
+    ) -> Stored:
+        """The single write path: validate, version, encode, store, record history, notify."""
+        if event != "DELETED":
+            self.validator.validate(rtype, self._view(rtype, obj))
+        self.revision += 1
+        obj = {**obj, "metadata": {**obj["metadata"], "resourceVersion": str(self.revision)}}
+        stored = Stored(obj, encode(obj))
+        bucket = self.bucket(rtype)
+        if event == "DELETED":
+            del bucket.objects[key]
+            bucket._sorted = None
+        else:
+            if key not in bucket.objects:
+                bucket._sorted = None
+            bucket.objects[key] = stored
+        self._record(bucket, Change(self.revision, event, rtype.key, stored, previous))
+        return stored
+
+    def _view(self, rtype: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+        return rtype.from_storage(obj) if rtype.from_storage else obj
+
+    def _record(self, bucket: Bucket, change: Change) -> None:
+        if len(bucket.history) == bucket.history.maxlen:
+            bucket.floor = bucket.history[0].rv
+        bucket.history.append(change)
+        for watcher in list(self._watchers.get(change.bucket, ())):
+            watcher.offer(change)
+            if watcher.closed:
+                self._watchers[change.bucket].discard(watcher)
+
+    # watches -------------------------------------------------------------------------------
+
+    def watch(self, rtype: ResourceType, *, flt: WatchFilter, since: int | None) -> Watcher:
+        """Register a watch; replay history after `since`, or current objects when None.
+
+        Raises a 410 Expired ApiError when `since` is older than the retained history.
+        """
+        bucket = self.bucket(rtype)
+        watcher = Watcher(bucket=rtype.key, filter=flt)
+        if since is None:
+            for key in bucket.sorted_keys():
+                stored = bucket.objects[key]
+                if flt.matches(stored.obj):
+                    watcher.push(("ADDED", stored))
+        else:
+            if since < bucket.floor:
+                raise errors.expired(f"too old resource version: {since} ({bucket.floor})")
+            for change in bucket.history:
+                if change.rv > since:
+                    watcher.offer(change)
+        self._watchers.setdefault(rtype.key, set()).add(watcher)
+        return watcher
+
+    def unwatch(self, watcher: Watcher) -> None:
+        watcher.close()
+        self._watchers.get(watcher.bucket, set()).discard(watcher)
+
+    def close_watchers(self) -> int:
+        """End every open watch now (clients see the stream end); returns how many."""
+        count = 0
+        for watchers in self._watchers.values():
+            for watcher in list(watchers):
+                watcher.close()
+                count += 1
+            watchers.clear()
+        return count
+
+    @property
+    def watcher_count(self) -> int:
+        return sum(len(w) for w in self._watchers.values())
+
+    def oldest_retained(self, rtype: ResourceType) -> int:
+        return self.bucket(rtype).floor
+
+
+def _key(rtype: ResourceType, obj: dict[str, Any]) -> Key:
+    meta = obj["metadata"]
+    return (meta.get("namespace", "") if rtype.namespaced else "", meta["name"])
+
+
+class DirectAccess:
+    """Synchronous create/get/delete for test setup, through the same write path as the API."""
+
+    def __init__(self, store: ObjectStore) -> None:
+        self._store = store
+
+    def _rtype(self, api_version: str, kind: str) -> ResourceType:
+        rtype = self._store.registry.find_kind(api_version=api_version, kind=kind)
+        if rtype is None:
+            raise errors.bad_request(f"no kind {kind!r} is registered for version {api_version!r}")
+        return rtype
+
+    def put(self, obj: dict[str, Any], *, manager: str = "devcluster-test") -> dict[str, Any]:
+        """Create `obj`, or replace it (spec and status) when it exists; returns the result."""
+        rtype = self._rtype(obj["apiVersion"], obj["kind"])
+        meta = obj.get("metadata", {})
+        namespace, name = meta.get("namespace", "default"), meta.get("name", "")
+        exists = (namespace if rtype.namespaced else "", name) in self._store.bucket(rtype).objects
+        if exists:
+            stored = self._store.update(rtype, obj, namespace=namespace, name=name, manager=manager)
+        else:
+            stored = self._store.create(rtype, obj, namespace=namespace, manager=manager)
+        if "status" in obj and rtype.status_subresource:
+            stored = self._store.update(
+                rtype,
+                obj,
+                namespace=namespace,
+                name=stored.obj["metadata"]["name"],
+                manager=manager,
+                subresource="status",
+            )
+        return copy.deepcopy(self._store._view(rtype, stored.obj))
+
+    def get(self, api_version: str, kind: str, *, name: str, namespace: str = "") -> dict[str, Any]:
+        rtype = self._rtype(api_version, kind)
+        stored = self._store.get(rtype, namespace=namespace, name=name)
+        return copy.deepcopy(self._store._view(rtype, stored.obj))
+
+    def delete(self, api_version: str, kind: str, *, name: str, namespace: str = "") -> None:
+        self._store.delete(self._rtype(api_version, kind), namespace=namespace, name=name)
