@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -19,10 +19,16 @@ from load_harness import admission
 from load_harness.cgroups import ContainerLimits
 from load_harness.errors import JobNotFound
 from load_harness.metrics import HarnessMetrics
-from load_harness.running import hold_memory, run_cpu_job
+from load_harness.running import hold_memory, release_cpu_job, run_cpu_job
 from load_harness.workers import start_workers
 
 HISTORY_SIZE = 100
+
+Step = Callable[[], Awaitable[None]]
+
+
+async def _nothing_to_release() -> None:
+    return None
 
 
 class JobKind(StrEnum):
@@ -90,6 +96,7 @@ class JobManager:
         self._metrics = metrics
         self._jobs: dict[str, Job] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._releases: dict[str, Step] = {}
 
     @property
     def limits(self) -> JobLimits:
@@ -127,7 +134,11 @@ class JobManager:
             name=f"cpu-{job.id}",
         )
         job.cores, job.pids = cores, [worker.pid for worker in workers]
-        self._launch(job=job, body=run_cpu_job(job=job, workers=workers, manager=self))
+        self._launch(
+            job=job,
+            run=lambda: run_cpu_job(job=job, workers=workers, manager=self),
+            release=lambda: release_cpu_job(job=job, workers=workers, manager=self),
+        )
         return job
 
     def start_memory(self, *, megabytes: int, duration_seconds: int) -> Job:
@@ -145,7 +156,9 @@ class JobManager:
         params = {"megabytes": megabytes, "duration_seconds": duration_seconds}
         job = self._new_job(kind=JobKind.MEMORY, params=params, duration_seconds=duration_seconds)
         job.held_bytes = requested
-        self._launch(job=job, body=hold_memory(job=job, manager=self))
+        self._launch(
+            job=job, run=lambda: hold_memory(job=job, manager=self), release=_nothing_to_release
+        )
         return job
 
     async def stop(self, *, job_id: str) -> Job:
@@ -155,14 +168,17 @@ class JobManager:
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+            await self._release_unstarted(job=job)
         return job
 
     async def shutdown(self) -> None:
         """Stop every running job; returns once all workers are reaped and memory released."""
-        tasks = list(self._tasks.values())
-        for task in tasks:
+        tasks = list(self._tasks.items())
+        for _, task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*(task for _, task in tasks), return_exceptions=True)
+        for job_id, _ in tasks:
+            await self._release_unstarted(job=self._jobs[job_id])
 
     def reserved_bytes(self) -> int:
         """Bytes admitted to running memory jobs (allocated or being allocated)."""
@@ -206,22 +222,35 @@ class JobManager:
         self._trim_history()
         return job
 
-    def _launch(self, *, job: Job, body: Awaitable[None]) -> None:
+    def _launch(self, *, job: Job, run: Step, release: Step) -> None:
         self._metrics.active_jobs.labels(kind=job.kind.value).inc()
         self.refresh_memory_gauge()
-        task = asyncio.create_task(self._supervise(job=job, body=body), name=f"job-{job.id}")
-        self._tasks[job.id] = task
+        self._releases[job.id] = release
+        supervising = self._supervise(job=job, run=run)
+        self._tasks[job.id] = asyncio.create_task(supervising, name=f"job-{job.id}")
 
-    async def _supervise(self, *, job: Job, body: Awaitable[None]) -> None:
+    async def _supervise(self, *, job: Job, run: Step) -> None:
         try:
-            await body
-            if job.state is JobState.RUNNING:
-                job.state = JobState.COMPLETED
+            await run()
+            job.state = JobState.COMPLETED
         except asyncio.CancelledError:
             job.state = JobState.STOPPED
             raise
         except Exception as error:  # a failed job is reported on the job, not raised into nowhere
             job.state, job.error = JobState.FAILED, f"{type(error).__name__}: {error}"
+        finally:
+            await self._release(job=job)
+
+    async def _release_unstarted(self, *, job: Job) -> None:
+        """Release a job whose task was cancelled before it ran (its `finally` never ran)."""
+        if job.id in self._releases:
+            job.state = JobState.STOPPED
+            await self._release(job=job)
+
+    async def _release(self, *, job: Job) -> None:
+        release = self._releases.pop(job.id)
+        try:
+            await release()
         finally:
             self._finish(job=job)
 

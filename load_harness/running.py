@@ -1,9 +1,10 @@
 """What a running job does between its start and its end, inside its supervising task.
 
 A CPU job watches its worker processes until the deadline (publishing the CPU seconds they burn
-every half second), then reaps them. A memory job allocates and touches its region off the event
-loop, holds it until the deadline, then unmaps it. Both release everything in `finally`, so a job
-stopped early or cancelled at shutdown leaves no process and no memory behind.
+every half second); its release reaps them. A memory job allocates and touches its region off the
+event loop, holds it until the deadline and unmaps it in `finally`. `JobManager` runs each job's
+release exactly once, even for a job stopped before its task ever ran, so a job stopped early or
+cancelled at shutdown leaves no process and no memory behind.
 """
 
 from __future__ import annotations
@@ -25,19 +26,21 @@ EXIT_GRACE_SECONDS = 2.0
 
 
 async def run_cpu_job(*, job: Job, workers: list[Worker], manager: JobManager) -> None:
-    """Publish the workers' CPU seconds until the deadline, then make sure they are gone."""
-    try:
-        while (remaining := job.deadline - time.monotonic()) > 0:
-            await asyncio.sleep(min(SAMPLE_SECONDS, remaining))
-            manager.add_cpu_seconds(job=job, total=cpu_seconds_of(workers=workers))
-        for worker in workers:
-            await wait_for_exit(process=worker.process, within_seconds=EXIT_GRACE_SECONDS)
-        failed = [w.pid for w in workers if w.process.exitcode not in (0, None)]
-        if failed:
-            raise RuntimeError(f"worker processes {failed} exited with an error")
-    finally:
+    """Publish the workers' CPU seconds until the deadline, then wait for them to exit."""
+    while (remaining := job.deadline - time.monotonic()) > 0:
+        await asyncio.sleep(min(SAMPLE_SECONDS, remaining))
         manager.add_cpu_seconds(job=job, total=cpu_seconds_of(workers=workers))
-        await reap(workers=workers)
+    for worker in workers:
+        await wait_for_exit(process=worker.process, within_seconds=EXIT_GRACE_SECONDS)
+    failed = [w.pid for w in workers if w.process.exitcode not in (0, None)]
+    if failed:
+        raise RuntimeError(f"worker processes {failed} exited with an error")
+
+
+async def release_cpu_job(*, job: Job, workers: list[Worker], manager: JobManager) -> None:
+    """Count the workers' last CPU seconds, then make sure they are gone (runs exactly once)."""
+    manager.add_cpu_seconds(job=job, total=cpu_seconds_of(workers=workers))
+    await reap(workers=workers)
 
 
 async def hold_memory(*, job: Job, manager: JobManager) -> None:

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+import psutil
+
 from load_harness.burning import burn
 
 TERMINATE_GRACE_SECONDS = 2.0
+REAP_POLL_SECONDS = 0.001
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,25 +67,47 @@ def _start_one(*, name: str, duration_seconds: float, duty: float, nice: int) ->
 
 
 def cpu_seconds_of(*, workers: list[Worker]) -> float:
-    """CPU seconds the workers have published so far."""
-    return float(sum(worker.cpu_seconds.value for worker in workers))
+    """CPU seconds the workers have burned: the kernel's figure while alive, else the last
+    one each published (a worker publishes once per 100 ms period)."""
+    return sum(_cpu_seconds_of_one(worker=worker) for worker in workers)
+
+
+def _cpu_seconds_of_one(*, worker: Worker) -> float:
+    published = float(worker.cpu_seconds.value)
+    if worker.process.exitcode is not None:
+        return published
+    try:
+        times = psutil.Process(worker.pid).cpu_times()
+    except psutil.Error:
+        return published
+    return max(published, times.user + times.system)
 
 
 async def wait_for_exit(*, process: BaseProcess, within_seconds: float) -> bool:
-    """Wait up to `within_seconds` for `process` to exit; reap it and say whether it did."""
-    if process.exitcode is None:
-        loop = asyncio.get_running_loop()
-        exited = loop.create_future()
-        loop.add_reader(process.sentinel, _resolve, exited)
-        try:
-            async with asyncio.timeout(within_seconds):
-                await exited
-        except TimeoutError:
-            return False
-        finally:
-            loop.remove_reader(process.sentinel)
-    process.join(timeout=0)
-    return process.exitcode is not None
+    """Wait up to `within_seconds` for `process` to exit; reap it and say whether it did.
+
+    The sentinel becomes readable when the child closes its descriptors, a moment before the
+    kernel lets it be reaped, so after the sentinel we poll briefly (bounded) for the exit code.
+    """
+    try:
+        async with asyncio.timeout(within_seconds):
+            if process.exitcode is None:
+                await _sentinel_ready(process=process)
+            while process.exitcode is None:  # noqa: ASYNC110 (no event for "reapable")
+                await asyncio.sleep(REAP_POLL_SECONDS)
+    except TimeoutError:
+        return False
+    return True
+
+
+async def _sentinel_ready(*, process: BaseProcess) -> None:
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+    loop.add_reader(process.sentinel, _resolve, ready)
+    try:
+        await ready
+    finally:
+        loop.remove_reader(process.sentinel)
 
 
 async def reap(*, workers: list[Worker]) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -10,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 from fastapi import FastAPI
 
@@ -83,3 +86,29 @@ async def harness(harness_factory: HarnessFactory) -> AsyncIterator[Harness]:
     """A harness with default settings and the fake 2-core, 512 MiB cgroup."""
     async with harness_factory() as running:
         yield running
+
+
+async def wait_until(
+    predicate: Callable[[], bool], *, within_seconds: float, what: str, every: float = 0.02
+) -> None:
+    """Poll `predicate` until it holds; fail the test with `what` if it does not in time."""
+    deadline = time.monotonic() + within_seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {within_seconds} s waiting for {what}")
+        await asyncio.sleep(every)
+
+
+def is_alive(pid: int) -> bool:
+    """Whether `pid` is a live (not zombie) process."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def write_cgroup_limits(harness_root: Path, *, cores: int, memory_mib: int) -> Path:
+    """A fake cgroup v2 root with `cores` of quota and `memory_mib` of memory limit."""
+    return write_cgroup_v2(
+        harness_root, cpu_max=f"{cores * 100000} 100000", memory_max=str(memory_mib * MIB)
+    )
