@@ -1,0 +1,168 @@
+"""The portal's typed view of one Flagger Canary, built from the raw object a watch delivers.
+
+Everything the canary list, the canary page and the JSON API show comes from `CanaryView`: the
+field names are the JSON contract (ARCHITECTURE.md). The view reports what Flagger really does,
+not what its status fields literally say (see `canary_progress` for the weight traps).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from portal.domain.canary_analysis import Analysis, Strategy, build_analysis, step_plan
+from portal.domain.canary_attention import AttentionFacts, attention_reasons, is_stuck
+from portal.domain.canary_gates import Gate, miswired_hooks, wired_gates
+from portal.domain.canary_metrics import MetricView
+from portal.domain.canary_progress import current_step, progress, routed_weight
+from portal.domain.canary_status import IN_FLIGHT_PHASES, CanaryStatus, build_canary_status
+from portal.domain.canary_webhooks import WebhookView
+from portal.domain.conditions import Condition
+from portal.domain.raw_fields import bool_at, int_at, mapping_at, optional_str_at, str_at
+
+DEFAULT_PROGRESS_DEADLINE_SECONDS = 600
+
+
+@dataclass(frozen=True, slots=True)
+class TargetRef:
+    """The workload a Canary drives; Flagger runs the live copy as `<name>-primary`."""
+
+    kind: str
+    name: str
+
+    @property
+    def primary_name(self) -> str:
+        return f"{self.name}-primary"
+
+
+@dataclass(frozen=True, slots=True)
+class CanaryView:
+    """One Canary as the portal shows it (field names are the JSON API's)."""
+
+    cluster: str
+    namespace: str
+    name: str
+    uid: str
+    target: TargetRef
+    autoscaler: str | None
+    strategy: Strategy
+    mirror: bool
+    phase: str
+    progressing: bool
+    canary_weight: int
+    raw_canary_weight: int
+    max_weight: int
+    step_weight: int
+    step_weights: tuple[int, ...]
+    step_weight_promotion: int
+    failed_checks: int
+    threshold: int
+    iterations: int
+    max_iterations: int
+    suspended: bool
+    skip_analysis: bool
+    interval_seconds: float
+    progress_deadline_seconds: int
+    progress: float
+    step_plan: tuple[int, ...]
+    current_step: int | None
+    webhooks: tuple[WebhookView, ...]
+    metrics: tuple[MetricView, ...]
+    gates: tuple[Gate, ...]
+    last_transition_time: datetime | None
+    last_applied_spec: str | None
+    last_promoted_spec: str | None
+    tracked_configs: tuple[tuple[str, str], ...]
+    conditions: tuple[Condition, ...]
+    stuck: bool
+    needs_attention: bool
+    attention_reasons: tuple[str, ...]
+
+    @property
+    def revision(self) -> str | None:
+        """The revision under (or last under) analysis: Flagger's `lastAppliedSpec` hash."""
+        return self.last_applied_spec
+
+    def is_wired_to(self, gate: Gate) -> bool:
+        """Whether the canary calls the portal's `gate`."""
+        return gate in self.gates
+
+
+def build_canary_view(obj: Mapping[str, Any], *, cluster: str, now: datetime) -> CanaryView:
+    """The view of a Canary object as the Kubernetes API returns it (JSON-decoded)."""
+    metadata, spec = mapping_at(obj, "metadata"), mapping_at(obj, "spec")
+    namespace = str_at(metadata, "namespace", default="default")
+    analysis = build_analysis(mapping_at(spec, "analysis"), namespace=namespace)
+    status = build_canary_status(mapping_at(obj, "status"))
+    weight = routed_weight(analysis, status=status)
+    plan = step_plan(analysis)
+    facts = _attention_facts(spec, analysis=analysis, status=status)
+    reasons = attention_reasons(facts, now=now)
+    return CanaryView(
+        cluster=cluster,
+        namespace=namespace,
+        name=str_at(metadata, "name"),
+        uid=str_at(metadata, "uid"),
+        target=_target_ref(spec),
+        autoscaler=optional_str_at(mapping_at(spec, "autoscalerRef"), "name"),
+        strategy=analysis.strategy,
+        mirror=analysis.mirror,
+        phase=status.phase,
+        progressing=status.phase in IN_FLIGHT_PHASES,
+        canary_weight=weight,
+        raw_canary_weight=status.canary_weight,
+        max_weight=analysis.max_weight,
+        step_weight=analysis.step_weight,
+        step_weights=analysis.step_weights,
+        step_weight_promotion=analysis.step_weight_promotion,
+        failed_checks=status.failed_checks,
+        threshold=analysis.threshold,
+        iterations=max(status.iterations, 0),
+        max_iterations=analysis.iterations,
+        suspended=facts.suspended,
+        skip_analysis=facts.skip_analysis,
+        interval_seconds=analysis.interval_seconds,
+        progress_deadline_seconds=_progress_deadline_seconds(spec),
+        progress=progress(analysis, status=status, weight=weight),
+        step_plan=plan,
+        current_step=current_step(plan, analysis=analysis, status=status, weight=weight),
+        webhooks=analysis.webhooks,
+        metrics=analysis.metrics,
+        gates=wired_gates(analysis.webhooks),
+        last_transition_time=status.last_transition_time,
+        last_applied_spec=status.last_applied_spec,
+        last_promoted_spec=status.last_promoted_spec,
+        tracked_configs=status.tracked_configs,
+        conditions=status.conditions,
+        stuck=is_stuck(facts, now=now),
+        needs_attention=bool(reasons),
+        attention_reasons=reasons,
+    )
+
+
+def _target_ref(spec: Mapping[str, Any]) -> TargetRef:
+    target = mapping_at(spec, "targetRef")
+    return TargetRef(kind=str_at(target, "kind", default="Deployment"), name=str_at(target, "name"))
+
+
+def _progress_deadline_seconds(spec: Mapping[str, Any]) -> int:
+    deadline = int_at(spec, "progressDeadlineSeconds")
+    return deadline if deadline > 0 else DEFAULT_PROGRESS_DEADLINE_SECONDS
+
+
+def _attention_facts(
+    spec: Mapping[str, Any], *, analysis: Analysis, status: CanaryStatus
+) -> AttentionFacts:
+    return AttentionFacts(
+        phase=status.phase,
+        raw_canary_weight=status.canary_weight,
+        failed_checks=status.failed_checks,
+        threshold=analysis.threshold,
+        suspended=bool_at(spec, "suspend"),
+        skip_analysis=bool_at(spec, "skipAnalysis"),
+        interval_seconds=analysis.interval_seconds,
+        last_transition_time=status.last_transition_time,
+        miswired_hooks=miswired_hooks(analysis.webhooks),
+    )

@@ -1,0 +1,95 @@
+"""How far a canary run has come: the traffic really routed, progress 0..1 and the current step.
+
+Flagger's status fields are not the routes (FLAGGER.md "Traps"): in WaitingPromotion a canary-
+strategy status reads `canaryWeight: 0` while maxWeight% still goes to the canary; Blue/Green and
+A/B never write `canaryWeight`; and a failed promotion can end `Failed` with `canaryWeight: 100`
+although every rollback routes all traffic to the primary and scales the canary to zero.
+What each strategy routes to the canary, phase by phase:
+
+- canary: the status weight while Progressing; maxWeight while WaitingPromotion; while Promoting
+  the status weight (stepWeightPromotion lowers it step by step), else maxWeight; nothing once
+  `Routing all traffic to primary` has moved the run to Finalising, nor outside a run.
+- Blue/Green: nothing during the analysis iterations; everything once the promotion gate opened
+  and Flagger logged `Routing all traffic to canary` (status iterations exceed analysis
+  iterations) and while Promoting.
+- A/B: only requests matching `match` reach the canary; there is no share of traffic to report,
+  so the weight is 0 and progress comes from iterations.
+"""
+
+from __future__ import annotations
+
+from portal.domain.canary_analysis import TOTAL_WEIGHT, Analysis, Strategy
+from portal.domain.canary_status import CanaryStatus, Phase
+
+_DONE_PHASES = frozenset(
+    {Phase.WAITING_PROMOTION, Phase.PROMOTING, Phase.FINALISING, Phase.SUCCEEDED}
+)
+_PAST_ANALYSIS_PHASES = frozenset({Phase.WAITING_PROMOTION, Phase.PROMOTING, Phase.FINALISING})
+
+
+def routed_weight(analysis: Analysis, *, status: CanaryStatus) -> int:
+    """The percentage of traffic Flagger's router sends to the canary right now."""
+    if analysis.strategy is Strategy.CANARY:
+        return _canary_routed_weight(analysis, status=status)
+    if analysis.strategy is Strategy.BLUE_GREEN:
+        return _blue_green_routed_weight(analysis, status=status)
+    return 0
+
+
+def progress(analysis: Analysis, *, status: CanaryStatus, weight: int) -> float:
+    """Progress of the run in 0..1: routed weight over maxWeight, or iterations done over total.
+
+    Analysis is complete (1.0) from WaitingPromotion to Succeeded; a Failed status no longer says
+    how far the run got before rolling back, so it reads 0 like every phase outside a run.
+    """
+    if status.phase in _DONE_PHASES:
+        return 1.0
+    if status.phase != Phase.PROGRESSING:
+        return 0.0
+    if analysis.strategy is Strategy.CANARY:
+        return _fraction(weight, analysis.max_weight)
+    return _fraction(status.iterations, analysis.iterations)
+
+
+def current_step(
+    plan: tuple[int, ...], *, analysis: Analysis, status: CanaryStatus, weight: int
+) -> int | None:
+    """The index in `plan` the run has reached, or None before its first step or outside a run."""
+    if not plan:
+        return None
+    if status.phase in _PAST_ANALYSIS_PHASES:
+        return len(plan) - 1
+    if status.phase != Phase.PROGRESSING:
+        return None
+    if analysis.strategy is Strategy.CANARY:
+        return plan.index(weight) if weight in plan else None
+    done = min(status.iterations, len(plan))
+    return done - 1 if done >= 1 else None
+
+
+def _canary_routed_weight(analysis: Analysis, *, status: CanaryStatus) -> int:
+    raw = _clamped(status.canary_weight)
+    if status.phase == Phase.PROGRESSING:
+        return raw
+    if status.phase == Phase.WAITING_PROMOTION:
+        return analysis.max_weight
+    if status.phase == Phase.PROMOTING:
+        return raw or analysis.max_weight
+    return 0
+
+
+def _blue_green_routed_weight(analysis: Analysis, *, status: CanaryStatus) -> int:
+    if status.phase == Phase.PROMOTING:
+        return TOTAL_WEIGHT
+    switched = status.iterations > analysis.iterations
+    return TOTAL_WEIGHT if status.phase == Phase.PROGRESSING and switched else 0
+
+
+def _fraction(done: int, total: int) -> float:
+    if total <= 0:
+        return 0.0
+    return min(max(done / total, 0.0), 1.0)
+
+
+def _clamped(weight: int) -> int:
+    return min(max(weight, 0), TOTAL_WEIGHT)

@@ -1,0 +1,84 @@
+"""`status` of a Canary as Flagger writes it, read once with Flagger's zero values.
+
+A Canary Flagger has not reconciled yet has no status at all; the portal shows it as
+`Initializing`, the phase Flagger writes first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from portal.domain.conditions import Condition, build_conditions
+from portal.domain.raw_fields import (
+    int_at,
+    list_at,
+    mapping_at,
+    optional_str_at,
+    str_at,
+    time_at,
+)
+
+
+class Phase(StrEnum):
+    """Flagger's canary phases (`Terminated` exists in the enum but is never written)."""
+
+    INITIALIZING = "Initializing"
+    INITIALIZED = "Initialized"
+    WAITING = "Waiting"
+    PROGRESSING = "Progressing"
+    WAITING_PROMOTION = "WaitingPromotion"
+    PROMOTING = "Promoting"
+    FINALISING = "Finalising"
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"
+    TERMINATING = "Terminating"
+    TERMINATED = "Terminated"
+
+
+IN_FLIGHT_PHASES = frozenset(
+    {
+        Phase.WAITING,
+        Phase.PROGRESSING,
+        Phase.WAITING_PROMOTION,
+        Phase.PROMOTING,
+        Phase.FINALISING,
+    }
+)
+"""Phases of a run in flight: a revision waits for, is under, or has passed analysis."""
+
+PROMOTION_PHASES = frozenset({Phase.PROMOTING, Phase.FINALISING})
+
+
+@dataclass(frozen=True, slots=True)
+class CanaryStatus:
+    """The status fields the portal reads (exact Flagger JSON names, snake-cased)."""
+
+    phase: str
+    failed_checks: int
+    canary_weight: int
+    iterations: int
+    last_applied_spec: str | None
+    last_promoted_spec: str | None
+    last_transition_time: datetime | None
+    tracked_configs: tuple[tuple[str, str], ...]
+    conditions: tuple[Condition, ...]
+
+
+def build_canary_status(status: Mapping[str, Any]) -> CanaryStatus:
+    """The status of a Canary (an empty mapping reads as `Initializing`)."""
+    tracked = mapping_at(status, "trackedConfigs")
+    return CanaryStatus(
+        phase=str_at(status, "phase", default=Phase.INITIALIZING),
+        failed_checks=int_at(status, "failedChecks"),
+        canary_weight=int_at(status, "canaryWeight"),
+        iterations=int_at(status, "iterations"),
+        last_applied_spec=optional_str_at(status, "lastAppliedSpec"),
+        last_promoted_spec=optional_str_at(status, "lastPromotedSpec"),
+        last_transition_time=time_at(status, "lastTransitionTime"),
+        tracked_configs=tuple(sorted((str(k), str(v)) for k, v in tracked.items())),
+        conditions=build_conditions(list_at(status, "conditions")),
+    )
