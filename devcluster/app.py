@@ -20,6 +20,7 @@ from devcluster import discovery, errors, openapi, reading, watch_stream, writin
 from devcluster.admin import admin_routes
 from devcluster.auth import Policy, authorize
 from devcluster.auth import Request as AuthRequest
+from devcluster.query_params import parse_bool
 from devcluster.request_log import RequestRecord
 from devcluster.routing import DiscoveryPath, Target, parse_path
 from devcluster.state import ClusterState
@@ -146,7 +147,7 @@ def _group_document(request: Request) -> dict[str, Any] | None:
 def _verb(method: str, target: Target, query: dict[str, str]) -> str:
     if method == "GET":
         if target.is_collection:
-            return "watch" if query.get("watch") in ("true", "1") else "list"
+            return "watch" if parse_bool(query.get("watch")) else "list"
         return "get"
     verbs = {"POST": "create", "PUT": "update", "PATCH": "patch"}
     if method == "DELETE":

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs
+
+from devcluster.query_params import parse_bool
 
 
 @dataclass(frozen=True)
@@ -17,7 +20,8 @@ class RequestRecord:
 
     @property
     def is_watch(self) -> bool:
-        return "watch=true" in self.query or "watch=1" in self.query
+        params = parse_qs(self.query)
+        return any(parse_bool(v) for v in params.get("watch", []))
 
 
 @dataclass

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from devcluster import errors
+from devcluster.query_params import parse_bool
 from devcluster.reading import build_filter, raw_view, table_event_object, view
 from devcluster.routing import Target
 from devcluster.state import ClusterState
@@ -40,7 +41,7 @@ def watch_options(query: dict[str, str], *, table: bool, default_timeout: float)
     return WatchOptions(
         since=since,
         timeout=timeout,
-        bookmarks=query.get("allowWatchBookmarks") in ("true", "1"),
+        bookmarks=parse_bool(query.get("allowWatchBookmarks")),
         table=table,
         include=query.get("includeObject", "Metadata"),
     )
