@@ -2,6 +2,7 @@
 which Alembic compares against the migrations."""
 
 from portal.models.audit import AuditEvent
+from portal.models.timeline import CanaryRun, HpaSample, TimelineEntry
 from portal.models.tokens import ApiToken
 
-__all__ = ["ApiToken", "AuditEvent"]
+__all__ = ["ApiToken", "AuditEvent", "CanaryRun", "HpaSample", "TimelineEntry"]

@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from portal.kube.view import ClusterView
+
 ReadinessCheck = Callable[[], Awaitable[str | None]]
 """Returns None when ready, else a one-line reason why not."""
 
@@ -26,6 +28,18 @@ def database_check(engine: AsyncEngine) -> ReadinessCheck:
         except Exception as error:
             return f"database unreachable: {type(error).__name__}"
         return None
+
+    return check
+
+
+def clusters_check(view: ClusterView) -> ReadinessCheck:
+    """Ready once every watched cluster has finished its first list of every kind."""
+
+    async def check() -> str | None:
+        pending = view.unready_clusters()
+        if not pending:
+            return None
+        return "; ".join(f"{cluster}: {reason}" for cluster, reason in sorted(pending.items()))
 
     return check
 
