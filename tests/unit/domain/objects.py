@@ -178,3 +178,86 @@ def canary(
     if status is not None:
         obj["status"] = copy.deepcopy(status)
     return obj
+
+
+CPU_METRIC_SPEC = {
+    "type": "Resource",
+    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}},
+}
+CPU_METRIC_STATUS = {
+    "type": "Resource",
+    "resource": {"name": "cpu", "current": {"averageValue": "315m", "averageUtilization": 63}},
+}
+
+
+def hpa_condition(kind: str, status: str, reason: str, message: str) -> dict[str, Any]:
+    """One HPA condition as kube-controller-manager writes it."""
+    return {
+        "type": kind,
+        "status": status,
+        "lastTransitionTime": "2026-11-25T09:12:44Z",
+        "reason": reason,
+        "message": message,
+    }
+
+
+def healthy_hpa_conditions() -> list[dict[str, Any]]:
+    """The conditions of an HPA that computed a size within range from its cpu metric."""
+    return [
+        hpa_condition(
+            "AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size"
+        ),
+        hpa_condition(
+            "ScalingActive",
+            "True",
+            "ValidMetricFound",
+            "the HPA was able to successfully calculate a replica count from cpu resource "
+            "utilization (percentage of request)",
+        ),
+        hpa_condition(
+            "ScalingLimited",
+            "False",
+            "DesiredWithinRange",
+            "the desired count is within the acceptable range",
+        ),
+    ]
+
+
+def hpa(
+    *,
+    name: str = "podinfo-primary",
+    namespace: str = "test",
+    min_replicas: int | None = 2,
+    max_replicas: int = 4,
+    metrics: list[dict[str, Any]] | None = None,
+    status: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An autoscaling/v2 HPA scaling the Deployment named like it (Flagger's primary copy)."""
+    spec: dict[str, Any] = {
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+        "maxReplicas": max_replicas,
+        "metrics": metrics if metrics is not None else [CPU_METRIC_SPEC],
+    }
+    if min_replicas is not None:
+        spec["minReplicas"] = min_replicas
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "uid": "7a1e0c55-93d2-4c1e-8a0b-5f2a6c3d9e11",
+            "resourceVersion": "482977",
+            "creationTimestamp": "2026-11-20T08:01:02Z",
+        },
+        "spec": spec,
+        "status": status
+        if status is not None
+        else {
+            "lastScaleTime": "2026-11-25T09:12:44Z",
+            "currentReplicas": 3,
+            "desiredReplicas": 3,
+            "currentMetrics": [CPU_METRIC_STATUS],
+            "conditions": healthy_hpa_conditions(),
+        },
+    }

@@ -31,15 +31,13 @@ def ab_testing(status: dict[str, object]) -> CanaryView:
 
 def test_iterations_without_match_select_blue_green() -> None:
     view = blue_green(flagger_status("Initialized"))
-    assert view.strategy is Strategy.BLUE_GREEN
-    assert view.strategy == "blue-green"
+    assert (view.strategy, view.strategy.value) == (Strategy.BLUE_GREEN, "blue-green")
     assert (view.max_iterations, view.step_plan) == (10, (1, 2, 3, 4, 5, 6, 7, 8, 9, 10))
 
 
 def test_iterations_with_match_select_ab_testing() -> None:
     view = ab_testing(flagger_status("Initialized"))
-    assert view.strategy is Strategy.AB_TESTING
-    assert view.strategy == "ab-testing"
+    assert (view.strategy, view.strategy.value) == (Strategy.AB_TESTING, "ab-testing")
 
 
 def test_mirror_flag_is_noted_on_blue_green() -> None:
