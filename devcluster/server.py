@@ -31,6 +31,9 @@ class ApiServer:
         self._task: asyncio.Task[None] | None = None
         self._downtime: asyncio.Task[None] | None = None
         self._app = create_app(state)
+        self._up = asyncio.Event()
+        self._down = asyncio.Event()
+        self._down.set()
         state.go_down = self.go_down_for
 
     @property
@@ -74,6 +77,8 @@ class ApiServer:
                 await self._task
                 raise RuntimeError("devcluster server stopped while starting")
             await asyncio.sleep(0.01)
+        self._down.clear()
+        self._up.set()
 
     async def stop(self) -> None:
         """Close every watch and connection and stop listening."""
@@ -85,6 +90,16 @@ class ApiServer:
             await self._task
         finally:
             self._server, self._task = None, None
+            self._up.clear()
+            self._down.set()
+
+    async def wait_up(self) -> None:
+        """Return once the server is listening."""
+        await self._up.wait()
+
+    async def wait_down(self) -> None:
+        """Return once the server has stopped listening."""
+        await self._down.wait()
 
     async def go_down_for(self, seconds: float) -> None:
         """Schedule: go down right after this response, come back after `seconds`."""
