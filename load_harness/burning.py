@@ -21,12 +21,17 @@ class SharedFloat(Protocol):
     value: float
 
 
-def burn(*, duration_seconds: float, duty: float, nice: int, cpu_seconds: SharedFloat) -> None:
-    """Spin at `duty` (0..1] of one core until `duration_seconds` have passed."""
-    parent = os.getppid()
+def burn(
+    *, duration_seconds: float, duty: float, nice: int, parent_pid: int, cpu_seconds: SharedFloat
+) -> None:
+    """Spin at `duty` (0..1] of one core until `duration_seconds` pass or `parent_pid` dies.
+
+    The parent passes its own pid: reading `getppid()` here instead would miss a parent that
+    died while this interpreter was still starting.
+    """
     os.nice(nice)
     deadline = time.monotonic() + duration_seconds
-    while (now := time.monotonic()) < deadline and os.getppid() == parent:
+    while (now := time.monotonic()) < deadline and os.getppid() == parent_pid:
         _spin_until(until=min(now + duty * PERIOD_SECONDS, deadline))
         cpu_seconds.value = time.process_time()
         idle = min(PERIOD_SECONDS * (1.0 - duty), deadline - time.monotonic())

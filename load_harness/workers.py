@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -58,7 +59,12 @@ def start_workers(
 def _start_one(*, name: str, duration_seconds: float, duty: float, nice: int) -> Worker:
     context = multiprocessing.get_context("spawn")
     cpu_seconds = context.RawValue("d", 0.0)
-    kwargs = {"duration_seconds": duration_seconds, "duty": duty, "nice": nice}
+    kwargs = {
+        "duration_seconds": duration_seconds,
+        "duty": duty,
+        "nice": nice,
+        "parent_pid": os.getpid(),
+    }
     process = context.Process(
         target=burn, kwargs={**kwargs, "cpu_seconds": cpu_seconds}, name=name, daemon=True
     )

@@ -1,0 +1,1 @@
+"""Integration tests of the load harness: the real `load-harness serve` process."""
