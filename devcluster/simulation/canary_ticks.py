@@ -184,15 +184,21 @@ class Tick:
 
 
 def status_document(*, status: CanaryStatus, now: str) -> dict[str, Any]:
-    """The `status` JSON Flagger writes (every write moves lastTransitionTime)."""
-    return {
+    """The `status` JSON Flagger writes (every write moves lastTransitionTime).
+
+    Fields Flagger's Go struct marks `omitempty` are left out while empty.
+    """
+    document: dict[str, Any] = {
         "phase": status.phase,
         "failedChecks": status.failed_checks,
         "canaryWeight": status.canary_weight,
         "iterations": status.iterations,
+        "lastTransitionTime": now,
+    }
+    optional = {
         "trackedConfigs": dict(status.tracked_configs),
         "lastAppliedSpec": status.last_applied_spec,
         "lastPromotedSpec": status.last_promoted_spec,
-        "lastTransitionTime": now,
         "conditions": [dict(condition) for condition in status.conditions],
     }
+    return document | {key: value for key, value in optional.items() if value}

@@ -8,6 +8,7 @@ says so each interval), so without aggregation the event list would grow without
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -75,7 +76,8 @@ class EventRecorder:
 
     api: KubeApi
     component: str
-    seen: dict[tuple[str, ...], _Seen] = field(default_factory=dict)
+    seen: OrderedDict[tuple[str, ...], _Seen] = field(default_factory=OrderedDict)
+    remembered: int = 4096
 
     async def record(
         self, *, involved: dict[str, Any], reason: str, message: str, warning: bool
@@ -86,6 +88,7 @@ class EventRecorder:
         now = utc_now()
         earlier = self.seen.get(key)
         if earlier is not None and await self._bump(namespace=namespace, earlier=earlier, now=now):
+            self.seen.move_to_end(key)
             return
         body = event_document(
             involved=involved,
@@ -97,6 +100,8 @@ class EventRecorder:
         )
         await self.api.create(kind=EVENTS, namespace=namespace, body=body)
         self.seen[key] = _Seen(name=body["metadata"]["name"], count=1)
+        if len(self.seen) > self.remembered:
+            self.seen.popitem(last=False)
 
     async def _bump(self, *, namespace: str, earlier: _Seen, now: str) -> bool:
         patch = {"count": earlier.count + 1, "lastTimestamp": now}

@@ -65,7 +65,7 @@ class FlaggerSimulator:
     caller: WebhookCaller
     workloads: WorkloadActions
     time_scale: float
-    tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    tasks: dict[tuple[str, str], asyncio.Task[None]] = field(default_factory=dict)
 
     async def run(self) -> None:
         try:
@@ -83,11 +83,13 @@ class FlaggerSimulator:
             return
         keys = {(o["metadata"].get("namespace", "default"), o["metadata"]["name"]) for o in found}
         for namespace, name in keys:
-            key = f"{name}.{namespace}"
-            if key not in self.tasks or self.tasks[key].done():
+            task = self.tasks.get((namespace, name))
+            if task is None or task.done():
                 coroutine = self._run_canary(namespace=namespace, name=name)
-                self.tasks[key] = asyncio.create_task(coroutine, name=f"flagger:{key}")
-        gone = [key for key in self.tasks if tuple(reversed(key.split(".", 1))) not in keys]
+                self.tasks[(namespace, name)] = asyncio.create_task(
+                    coroutine, name=f"flagger:{name}.{namespace}"
+                )
+        gone = [key for key in self.tasks if key not in keys]
         await _cancel_all([self.tasks.pop(key) for key in gone])
 
     async def _run_canary(self, *, namespace: str, name: str) -> None:
