@@ -119,13 +119,19 @@ def serve(tmp_path: Path, fake_cgroup: Path) -> ServeFactory:
     """Start `load-harness serve` with extra environment; stop it (SIGTERM) on exit."""
 
     @asynccontextmanager
-    async def start(**overrides: str) -> AsyncIterator[Served]:
+    async def start(*, app_dir: Path | None = None, **overrides: str) -> AsyncIterator[Served]:
+        """`app_dir` runs `python -m load_harness` from a copy of the package, as the image does."""
         port = free_port()
         log = tmp_path / f"load-harness-{port}.log"
+        arguments = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+        command = [COMMAND] if app_dir is None else [sys.executable, "-m", "load_harness"]
+        if app_dir is not None:
+            overrides = overrides | {"PYTHONPATH": str(app_dir), "PYTHONDONTWRITEBYTECODE": "1"}
         with log.open("wb") as sink:
             process = subprocess.Popen(  # noqa: ASYNC220 (Popen starts the child, never waits)
-                [COMMAND, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                [*command, *arguments],
                 env=harness_environment(fake_cgroup, overrides),
+                cwd=app_dir,
                 stdout=sink,
                 stderr=subprocess.STDOUT,
             )

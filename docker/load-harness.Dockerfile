@@ -1,0 +1,42 @@
+# syntax=docker/dockerfile:1
+# The load-harness image: the workload Flagger canaries and HPAs act on.
+# Build from the repository root:  docker build -f docker/load-harness.Dockerfile -t load-harness .
+# Runs as a numeric non-root user and writes nothing outside /tmp (and /dev/shm, which the
+# multiprocessing spawn context uses for shared counters), so it works with
+# readOnlyRootFilesystem: true when /tmp is an emptyDir.
+
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+# Runtime dependencies of load_harness only (a subset of pyproject.toml, same lower bounds;
+# tests/unit/load_harness/test_lh_dockerfile.py keeps the two in step).
+RUN python -m venv /opt/venv \
+    && /opt/venv/bin/pip install \
+      "fastapi>=0.115" \
+      "uvicorn[standard]>=0.30" \
+      "pydantic>=2.8" \
+      "pydantic-settings>=2.4" \
+      "prometheus-client>=0.20" \
+      "structlog>=24.4" \
+      "jinja2>=3.1.4" \
+      "psutil>=6.0"
+COPY load_harness/ /app/load_harness/
+RUN /opt/venv/bin/python -m compileall -q /app/load_harness
+
+FROM python:3.11-slim AS runtime
+RUN groupadd --gid 10001 harness \
+    && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
+       --shell /usr/sbin/nologin harness
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build /app /app
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONPATH=/app \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    TMPDIR=/tmp \
+    HOME=/tmp
+WORKDIR /app
+USER 10001:10001
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=2).status == 200 else 1)"]
+CMD ["python", "-m", "load_harness", "serve", "--host", "0.0.0.0", "--port", "8080"]
