@@ -6,14 +6,19 @@ Nothing here runs at import time; the composition root (`create_app`, the CLI) c
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from limits import parse as parse_rate_limit
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LogFormat = Literal["json", "console"]
 LogLevel = Literal["debug", "info", "warning", "error"]
+AuthMode = Literal["token", "proxy", "local"]
+RoleName = Literal["viewer", "operator", "admin"]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,11 +71,99 @@ class Settings(BaseSettings):
         default=REPO_ROOT / "static", description="Static assets served at /static."
     )
     templates_dir: Path = Field(default=REPO_ROOT / "templates", description="Jinja2 templates.")
+    # Identity, roles and web security (docs/security.md)
+    trusted_proxies: Annotated[list[Network], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated CIDRs of the authenticating proxies whose identity and "
+        "X-Forwarded-* headers are believed; required in proxy mode.",
+    )
+    auth_mode: AuthMode = Field(
+        default="token",
+        description="How browsers sign in: token (no browser sign-in, bearer tokens only), "
+        "proxy (oauth2-proxy headers from PORTAL_TRUSTED_PROXIES) or local (one local admin, "
+        "loopback only). Bearer tokens work in every mode.",
+    )
+    proxy_user_header: str = Field(
+        default="X-Auth-Request-User", description="Header carrying the proxied user name."
+    )
+    proxy_email_header: str = Field(
+        default="X-Auth-Request-Email", description="Header carrying the proxied user's email."
+    )
+    proxy_groups_header: str = Field(
+        default="X-Auth-Request-Groups",
+        description="Header carrying the proxied user's groups, comma-separated.",
+    )
+    role_groups: dict[RoleName, list[str]] = Field(
+        default_factory=dict,
+        description='JSON: role to groups, e.g. {"admin":["platform-admins"]}; highest wins.',
+    )
+    anonymous_role: RoleName | None = Field(
+        default=None, description="Role of unauthenticated requests; unset means no access."
+    )
+    read_only: bool = Field(default=False, description="Refuse every write, for everyone.")
+    secure_cookies: bool = Field(
+        default=False,
+        description="Mark cookies Secure and send HSTS (also automatic when the request came "
+        "over TLS, or X-Forwarded-Proto: https from a trusted proxy).",
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1, description="Largest request body accepted (413 above)."
+    )
+    max_webhook_body_bytes: int = Field(
+        default=25 * 1024 * 1024, ge=1, description="Largest body accepted on /webhooks/github."
+    )
+    rate_limit_actions: str = Field(
+        default="30/minute", description="Canary actions per user (limits notation)."
+    )
+    rate_limit_tokens: str = Field(
+        default="600/minute", description="Requests per API token (limits notation)."
+    )
+    rate_limit_webhooks: str = Field(
+        default="600/minute",
+        description="Requests per source address on /webhooks/* and /flagger/*.",
+    )
+    denial_audit_limit: str = Field(
+        default="10/minute",
+        description="Denied attempts audited per source address; more are only logged.",
+    )
+    denial_audit_global_limit: str = Field(
+        default="300/minute", description="Denied attempts audited in total per replica."
+    )
 
     @field_validator("kube_contexts", mode="before")
     @classmethod
     def _contexts_from_csv(cls, value: object) -> object:
         return _split_csv(value)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies_from_csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator(
+        "rate_limit_actions",
+        "rate_limit_tokens",
+        "rate_limit_webhooks",
+        "denial_audit_limit",
+        "denial_audit_global_limit",
+    )
+    @classmethod
+    def _rate_limit_parses(cls, value: str) -> str:
+        parse_rate_limit(value)
+        return value
+
+    @field_validator("auth_mode")
+    @classmethod
+    def _auth_mode_is_safe(cls, value: AuthMode, info: ValidationInfo) -> AuthMode:
+        host = info.data.get("host")
+        if value == "local" and host is not None and not is_loopback(host):
+            raise ValueError(
+                "local mode needs PORTAL_HOST to be a loopback address "
+                f"(got PORTAL_HOST={host!r}); use PORTAL_AUTH_MODE=proxy behind oauth2-proxy"
+            )
+        if value == "proxy" and not info.data.get("trusted_proxies"):
+            raise ValueError("proxy mode needs PORTAL_TRUSTED_PROXIES (the proxies' CIDRs)")
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -88,6 +181,16 @@ class Settings(BaseSettings):
         if value is not None and not value.is_file():
             raise ValueError(f"file {value} does not exist")
         return value
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses (127.0.0.0/8, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def describe_validation_error(error: ValidationError) -> str:

@@ -5,12 +5,14 @@ Views whose feature has not landed yet render an honest empty state that says so
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from portal.deps import TemplatesDep
+from portal.security.access import require_role
+from portal.security.roles import Role
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_role(Role.viewer))])
 
 PENDING_SECTIONS = {
     "canaries": (
@@ -23,7 +25,6 @@ PENDING_SECTIONS = {
         "Deployment frequency, lead time, failure rate and recovery time appear here.",
     ),
     "costs": ("Costs", "AWS spend from Cost Explorer and the live cluster estimate appear here."),
-    "audit": ("Audit", "Every operator action and denied attempt is listed here."),
 }
 
 

@@ -7,7 +7,7 @@ from sqlmodel import func, select
 from portal.deps import SessionDep
 from portal.errors import Conflict
 from portal.models import AuditEvent
-from tests.support.apps import RunningApp
+from tests.support.apps import RunningApp, csrf_headers
 
 
 def add_writing_routes(app: FastAPI) -> None:
@@ -33,11 +33,15 @@ def writing(portal: RunningApp) -> RunningApp:
 
 
 async def test_a_successful_request_commits(writing: RunningApp) -> None:
-    assert (await writing.client.post("/api/v1/test-write")).status_code == 200
+    headers = await csrf_headers(writing.client)
+    assert (await writing.client.post("/api/v1/test-write", headers=headers)).status_code == 200
     assert (await writing.client.get("/api/v1/test-count")).json() == {"rows": 1}
 
 
 async def test_a_failed_request_leaves_no_half_written_row(writing: RunningApp) -> None:
-    response = await writing.client.post("/api/v1/test-write", params={"fail": "true"})
+    headers = await csrf_headers(writing.client)
+    response = await writing.client.post(
+        "/api/v1/test-write", params={"fail": "true"}, headers=headers
+    )
     assert response.status_code == 409
     assert (await writing.client.get("/api/v1/test-count")).json() == {"rows": 0}

@@ -1,0 +1,146 @@
+"""Every route declares who may call it; guards enforce it, and the route matrix test checks
+that no route is left without a decision.
+
+- `require_role(Role.viewer)` (or the `ViewerUser`, `OperatorUser`, `AdminUser` aliases): the
+  caller needs at least that role; writes are refused for everyone while PORTAL_READ_ONLY is on.
+- `public("why")`: no portal identity needed, because the route has its own authentication
+  (Flagger gates check their token, GitHub webhooks their signature) or exposes nothing.
+Anonymous callers get 401, known callers without the role 403; refusals of writes and of admin
+routes are audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
+
+from portal.errors import Forbidden, PortalError, Unauthorized
+from portal.security.denials import record_denial
+from portal.security.identities import CurrentUser
+from portal.security.roles import Identity, Role
+from portal.security.state import SecurityState
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+SIGN_IN_HINTS = {
+    "token": "send an API token (Authorization: Bearer ...)",
+    "proxy": "open the portal through its sign-in proxy, or send an API token",
+    "local": "local mode admits loopback clients only; or send an API token",
+}
+
+
+@dataclass(frozen=True)
+class Access:
+    """A route's decision: the least role it needs, or None for public with a reason."""
+
+    role: Role | None
+    note: str
+
+    @property
+    def public(self) -> bool:
+        return self.role is None
+
+
+FRAMEWORK_ROUTES = {
+    "/openapi.json": Access(None, "API schema; holds no data"),
+    "/docs": Access(None, "API documentation page; holds no data"),
+    "/docs/oauth2-redirect": Access(None, "API documentation helper; holds no data"),
+    "/redoc": Access(None, "API documentation page; holds no data"),
+    "/metrics": Access(None, "Prometheus scrape; keep it inside the cluster (NetworkPolicy)"),
+    "/static": Access(None, "static assets"),
+}
+
+
+class RoleGuard:
+    """Dependency: the caller's identity when they hold `role`, else 401/403 (audited)."""
+
+    def __init__(self, role: Role) -> None:
+        self.role = role
+        self.access = Access(role, f"needs the {role} role")
+
+    async def __call__(self, request: Request, identity: CurrentUser) -> Identity:
+        refusal = self._refusal(request, identity)
+        if refusal is None:
+            return identity
+        if request.method not in SAFE_METHODS or self.role is Role.admin:
+            await record_denial(
+                request, identity=identity, status=refusal.status_code, detail=refusal.detail
+            )
+        raise refusal
+
+    def _refusal(self, request: Request, identity: Identity) -> PortalError | None:
+        settings = _security(request).settings
+        if not identity.authenticated and not identity.may(self.role):
+            return Unauthorized(
+                f"sign-in required: {SIGN_IN_HINTS[settings.auth_mode]}",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if not identity.may(self.role):
+            held = identity.role or "no role"
+            return Forbidden(f"{identity.name} has {held}; this needs the {self.role} role")
+        if settings.read_only and request.method not in SAFE_METHODS:
+            return Forbidden("the portal is read-only (PORTAL_READ_ONLY): no changes are allowed")
+        return None
+
+
+class PublicAccess:
+    """Dependency that only declares a route public, with the reason why that is safe."""
+
+    def __init__(self, note: str) -> None:
+        self.access = Access(None, note)
+
+    def __call__(self) -> None:
+        return None
+
+
+def _security(request: Request) -> SecurityState:
+    state: SecurityState = request.app.state.security
+    return state
+
+
+def require_role(role: Role) -> RoleGuard:
+    return RoleGuard(role)
+
+
+def public(note: str) -> PublicAccess:
+    return PublicAccess(note)
+
+
+ViewerUser = Annotated[Identity, Depends(require_role(Role.viewer))]
+OperatorUser = Annotated[Identity, Depends(require_role(Role.operator))]
+AdminUser = Annotated[Identity, Depends(require_role(Role.admin))]
+
+
+def _declared(dependant: Dependant) -> list[Access]:
+    found: list[Access] = []
+    for dependency in dependant.dependencies:
+        access = getattr(dependency.call, "access", None)
+        if isinstance(access, Access):
+            found.append(access)
+        found.extend(_declared(dependency))
+    return found
+
+
+def _strictest(declared: list[Access]) -> Access:
+    guarded = [access for access in declared if access.role is not None]
+    if not guarded:
+        return declared[0]
+    return max(guarded, key=lambda access: access.role.rank if access.role else 0)
+
+
+def route_access(route: BaseRoute) -> Access | None:
+    """The route's access decision, or None when it has none (a bug the matrix test catches)."""
+    if isinstance(route, APIRoute):
+        declared = _declared(route.dependant)
+        if declared:
+            return _strictest(declared)
+    return FRAMEWORK_ROUTES.get(getattr(route, "path", ""))
+
+
+def unclassified_routes(routes: list[BaseRoute]) -> list[str]:
+    return [getattr(route, "path", repr(route)) for route in routes if route_access(route) is None]
