@@ -27,12 +27,19 @@ def _spec_part(obj: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
 
 
+def _stamp_type(rtype: ResourceType, obj: dict[str, Any]) -> None:
+    """apiVersion and kind of the storage form (a converter sets them for other versions)."""
+    if rtype.to_storage is None:
+        obj["apiVersion"] = rtype.api_version
+    obj["kind"] = rtype.kind
+
+
 def prepare_create(
     rtype: ResourceType, obj: dict[str, Any], *, namespace: str, now: str
 ) -> dict[str, Any]:
     """The object as the server stores it on create (without resourceVersion)."""
     new = copy.deepcopy(obj)
-    new["apiVersion"], new["kind"] = rtype.api_version, rtype.kind
+    _stamp_type(rtype, new)
     meta = new.setdefault("metadata", {})
     if not meta.get("name") and meta.get("generateName"):
         suffix = "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(5))
@@ -87,7 +94,7 @@ def prepare_update(
             merged.pop("status", None)
         return merged
     merged = copy.deepcopy(new)
-    merged["apiVersion"], merged["kind"] = rtype.api_version, rtype.kind
+    _stamp_type(rtype, merged)
     _keep_immutable_meta(old, merged)
     if rtype.status_subresource:
         if "status" in old:

@@ -1,0 +1,189 @@
+"""The object store: one write path, resourceVersions, history, watchers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from devcluster.builtin_kinds import builtin_types
+from devcluster.crds import crd_types
+from devcluster.errors import ApiError
+from devcluster.resources import Registry, ResourceType
+from devcluster.selectors import FieldSelector, LabelSelector
+from devcluster.store import ObjectStore
+from devcluster.watchers import WatchFilter
+
+
+def _store(history_size: int = 100) -> ObjectStore:
+    registry = Registry()
+    registry.add(builtin_types())
+    registry.add(crd_types(None))
+    return ObjectStore(
+        registry=registry, history_size=history_size, clock=lambda: "2026-01-01T00:00:00Z"
+    )
+
+
+def _type(store: ObjectStore, group: str, version: str, plural: str) -> ResourceType:
+    return store.registry.lookup(group=group, version=version, plural=plural)
+
+
+def _lease(name: str, holder: str = "a") -> dict[str, Any]:
+    return {"metadata": {"name": name}, "spec": {"holderIdentity": holder}}
+
+
+ALL = WatchFilter(namespace="", labels=LabelSelector(()), fields=FieldSelector(()))
+
+
+def test_default_namespaces_exist_at_start() -> None:
+    store = _store()
+    ns = _type(store, "", "v1", "namespaces")
+    _, keys = store.scan(ns, namespace="")
+    assert [k[1] for k in keys] == ["default", "kube-node-lease", "kube-public", "kube-system"]
+    assert store.revision == 4
+
+
+def test_every_write_takes_the_next_cluster_wide_resource_version() -> None:
+    store = _store()
+    leases = _type(store, "coordination.k8s.io", "v1", "leases")
+    pods = _type(store, "", "v1", "pods")
+    a = store.create(leases, _lease("a"), namespace="default", manager="t")
+    p = store.create(pods, {"metadata": {"name": "p"}}, namespace="default", manager="t")
+    b = store.update(leases, _lease("a", "b"), namespace="default", name="a", manager="t")
+    assert [s.obj["metadata"]["resourceVersion"] for s in (a, p, b)] == ["5", "6", "7"]
+
+
+def test_stored_encoding_matches_the_object() -> None:
+    store = _store()
+    leases = _type(store, "coordination.k8s.io", "v1", "leases")
+    stored = store.create(leases, _lease("a"), namespace="default", manager="t")
+    assert stored.raw.startswith(b'{"metadata":{"name":"a","namespace":"default"')
+    assert b'"resourceVersion":"5"' in stored.raw
+
+
+def test_pod_status_from_create_is_replaced_by_pending() -> None:
+    store = _store()
+    pods = _type(store, "", "v1", "pods")
+    stored = store.create(
+        pods,
+        {"metadata": {"name": "p"}, "status": {"phase": "Running"}},
+        namespace="default",
+        manager="t",
+    )
+    assert stored.obj["status"] == {"phase": "Pending"}
+
+
+def test_watch_replays_only_changes_after_the_version() -> None:
+    store = _store()
+    leases = _type(store, "coordination.k8s.io", "v1", "leases")
+    store.create(leases, _lease("a"), namespace="default", manager="t")
+    since = store.revision
+    store.update(leases, _lease("a", "b"), namespace="default", name="a", manager="t")
+    store.delete(leases, namespace="default", name="a")
+    watcher = store.watch(leases, flt=ALL, since=since)
+    assert [(kind, s.obj["metadata"]["resourceVersion"]) for kind, s in watcher.pending if s] == [
+        ("MODIFIED", "6"),
+        ("DELETED", "7"),
+    ]
+
+
+def test_watch_older_than_history_is_expired() -> None:
+    store = _store(history_size=2)
+    leases = _type(store, "coordination.k8s.io", "v1", "leases")
+    since = store.revision
+    for name in ("a", "b", "c"):
+        store.create(leases, _lease(name), namespace="default", manager="t")
+    with pytest.raises(ApiError) as raised:
+        store.watch(leases, flt=ALL, since=since)
+    assert (raised.value.code, raised.value.reason) == (410, "Expired")
+    assert raised.value.message == f"too old resource version: {since} ({since + 1})"
+
+
+def test_history_is_per_resource() -> None:
+    store = _store(history_size=2)
+    leases = _type(store, "coordination.k8s.io", "v1", "leases")
+    pods = _type(store, "", "v1", "pods")
+    store.create(leases, _lease("a"), namespace="default", manager="t")
+    since = store.revision
+    for name in ("p1", "p2", "p3"):
+        store.create(pods, {"metadata": {"name": name}}, namespace="default", manager="t")
+    assert list(store.watch(leases, flt=ALL, since=since).pending) == []
+
+
+def test_live_watchers_get_changes_and_closed_ones_do_not() -> None:
+    store = _store()
+    leases = _type(store, "coordination.k8s.io", "v1", "leases")
+    open_watch = store.watch(leases, flt=ALL, since=store.revision)
+    closed_watch = store.watch(leases, flt=ALL, since=store.revision)
+    store.unwatch(closed_watch)
+    store.create(leases, _lease("a"), namespace="default", manager="t")
+    assert [kind for kind, _ in open_watch.pending] == ["ADDED"]  # type: ignore[misc]
+    assert list(closed_watch.pending) == [None]
+    assert store.watcher_count == 1
+
+
+def test_deleting_a_namespace_deletes_its_objects() -> None:
+    store = _store()
+    ns = _type(store, "", "v1", "namespaces")
+    leases = _type(store, "coordination.k8s.io", "v1", "leases")
+    store.create(ns, {"metadata": {"name": "team"}}, namespace="", manager="t")
+    store.create(leases, _lease("a"), namespace="team", manager="t")
+    store.create(leases, _lease("b"), namespace="default", manager="t")
+    store.delete(ns, namespace="", name="team")
+    _, keys = store.scan(leases, namespace="")
+    assert keys == [("default", "b")]
+
+
+def test_events_share_storage_across_api_versions() -> None:
+    store = _store()
+    core = _type(store, "", "v1", "events")
+    new = _type(store, "events.k8s.io", "v1", "events")
+    store.create(
+        new,
+        {
+            "apiVersion": "events.k8s.io/v1",
+            "kind": "Event",
+            "metadata": {"name": "e"},
+            "note": "hi",
+            "regarding": {"kind": "Canary"},
+        },
+        namespace="default",
+        manager="t",
+    )
+    stored = store.get(core, namespace="default", name="e")
+    assert stored.obj["message"] == "hi"
+    assert stored.obj["involvedObject"] == {"kind": "Canary"}
+    assert stored.obj["apiVersion"] == "v1"
+
+
+def test_generation_tracks_spec_not_metadata() -> None:
+    store = _store()
+    canaries = _type(store, "flagger.app", "v1beta1", "canaries")
+    store.create(
+        canaries, {"metadata": {"name": "c"}, "spec": {"a": 1}}, namespace="default", manager="t"
+    )
+    labelled = store.update(
+        canaries,
+        {"metadata": {"name": "c", "labels": {"x": "y"}}, "spec": {"a": 1}},
+        namespace="default",
+        name="c",
+        manager="t",
+    )
+    changed = store.update(
+        canaries,
+        {"metadata": {"name": "c"}, "spec": {"a": 2}},
+        namespace="default",
+        name="c",
+        manager="t",
+    )
+    assert labelled.obj["metadata"]["generation"] == 1
+    assert changed.obj["metadata"]["generation"] == 2
+
+
+def test_renaming_through_update_is_bad_request() -> None:
+    store = _store()
+    leases = _type(store, "coordination.k8s.io", "v1", "leases")
+    store.create(leases, _lease("a"), namespace="default", manager="t")
+    with pytest.raises(ApiError) as raised:
+        store.update(leases, _lease("b"), namespace="default", name="a", manager="t")
+    assert raised.value.code == 400
