@@ -65,7 +65,7 @@ async def server_started(server: uvicorn.Server) -> bool:
 
 
 async def wait_for(
-    probe: Callable[[], Awaitable[T]], *, within: float = WAIT_SECONDS, every: float = 0.02
+    probe: Callable[[], Awaitable[T | None]], *, within: float = WAIT_SECONDS, every: float = 0.02
 ) -> T:
     """Poll `probe` until it returns something truthy; fail after `within` seconds."""
     deadline = asyncio.get_running_loop().time() + within
