@@ -164,6 +164,7 @@ class Broadcaster:
         subscriber = Subscriber(selection, capacity=self.queue_capacity, metrics=self.metrics)
         subscriber.offer(self.hello_frame)
         self._by_page[selection.page].add(subscriber)
+        self.metrics.streams_opened += 1
         self._membership_changed(+1)
         return subscriber
 
@@ -175,10 +176,18 @@ class Broadcaster:
     def clients(self) -> int:
         return self.metrics.clients_connected
 
+    def subscribers(self) -> list[Subscriber]:
+        """The registered streams, for diagnostics (closing one ends that stream)."""
+        return [s for subscribers in self._by_page.values() for s in subscribers]
+
+    async def wait_for(self, condition: Callable[[BroadcastMetrics], bool]) -> None:
+        """Return once `condition(metrics)` holds, checked whenever a stream comes or goes."""
+        while not condition(self.metrics):
+            await self._membership.wait()
+
     async def wait_for_clients(self, count: int) -> None:
         """Return once exactly `count` streams are registered (drain checks, tests)."""
-        while self.metrics.clients_connected != count:
-            await self._membership.wait()
+        await self.wait_for(lambda metrics: metrics.clients_connected == count)
 
     def _remove(self, subscriber: Subscriber, reason: CloseReason) -> None:
         subscriber.close(reason)
@@ -259,8 +268,7 @@ class Broadcaster:
 
     def _broadcast_heartbeat(self) -> None:
         self.metrics.heartbeats += 1
-        everyone = [s for subscribers in self._by_page.values() for s in subscribers]
-        self._fan_out(HEARTBEAT_FRAME, everyone)
+        self._fan_out(HEARTBEAT_FRAME, self.subscribers())
 
     def _fan_out(self, frame: bytes, subscribers: list[Subscriber]) -> None:
         for subscriber in subscribers:

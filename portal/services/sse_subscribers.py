@@ -38,6 +38,7 @@ class BroadcastMetrics:
     """Prometheus-style counters and a gauge, kept as plain attributes for an exporter."""
 
     clients_connected: int = 0
+    streams_opened: int = 0
     clients_dropped: int = 0
     frames_sent: int = 0
     frames_encoded: int = 0
