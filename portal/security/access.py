@@ -11,12 +11,13 @@ routes are audited.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
+from fastapi.routing import iter_route_contexts
 from starlette.routing import BaseRoute
 
 from portal.errors import Forbidden, PortalError, Unauthorized
@@ -116,6 +117,16 @@ OperatorUser = Annotated[Identity, Depends(require_role(Role.operator))]
 AdminUser = Annotated[Identity, Depends(require_role(Role.admin))]
 
 
+@dataclass(frozen=True)
+class RouteEntry:
+    """One route as the app really serves it (router prefixes and include dependencies applied)."""
+
+    path: str
+    methods: frozenset[str]
+    access: Access | None
+    in_schema: bool
+
+
 def _declared(dependant: Dependant) -> list[Access]:
     found: list[Access] = []
     for dependency in dependant.dependencies:
@@ -133,14 +144,29 @@ def _strictest(declared: list[Access]) -> Access:
     return max(guarded, key=lambda access: access.role.rank if access.role else 0)
 
 
-def route_access(route: BaseRoute) -> Access | None:
-    """The route's access decision, or None when it has none (a bug the matrix test catches)."""
-    if isinstance(route, APIRoute):
-        declared = _declared(route.dependant)
-        if declared:
-            return _strictest(declared)
-    return FRAMEWORK_ROUTES.get(getattr(route, "path", ""))
+def _access(path: str, dependant: Dependant | None) -> Access | None:
+    declared = _declared(dependant) if dependant is not None else []
+    if declared:
+        return _strictest(declared)
+    return FRAMEWORK_ROUTES.get(path)
 
 
-def unclassified_routes(routes: list[BaseRoute]) -> list[str]:
-    return [getattr(route, "path", repr(route)) for route in routes if route_access(route) is None]
+def route_entries(routes: Sequence[BaseRoute]) -> list[RouteEntry]:
+    """Every route with its access decision (None: a route nobody decided about)."""
+    entries = []
+    for context in iter_route_contexts(routes):
+        path = context.path or ""
+        dependant = getattr(context, "dependant", None)
+        entries.append(
+            RouteEntry(
+                path=path,
+                methods=frozenset(context.methods or ()),
+                access=_access(path, dependant if isinstance(dependant, Dependant) else None),
+                in_schema=bool(getattr(context, "include_in_schema", False)),
+            )
+        )
+    return entries
+
+
+def unclassified_routes(routes: Sequence[BaseRoute]) -> list[str]:
+    return [entry.path for entry in route_entries(routes) if entry.access is None]

@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 
 from portal.config import Settings
-from portal.security.access import route_access
+from portal.security.access import RouteEntry, route_entries
 
 SIGNED_IN: list[dict[str, list[str]]] = [{"bearerToken": []}, {"signInProxy": []}]
 
@@ -34,32 +33,29 @@ def security_schemes(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _annotate(schema: dict[str, Any], route: APIRoute) -> None:
-    access = route_access(route)
-    operations = schema.get("paths", {}).get(route.path_format, {})
-    for method in route.methods or ():
+def _annotate(schema: dict[str, Any], entry: RouteEntry) -> None:
+    operations = schema.get("paths", {}).get(entry.path, {})
+    for method in entry.methods:
         operation = operations.get(method.lower())
-        if operation is None or access is None:
+        if operation is None or entry.access is None:
             continue
-        if access.role is None:
+        if entry.access.role is None:
             operation["security"] = []
-            operation["x-access"] = f"public: {access.note}"
+            operation["x-access"] = f"public: {entry.access.note}"
         else:
             operation["security"] = SIGNED_IN
-            operation["x-required-role"] = access.role.value
+            operation["x-required-role"] = entry.access.role.value
 
 
 def document_security(app: FastAPI, settings: Settings) -> None:
     build_schema = app.openapi
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = build_schema()
+        schema = build_schema()  # cached by FastAPI until the routes change
         schema.setdefault("components", {})["securitySchemes"] = security_schemes(settings)
-        for route in app.routes:
-            if isinstance(route, APIRoute) and route.include_in_schema:
-                _annotate(schema, route)
+        for entry in route_entries(app.routes):
+            if entry.in_schema:
+                _annotate(schema, entry)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
