@@ -1,0 +1,129 @@
+"""Run bookkeeping from Flagger events: starts, steps and ends the status alone cannot date.
+
+Events and status arrive on separate watches in no guaranteed order, and a relist replays the
+last hour of events. Every rule is therefore idempotent against the state: an event older than
+the open run's start or the last run's end changes nothing, and a step the status already showed
+(same weight or iteration) is not recorded twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from portal.domain.canary_status import Phase
+from portal.domain.flagger_events import EventKind, HaltReason, RollbackCause
+from portal.domain.run_records import (
+    EventObserved,
+    Outcome,
+    RunState,
+    RunUpdate,
+    amended,
+    closed,
+    opened,
+    predates_last_end,
+    stepped,
+)
+
+_START_TRIGGERS = {
+    EventKind.NEW_REVISION: "new revision",
+    EventKind.RESTARTING_ANALYSIS: "restarting analysis",
+}
+_SUPERSEDE_REASONS = {
+    EventKind.NEW_REVISION: "new revision detected before this run was seen to end",
+    EventKind.RESTARTING_ANALYSIS: "analysis restarted for a new revision",
+}
+
+
+def decide_from_event(state: RunState, observed: EventObserved) -> RunUpdate:
+    """What one classified Flagger event means for the canary's runs."""
+    update = RunUpdate(state=state)
+    event = observed.event
+    if event.kind in _START_TRIGGERS:
+        return _new_revision(update, observed=observed)
+    if event.kind is EventKind.HALT and event.halt_reason is HaltReason.ROLLOUT_APPROVAL:
+        return _waiting(update, observed=observed)
+    if not _inside_open_run(state, observed=observed):
+        return _late_rollback_reason(update, observed=observed)
+    if event.kind in (EventKind.ADVANCE_WEIGHT, EventKind.ADVANCE_ITERATION):
+        return _advanced(update, observed=observed)
+    return _ended(update, observed=observed)
+
+
+def _new_revision(update: RunUpdate, *, observed: EventObserved) -> RunUpdate:
+    state, at = update.state, observed.at
+    run, trigger = state.open_run, _START_TRIGGERS[observed.event.kind]
+    if run is None:
+        if predates_last_end(state, at=at):
+            return update
+        update = opened(update, at=at, revision=None, image=observed.image, trigger=trigger)
+        return stepped(update, at=at, phase=Phase.PROGRESSING, weight=0, iterations=0)
+    if at <= run.started_at or run.revision is None:
+        return update
+    reason = _SUPERSEDE_REASONS[observed.event.kind]
+    update = closed(update, at=at, outcome=Outcome.SUPERSEDED, reason=reason)
+    update = opened(update, at=at, revision=None, image=observed.image, trigger=trigger)
+    return stepped(update, at=at, phase=Phase.PROGRESSING, weight=0, iterations=0)
+
+
+def _waiting(update: RunUpdate, *, observed: EventObserved) -> RunUpdate:
+    state, at = update.state, observed.at
+    if state.open_run is not None or predates_last_end(state, at=at):
+        return update
+    trigger = "waiting for rollout approval"
+    update = opened(update, at=at, revision=None, image=observed.image, trigger=trigger)
+    return stepped(update, at=at, phase=Phase.WAITING, weight=0, iterations=0)
+
+
+def _advanced(update: RunUpdate, *, observed: EventObserved) -> RunUpdate:
+    state, event = update.state, observed.event
+    weight = event.weight if event.weight is not None else state.canary_weight
+    iterations = event.iteration if event.iteration is not None else state.iterations
+    if (weight, iterations) == (state.canary_weight, state.iterations):
+        return update
+    return stepped(
+        update,
+        at=observed.at,
+        phase=Phase.PROGRESSING,
+        weight=weight,
+        iterations=iterations,
+        note=event.message,
+    )
+
+
+def _ended(update: RunUpdate, *, observed: EventObserved) -> RunUpdate:
+    event, at = observed.event, observed.at
+    if event.kind is EventKind.PROMOTION_COMPLETED:
+        reason = "analysis skipped" if event.analysis_skipped else None
+        update = closed(update, at=at, outcome=Outcome.PROMOTED, reason=reason)
+        return _phase(update, Phase.SUCCEEDED)
+    if event.kind is EventKind.ROLLING_BACK:
+        cause = event.rollback_cause or RollbackCause.UNKNOWN
+        reason = event.rollback_reason
+        update = closed(update, at=at, outcome=Outcome.ROLLED_BACK, reason=reason, cause=cause)
+        return _phase(update, Phase.FAILED)
+    if event.kind is EventKind.CANARY_FAILED:
+        cause = RollbackCause.UNKNOWN
+        update = closed(update, at=at, outcome=Outcome.ROLLED_BACK, cause=cause)
+        return _phase(update, Phase.FAILED)
+    return update
+
+
+def _late_rollback_reason(update: RunUpdate, *, observed: EventObserved) -> RunUpdate:
+    event, last = observed.event, update.state.last_run
+    if event.kind is not EventKind.ROLLING_BACK or event.rollback_reason is None:
+        return update
+    if last is None or last.outcome is not Outcome.ROLLED_BACK or last.reason is not None:
+        return update
+    if observed.at < last.started_at:
+        return update
+    cause = event.rollback_cause or RollbackCause.UNKNOWN
+    return amended(update, reason=event.rollback_reason, cause=cause)
+
+
+def _inside_open_run(state: RunState, *, observed: EventObserved) -> bool:
+    run = state.open_run
+    return run is not None and observed.at >= run.started_at
+
+
+def _phase(update: RunUpdate, phase: str) -> RunUpdate:
+    return replace(update, state=replace(update.state, phase=phase, canary_weight=0))
