@@ -10,6 +10,7 @@ and decides again with the answer added (a tick is cheap and deterministic, so t
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from devcluster.simulation.canary_model import (
     TOTAL_WEIGHT,
@@ -30,6 +31,7 @@ from devcluster.simulation.canary_ticks import (
 )
 from devcluster.simulation.metric_checks import halt_message
 
+KUBERNETES_PROVIDER = "kubernetes"
 ANALYSIS_PHASES = ("Progressing", "WaitingPromotion")
 ACTIVE_PHASES = (*ANALYSIS_PHASES, "Promoting", "Finalising")
 
@@ -152,6 +154,10 @@ def _roll_back(tick: Tick) -> None:
 
 def _shift_traffic_to_primary(tick: Tick) -> None:
     step = tick.canary.analysis.step_weight_promotion
+    if tick.canary.provider == KUBERNETES_PROVIDER:
+        tick.routed = 0
+        tick.set_phase("Finalising")
+        return
     if step == 0:
         tick.record("Routing all traffic to primary")
         tick.routed = 0
@@ -200,6 +206,8 @@ def _hooks_pass(tick: Tick, *, hook_type: str, label: str) -> bool:
 
 
 def _step_strategy(tick: Tick) -> None:
+    if tick.canary.provider == KUBERNETES_PROVIDER:
+        _force_blue_green(tick)
     strategy = tick.canary.analysis.strategy
     if strategy is Strategy.AB_TESTING:
         _step_ab_testing(tick)
@@ -207,6 +215,20 @@ def _step_strategy(tick: Tick) -> None:
         _step_blue_green(tick)
     else:
         _step_canary(tick)
+
+
+def _force_blue_green(tick: Tick) -> None:
+    """Flagger's kubernetes provider cannot shift traffic: only Blue/Green, 10 iterations."""
+    analysis = tick.canary.analysis
+    if analysis.has_match:
+        tick.record("A/B testing is not supported when using the kubernetes provider", warning=True)
+        analysis = replace(analysis, has_match=False)
+    if analysis.iterations < 1:
+        message = "Progressive traffic is not supported when using the kubernetes provider"
+        tick.record(message, warning=True)
+        tick.record("Setting canaryAnalysis.iterations: 10", warning=True)
+        analysis = replace(analysis, iterations=10)
+    tick.given = replace(tick.given, canary=replace(tick.canary, analysis=analysis))
 
 
 def _advance_iteration(tick: Tick) -> None:
@@ -234,8 +256,9 @@ def _step_blue_green(tick: Tick) -> None:
     if not _promotion_confirmed(tick):
         return
     if analysis.iterations == done:
-        tick.record("Routing all traffic to canary")
-        tick.routed = TOTAL_WEIGHT
+        if tick.canary.provider != KUBERNETES_PROVIDER:
+            tick.record("Routing all traffic to canary")
+            tick.routed = TOTAL_WEIGHT
         tick.set_field(iterations=done + 1)
         return
     _promote(tick)

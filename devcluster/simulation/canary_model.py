@@ -102,6 +102,7 @@ class Canary:
     status: CanaryStatus
     suspend: bool = False
     skip_analysis: bool = False
+    provider: str = ""
 
     @property
     def key(self) -> str:
@@ -126,6 +127,7 @@ def parse_canary(*, obj: dict[str, Any]) -> Canary:
         status=parse_status(status=obj.get("status") or {}),
         suspend=bool(spec.get("suspend", False)),
         skip_analysis=bool(spec.get("skipAnalysis", False)),
+        provider=str(spec.get("provider", "")),
     )
 
 

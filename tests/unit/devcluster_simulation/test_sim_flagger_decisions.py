@@ -550,3 +550,37 @@ def test_condition_keeps_transition_time_while_status_is_unchanged() -> None:
         "Progressing",
         "2025-12-31T00:00:00Z",
     )
+
+
+def test_kubernetes_provider_forces_blue_green_with_ten_iterations() -> None:
+    obj = canary_object()
+    obj["spec"]["provider"] = "kubernetes"
+    driver = initialised(obj)
+    driver.ticks(2)
+    assert driver.messages() == [
+        "Starting canary analysis for web-app.shop",
+        "Progressive traffic is not supported when using the kubernetes provider",
+        "Setting canaryAnalysis.iterations: 10",
+        "Advance web.shop canary iteration 1/10",
+    ]
+    assert (driver.status["canaryWeight"], driver.status["iterations"]) == (0, 1)
+    driver.ticks(10)
+    assert "Routing all traffic to canary" not in driver.events
+    assert driver.status["iterations"] == 11
+    driver.tick()
+    assert driver.status["phase"] == "Promoting"
+    driver.tick()
+    assert driver.messages() == []
+    assert driver.status["phase"] == "Finalising"
+
+
+def test_kubernetes_provider_drops_ab_matching() -> None:
+    obj = canary_object(iterations=2, match=[{"headers": {"x": {"exact": "y"}}}])
+    obj["spec"]["provider"] = "kubernetes"
+    driver = initialised(obj)
+    driver.ticks(2)
+    assert driver.messages()[1:] == [
+        "A/B testing is not supported when using the kubernetes provider",
+        "Advance web.shop canary iteration 1/2",
+    ]
+    assert driver.routed == 0
