@@ -47,6 +47,7 @@ class CanaryView:
     uid: str
     target: TargetRef
     autoscaler: str | None
+    provider: str | None
     strategy: Strategy
     mirror: bool
     phase: str
@@ -96,8 +97,9 @@ def build_canary_view(obj: Mapping[str, Any], *, cluster: str, now: datetime) ->
     namespace = str_at(metadata, "namespace", default="default")
     analysis = build_analysis(mapping_at(spec, "analysis"), namespace=namespace)
     status = build_canary_status(mapping_at(obj, "status"))
-    weight = routed_weight(analysis, status=status)
     plan = step_plan(analysis)
+    provider = optional_str_at(spec, "provider")
+    weight = routed_weight(analysis, status=status, plan=plan, provider=provider)
     facts = _attention_facts(spec, analysis=analysis, status=status)
     reasons = attention_reasons(facts, now=now)
     return CanaryView(
@@ -107,6 +109,7 @@ def build_canary_view(obj: Mapping[str, Any], *, cluster: str, now: datetime) ->
         uid=str_at(metadata, "uid"),
         target=_target_ref(spec),
         autoscaler=optional_str_at(mapping_at(spec, "autoscalerRef"), "name"),
+        provider=provider,
         strategy=analysis.strategy,
         mirror=analysis.mirror,
         phase=status.phase,

@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from portal.domain.canary_status import IN_FLIGHT_PHASES, Phase
+from portal.domain.canary_status import IN_FLIGHT_PHASES, Phase, is_failed_promotion
 
 STUCK_INTERVALS = 3
-TOTAL_WEIGHT = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +59,7 @@ def _phase_reason(facts: AttentionFacts) -> str | None:
         return "waiting for promotion approval"
     if facts.phase != Phase.FAILED:
         return None
-    if facts.raw_canary_weight == TOTAL_WEIGHT:
+    if is_failed_promotion(phase=facts.phase, raw_canary_weight=facts.raw_canary_weight):
         return "failed during promotion: primary not ready"
     return "failed: rolled back to primary"
 

@@ -6,12 +6,14 @@ A/B never write `canaryWeight`; and a failed promotion can end `Failed` with `ca
 although every rollback routes all traffic to the primary and scales the canary to zero.
 What each strategy routes to the canary, phase by phase:
 
-- canary: the status weight while Progressing; maxWeight while WaitingPromotion; while Promoting
-  the status weight (stepWeightPromotion lowers it step by step), else maxWeight; nothing once
-  `Routing all traffic to primary` has moved the run to Finalising, nor outside a run.
+- canary: the status weight while Progressing; the last step's weight (maxWeight, or above it
+  when stepWeight overshoots) while WaitingPromotion; while Promoting the status weight
+  (stepWeightPromotion lowers it step by step), else the last step's; nothing once `Routing all
+  traffic to primary` has moved the run to Finalising, nor outside a run.
 - Blue/Green: nothing during the analysis iterations; everything once the promotion gate opened
   and Flagger logged `Routing all traffic to canary` (status iterations exceed analysis
-  iterations) and while Promoting.
+  iterations) and while Promoting. With the `kubernetes` provider there is no router: the
+  primary service keeps all traffic until the primary itself is updated.
 - A/B: only requests matching `match` reach the canary; there is no share of traffic to report,
   so the weight is 0 and progress comes from iterations.
 """
@@ -21,17 +23,21 @@ from __future__ import annotations
 from portal.domain.canary_analysis import TOTAL_WEIGHT, Analysis, Strategy
 from portal.domain.canary_status import CanaryStatus, Phase
 
+KUBERNETES_PROVIDER = "kubernetes"
+
 _DONE_PHASES = frozenset(
     {Phase.WAITING_PROMOTION, Phase.PROMOTING, Phase.FINALISING, Phase.SUCCEEDED}
 )
 _PAST_ANALYSIS_PHASES = frozenset({Phase.WAITING_PROMOTION, Phase.PROMOTING, Phase.FINALISING})
 
 
-def routed_weight(analysis: Analysis, *, status: CanaryStatus) -> int:
+def routed_weight(
+    analysis: Analysis, *, status: CanaryStatus, plan: tuple[int, ...], provider: str | None
+) -> int:
     """The percentage of traffic Flagger's router sends to the canary right now."""
     if analysis.strategy is Strategy.CANARY:
-        return _canary_routed_weight(analysis, status=status)
-    if analysis.strategy is Strategy.BLUE_GREEN:
+        return _canary_routed_weight(analysis, status=status, plan=plan)
+    if analysis.strategy is Strategy.BLUE_GREEN and provider != KUBERNETES_PROVIDER:
         return _blue_green_routed_weight(analysis, status=status)
     return 0
 
@@ -67,14 +73,17 @@ def current_step(
     return done - 1 if done >= 1 else None
 
 
-def _canary_routed_weight(analysis: Analysis, *, status: CanaryStatus) -> int:
+def _canary_routed_weight(
+    analysis: Analysis, *, status: CanaryStatus, plan: tuple[int, ...]
+) -> int:
     raw = _clamped(status.canary_weight)
+    last_step = plan[-1] if plan else analysis.max_weight
     if status.phase == Phase.PROGRESSING:
         return raw
     if status.phase == Phase.WAITING_PROMOTION:
-        return analysis.max_weight
+        return last_step
     if status.phase == Phase.PROMOTING:
-        return raw or analysis.max_weight
+        return raw or last_step
     return 0
 
 

@@ -51,6 +51,7 @@ IN_FLIGHT_PHASES = frozenset(
 """Phases of a run in flight: a revision waits for, is under, or has passed analysis."""
 
 PROMOTION_PHASES = frozenset({Phase.PROMOTING, Phase.FINALISING})
+FAILED_PROMOTION_WEIGHT = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,11 @@ class CanaryStatus:
     last_transition_time: datetime | None
     tracked_configs: tuple[tuple[str, str], ...]
     conditions: tuple[Condition, ...]
+
+
+def is_failed_promotion(*, phase: str, raw_canary_weight: int) -> bool:
+    """A promotion whose primary never became ready ends `Failed` with `canaryWeight: 100`."""
+    return phase == Phase.FAILED and raw_canary_weight == FAILED_PROMOTION_WEIGHT
 
 
 def build_canary_status(status: Mapping[str, Any]) -> CanaryStatus:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from portal.domain.canaries import CanaryView
-from portal.domain.canary_status import Phase
+from portal.domain.canary_status import Phase, is_failed_promotion
 from portal.domain.flagger_events import RollbackCause
 from portal.domain.run_records import (
     CanaryObserved,
@@ -32,7 +32,6 @@ REVISION_PHASES = RUN_PHASES - {Phase.WAITING}
 """In Waiting, `lastAppliedSpec` still names the previous revision."""
 IDLE_PHASES = frozenset({Phase.INITIALIZING, Phase.INITIALIZED, Phase.SUCCEEDED, Phase.FAILED})
 FRESH_START_PHASES = frozenset({Phase.WAITING, Phase.PROGRESSING})
-TOTAL_WEIGHT = 100
 
 
 def decide_from_view(state: RunState, observed: CanaryObserved) -> RunUpdate:
@@ -91,7 +90,7 @@ def _ended(update: RunUpdate, *, view: CanaryView, at: datetime) -> RunUpdate:
         return closed(update, at=at, outcome=Outcome.PROMOTED, reason=reason)
     if view.phase != Phase.FAILED:
         return update
-    if view.raw_canary_weight == TOTAL_WEIGHT:
+    if is_failed_promotion(phase=view.phase, raw_canary_weight=view.raw_canary_weight):
         reason, cause = "promotion failed: primary not ready", RollbackCause.PROMOTION_FAILED
         return closed(update, at=at, outcome=Outcome.ROLLED_BACK, reason=reason, cause=cause)
     return closed(update, at=at, outcome=Outcome.ROLLED_BACK, cause=RollbackCause.UNKNOWN)

@@ -148,3 +148,27 @@ def test_no_step_settings_give_an_empty_plan() -> None:
     analysis = canary_analysis(maxWeight=None, stepWeight=None)
     view = view_of(canary(analysis=analysis, status=flagger_status("Progressing")))
     assert (view.step_plan, view.current_step) == ((), None)
+
+
+def test_waiting_promotion_after_an_overshooting_step_routes_the_weight_reached() -> None:
+    analysis = canary_analysis(maxWeight=50, stepWeight=30)
+    status = flagger_status("WaitingPromotion", iterations=-1)
+    view = view_of(canary(analysis=analysis, status=status))
+    assert (view.canary_weight, view.max_weight, view.current_step) == (60, 50, 1)
+
+
+def test_blue_green_on_the_kubernetes_provider_never_routes_to_the_canary() -> None:
+    obj = canary(
+        analysis=blue_green_analysis(), status=flagger_status("Promoting"), provider="kubernetes"
+    )
+    view = view_of(obj)
+    assert (view.provider, view.strategy, view.canary_weight, view.progress) == (
+        "kubernetes",
+        Strategy.BLUE_GREEN,
+        0,
+        1.0,
+    )
+
+
+def test_provider_is_reported() -> None:
+    assert view_of(canary(status=None)).provider == "nginx"
