@@ -6,8 +6,8 @@ Nothing is created at import time, so tests can build as many independent apps a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -15,42 +15,98 @@ from prometheus_client import CollectorRegistry
 from prometheus_fastapi_instrumentator import Instrumentator
 
 from portal.api import audit as audit_api
+from portal.api import canaries as canaries_api
 from portal.api import health
+from portal.api import hpas as hpas_api
 from portal.api import tokens as tokens_api
 from portal.config import Settings, load_settings
 from portal.db import create_engine, create_sessionmaker
 from portal.deps import PortalState
 from portal.http.errors import install_error_handlers
 from portal.http.request_ids import RequestIdMiddleware
-from portal.security.access import public
+from portal.kube.clusters import Cluster, open_clusters
+from portal.kube.fleet_watch import watching_fleet
+from portal.kube.kinds import KINDS_BY_KEY
+from portal.kube.view import ClusterView
+from portal.kube.watch_metrics import WatchCollector
+from portal.kube.watching import WatchTiming
+from portal.security.access import public, require_role
 from portal.security.installing import install_security, install_security_headers
-from portal.services.readiness import database_check
-from portal.web import admin, pages
+from portal.security.roles import Role
+from portal.services.broadcasting import Broadcaster
+from portal.services.readiness import clusters_check, database_check
+from portal.web import admin, fleet_pages, pages, stream
 from portal.web import audit as audit_page
+from portal.web.live import LivePush
 from portal.web.templating import build_templates
 
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
-def _lifespan(settings: Settings) -> object:
+
+async def _open_fleet(
+    stack: AsyncExitStack, settings: Settings, registry: CollectorRegistry
+) -> tuple[list[Cluster], ClusterView]:
+    """Clients for every configured cluster and the (still empty) view of them."""
+    clusters = await stack.enter_async_context(
+        open_clusters(
+            kubeconfig=settings.kubeconfig,
+            contexts=settings.kube_contexts,
+            namespaces=settings.kube_namespaces,
+            in_cluster_name=settings.kube_in_cluster_name,
+        )
+    )
+    view = ClusterView(clusters=[cluster.name for cluster in clusters])
+    collector = WatchCollector(view)
+    registry.register(collector)
+    stack.callback(registry.unregister, collector)
+    return clusters, view
+
+
+async def _watch_fleet(
+    stack: AsyncExitStack, settings: Settings, clusters: list[Cluster], view: ClusterView
+) -> None:
+    """One list+watch per kind on each cluster, from now until shutdown."""
+    await stack.enter_async_context(
+        watching_fleet(
+            clusters=clusters,
+            kinds=[KINDS_BY_KEY[key] for key in settings.watch_kinds],
+            view=view,
+            timing=WatchTiming(server_timeout_seconds=settings.watch_timeout_seconds),
+        )
+    )
+
+
+def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             engine = create_engine(settings.database_url, echo=settings.database_echo)
             stack.push_async_callback(engine.dispose)
+            templates = build_templates(settings.templates_dir)
+            broadcaster = await stack.enter_async_context(Broadcaster())
+            clusters, view = await _open_fleet(stack, settings, registry)
+            live = LivePush(app=app, view=view, broadcaster=broadcaster, templates=templates)
+            view.subscribe(live.on_change)
+            await _watch_fleet(stack, settings, clusters, view)
             app.state.portal = PortalState(
                 settings=settings,
                 engine=engine,
                 sessionmaker=create_sessionmaker(engine),
-                templates=build_templates(settings.templates_dir),
-                readiness_checks={"database": database_check(engine)},
+                templates=templates,
+                view=view,
+                broadcaster=broadcaster,
+                readiness_checks={
+                    "database": database_check(engine),
+                    "clusters": clusters_check(view),
+                },
             )
             yield
 
     return lifespan
 
 
-def _instrument(app: FastAPI) -> None:
+def _instrument(app: FastAPI, registry: CollectorRegistry) -> None:
     """Prometheus metrics on a registry of this app's own, exact status codes kept."""
-    registry = CollectorRegistry()
     instrumentator = Instrumentator(
         should_group_status_codes=False,
         should_ignore_untemplated=True,
@@ -62,20 +118,25 @@ def _instrument(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    registry = CollectorRegistry()
     app = FastAPI(
         title="infra-fleet portal",
         version="0.1.0",
         description="Flagger canaries, HPAs, AWS costs and DORA stats across an EKS fleet.",
-        lifespan=_lifespan(settings),  # type: ignore[arg-type]
+        lifespan=_lifespan(settings, registry),
     )
     install_security(app, settings)
     install_error_handlers(app)
-    _instrument(app)
+    _instrument(app, registry)
     app.add_middleware(RequestIdMiddleware)
     install_security_headers(app, settings)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(health.router, dependencies=[Depends(public("probes; no data"))])
+    app.include_router(fleet_pages.router)
     app.include_router(pages.router)
+    app.include_router(stream.router, dependencies=[Depends(require_role(Role.viewer))])
+    app.include_router(canaries_api.router)
+    app.include_router(hpas_api.router)
     app.include_router(audit_page.router)
     app.include_router(admin.router)
     app.include_router(audit_api.router)

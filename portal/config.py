@@ -21,6 +21,15 @@ RoleName = Literal["viewer", "operator", "admin"]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+WATCHABLE_KINDS = (
+    "canaries",
+    "hpas",
+    "canary-events",
+    "hpa-events",
+    "deployments",
+    "nodes",
+    "pods",
+)
 
 
 class SettingsError(ValueError):
@@ -62,6 +71,31 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Comma-separated kubeconfig contexts to watch, each a named cluster "
         "(default: the current context).",
+    )
+    kube_namespaces: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='JSON: namespaces the portal may see per cluster, e.g. {"prod": ["shop"]}; '
+        '"*" applies to every cluster; unset means all namespaces.',
+    )
+    kube_in_cluster_name: str = Field(
+        default="in-cluster", description="Cluster name used with the in-cluster ServiceAccount."
+    )
+    watch_kinds: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(WATCHABLE_KINDS),
+        description="Comma-separated kinds to watch (default all: "
+        + ", ".join(WATCHABLE_KINDS)
+        + ").",
+    )
+    watch_timeout_seconds: int = Field(
+        default=290, ge=5, le=3600, description="Server-side timeout of each watch call."
+    )
+    prometheus_url: str | None = Field(
+        default=None,
+        description="Prometheus base URL; when set, canary pages show the last measured "
+        "analysis values (flagger_canary_metric_analysis).",
+    )
+    timeline_retention_days: int = Field(
+        default=90, ge=1, le=3650, description="Days canary runs, events and HPA samples are kept."
     )
     crds_dir: Path | None = Field(
         default_factory=default_crds_dir,
@@ -134,6 +168,20 @@ class Settings(BaseSettings):
     @classmethod
     def _contexts_from_csv(cls, value: object) -> object:
         return _split_csv(value)
+
+    @field_validator("watch_kinds", mode="before")
+    @classmethod
+    def _kinds_from_csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("watch_kinds")
+    @classmethod
+    def _known_kinds(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(WATCHABLE_KINDS))
+        if unknown:
+            known = ", ".join(WATCHABLE_KINDS)
+            raise ValueError(f"unknown kinds {', '.join(unknown)}; known: {known}")
+        return value
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

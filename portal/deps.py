@@ -17,6 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.config import Settings
 from portal.db import SessionMaker
+from portal.kube.view import ClusterView
+from portal.services.broadcasting import Broadcaster
 from portal.services.readiness import ReadinessCheck
 
 
@@ -26,6 +28,8 @@ class PortalState:
     engine: AsyncEngine
     sessionmaker: SessionMaker
     templates: Jinja2Templates
+    view: ClusterView
+    broadcaster: Broadcaster
     readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
 
 
@@ -64,3 +68,10 @@ def get_templates(state: StateDep) -> Jinja2Templates:
 
 
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
+
+
+def get_view(state: StateDep) -> ClusterView:
+    return state.view
+
+
+ViewDep = Annotated[ClusterView, Depends(get_view)]

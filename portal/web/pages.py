@@ -1,4 +1,4 @@
-"""The web shell: the overview and one page per navigation entry.
+"""Navigation entries whose feature has not landed yet.
 
 Views whose feature has not landed yet render an honest empty state that says so.
 """
@@ -15,22 +15,12 @@ from portal.security.roles import Role
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_role(Role.viewer))])
 
 PENDING_SECTIONS = {
-    "canaries": (
-        "Canaries",
-        "The fleet's Flagger canaries appear here once cluster watching lands.",
-    ),
-    "hpas": ("HPAs", "Horizontal Pod Autoscalers appear here once cluster watching lands."),
     "dora": (
         "DORA",
         "Deployment frequency, lead time, failure rate and recovery time appear here.",
     ),
     "costs": ("Costs", "AWS spend from Cost Explorer and the live cluster estimate appear here."),
 }
-
-
-@router.get("/", response_class=HTMLResponse, name="overview")
-async def overview(request: Request, templates: TemplatesDep) -> HTMLResponse:
-    return templates.TemplateResponse(request, "overview/index.html", {"active": "overview"})
 
 
 def _section_page(section: str) -> None:
