@@ -47,6 +47,17 @@ def read_limits(*, cgroup_root: Path) -> ContainerLimits:
     )
 
 
+class CgroupUnreadable(ValueError):
+    """A cgroup limit file exists but does not hold what the kernel writes there."""
+
+
+def _read_int(path: Path, text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise CgroupUnreadable(f"{path} holds {text[:40]!r}, not a number or 'max'") from None
+
+
 def _read_text(path: Path) -> str | None:
     try:
         return path.read_text(encoding="ascii").strip()
@@ -58,28 +69,34 @@ def _read_v2_cpu(*, root: Path) -> float | None:
     text = _read_text(root / "cpu.max")
     if text is None:
         return None
+    path = root / "cpu.max"
     quota, _, period = text.partition(" ")
     if quota == "max":
         return None
-    return int(quota) / int(period or "100000")
+    return _read_int(path, quota) / max(1, _read_int(path, period or "100000"))
 
 
 def _read_v2_memory(*, root: Path) -> int | None:
     text = _read_text(root / "memory.max")
     if text is None or text == "max":
         return None
-    return int(text)
+    return _read_int(root / "memory.max", text)
 
 
 def _read_v1_cpu(*, root: Path) -> float | None:
     for name in V1_CPU_DIRS:
-        quota = _read_text(root / name / "cpu.cfs_quota_us")
-        period = _read_text(root / name / "cpu.cfs_period_us")
+        quota_path, period_path = (
+            root / name / "cpu.cfs_quota_us",
+            root / name / "cpu.cfs_period_us",
+        )
+        quota, period = _read_text(quota_path), _read_text(period_path)
         if quota is not None and period is not None:
-            return None if int(quota) <= 0 else int(quota) / int(period)
+            quota_us = _read_int(quota_path, quota)
+            return None if quota_us <= 0 else quota_us / max(1, _read_int(period_path, period))
     return None
 
 
 def _read_v1_memory(*, root: Path) -> int | None:
-    text = _read_text(root / "memory" / "memory.limit_in_bytes")
-    return None if text is None else int(text)
+    path = root / "memory" / "memory.limit_in_bytes"
+    text = _read_text(path)
+    return None if text is None else _read_int(path, text)

@@ -14,6 +14,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from load_harness.app import create_app
+from load_harness.cgroups import CgroupUnreadable
 from load_harness.config import Settings, describe_errors
 from load_harness.logging_setup import configure_logging
 
@@ -36,17 +37,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(json_format=args.log_format == "json")
     try:
-        settings = Settings()
+        app = create_app(Settings())
     except ValidationError as error:
-        print("load-harness: invalid configuration:", file=sys.stderr)  # noqa: T201
-        for line in describe_errors(error=error):
-            print(f"  {line}", file=sys.stderr)  # noqa: T201
-        return EXIT_CONFIG_ERROR
-    uvicorn.run(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        log_config=None,
-        timeout_graceful_shutdown=5,
-    )
+        return refuse_to_start(["invalid configuration:", *describe_errors(error=error)])
+    except CgroupUnreadable as error:
+        return refuse_to_start([f"cannot read the container's limits: {error}"])
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, timeout_graceful_shutdown=5)
     return 0
+
+
+def refuse_to_start(lines: list[str]) -> int:
+    """Explain on stderr why the server will not start; the exit code for a configuration error."""
+    headline, *details = lines
+    print(f"load-harness: {headline}", file=sys.stderr)  # noqa: T201
+    for line in details:
+        print(f"  {line}", file=sys.stderr)  # noqa: T201
+    return EXIT_CONFIG_ERROR

@@ -23,7 +23,9 @@ async def status_page(request: Request, state: StateDep) -> HTMLResponse:
         "running": [job for job in jobs if job.state is JobState.RUNNING],
         "finished": [job for job in reversed(jobs) if job.state is not JobState.RUNNING][:10],
         "chaos": state.chaos.config,
-        "settings": state.settings,
+        "version": state.settings.app_version,
+        "pod": state.settings.pod_name,
+        "namespace": state.settings.pod_namespace,
         "limits": state.jobs.limits,
     }
     is_fragment = request.headers.get("HX-Request") == "true"

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +67,17 @@ async def wait_until(
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {within_seconds} s waiting for {what}")
         await asyncio.sleep(every)
+
+
+async def wait_until_async(
+    predicate: Callable[[], Awaitable[bool]], *, within_seconds: float, what: str
+) -> None:
+    """`wait_until` for a predicate that must await (an HTTP call)."""
+    deadline = time.monotonic() + within_seconds
+    while not await predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {within_seconds} s waiting for {what}")
+        await asyncio.sleep(0.05)
 
 
 async def wait_ready(base_url: str, process: subprocess.Popen[bytes]) -> None:

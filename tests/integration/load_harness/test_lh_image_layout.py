@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.integration.load_harness.conftest import ServeFactory, stop
+from tests.integration.load_harness.conftest import ServeFactory, is_alive, stop, wait_until_async
 
 REPO = Path(__file__).resolve().parents[3]
 DOCKERFILE = REPO / "docker" / "load-harness.Dockerfile"
@@ -67,3 +67,28 @@ async def test_healthcheck_command_passes_while_serving_and_fails_after(
     unhealthy = subprocess.run(command, capture_output=True, timeout=10, check=False)  # noqa: ASYNC221
     assert healthy.returncode == 0
     assert unhealthy.returncode == 1
+
+
+async def test_cpu_job_under_python_dash_m_runs_workers_not_servers(
+    serve: ServeFactory, tmp_path: Path
+) -> None:
+    async with (
+        serve(app_dir=copy_package(tmp_path), LOAD_HARNESS_AUTH="disabled") as served,
+        httpx.AsyncClient(base_url=served.base_url) as client,
+    ):
+        response = await client.post(
+            "/api/v1/load/cpu", json={"cores": 1, "duration_seconds": 1, "intensity": 5}
+        )
+        job = response.json()
+        url = f"/api/v1/jobs/{job['id']}"
+        states: list[str] = []
+
+        async def finished() -> bool:
+            states.append((await client.get(url)).json()["state"])
+            return states[-1] != "running"
+
+        await wait_until_async(finished, within_seconds=8, what="the 1 s job to end")
+    assert response.status_code == 201
+    assert states[-1] == "completed"
+    assert not is_alive(job["pids"][0])
+    assert served.log_text().count("Uvicorn running on") == 1

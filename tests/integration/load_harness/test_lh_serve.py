@@ -135,3 +135,22 @@ async def test_serve_with_auth_disabled_explicitly_is_open_and_says_so(
         response = await client.post("/api/v1/work", json={"iterations": 1})
     assert response.status_code == 200
     assert "authentication is disabled: load and admin endpoints are open" in served.log_text()
+
+
+async def test_serve_refuses_to_start_when_a_cgroup_file_is_garbage(tmp_path: Path) -> None:
+    broken = tmp_path / "broken-cgroup"
+    broken.mkdir()
+    (broken / "cpu.max").write_text("lots 100000\n")
+    result = subprocess.run(  # noqa: ASYNC221 (a short-lived child that exits at once)
+        [COMMAND, "serve", "--port", "1"],
+        env=harness_environment(broken, {"LOAD_HARNESS_AUTH": "disabled"}),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"load-harness: cannot read the container's limits: {broken / 'cpu.max'} holds 'lots', "
+        "not a number or 'max'"
+    ]

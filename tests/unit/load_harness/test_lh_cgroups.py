@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 
 import psutil
+import pytest
 
-from load_harness.cgroups import read_limits
+from load_harness.cgroups import CgroupUnreadable, read_limits
 
 MIB = 1024 * 1024
 
@@ -70,3 +71,21 @@ def test_no_cgroup_files_means_the_machine(tmp_path: Path) -> None:
 def test_quota_above_the_machine_is_capped_at_its_cores(tmp_path: Path) -> None:
     write(tmp_path / "cpu.max", "6400000 100000")
     assert read_limits(cgroup_root=tmp_path).cpu_quota_cores == float(os.cpu_count() or 1)
+
+
+def test_garbage_in_a_limit_file_is_a_clear_error(tmp_path: Path) -> None:
+    write(tmp_path / "memory.max", "lots")
+    with pytest.raises(CgroupUnreadable) as caught:
+        read_limits(cgroup_root=tmp_path)
+    assert str(caught.value) == f"{tmp_path / 'memory.max'} holds 'lots', not a number or 'max'"
+
+
+def test_garbage_in_a_v1_quota_file_is_a_clear_error(tmp_path: Path) -> None:
+    write(tmp_path / "cpu" / "cpu.cfs_quota_us", "")
+    write(tmp_path / "cpu" / "cpu.cfs_period_us", "100000")
+    with pytest.raises(CgroupUnreadable) as caught:
+        read_limits(cgroup_root=tmp_path)
+    assert (
+        str(caught.value)
+        == f"{tmp_path / 'cpu' / 'cpu.cfs_quota_us'} holds '', not a number or 'max'"
+    )
