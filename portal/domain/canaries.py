@@ -92,7 +92,10 @@ class CanaryView:
 
 
 def build_canary_view(obj: Mapping[str, Any], *, cluster: str, now: datetime) -> CanaryView:
-    """The view of a Canary object as the Kubernetes API returns it (JSON-decoded)."""
+    """The view of a Canary object as the Kubernetes API returns it (JSON-decoded).
+
+    `now` (timezone-aware) is when the view is built; it only decides whether a run is stuck.
+    """
     metadata, spec = mapping_at(obj, "metadata"), mapping_at(obj, "spec")
     namespace = str_at(metadata, "namespace", default="default")
     analysis = build_analysis(mapping_at(spec, "analysis"), namespace=namespace)
