@@ -17,7 +17,13 @@ import structlog
 from devcluster.simulation import signal_annotations as signals
 from devcluster.simulation.api_client import DEPLOYMENTS, HPAS, KubeApi
 from devcluster.simulation.event_recording import EventRecorder, utc_now
-from devcluster.simulation.hpa_maths import HpaInputs, Recommendation, ScaleEvent, decide_scale
+from devcluster.simulation.hpa_maths import (
+    HpaInputs,
+    Recommendation,
+    ScaleDecision,
+    ScaleEvent,
+    decide_scale,
+)
 from devcluster.simulation.hpa_status import SyncResult, active_status, disabled_status
 from devcluster.simulation.hpa_status import rescale_message as make_rescale_message
 from devcluster.simulation.resource_quantities import cpu_millicores
@@ -102,24 +108,9 @@ class HpaSimulator:
     async def _scale(
         self, *, hpa: dict[str, Any], target: dict[str, Any], current: int, key: str
     ) -> None:
-        memory = self.memory.setdefault(key, HpaMemory())
         utilisation = utilisation_percent(hpa=hpa, current=current)
-        decision = decide_scale(
-            given=HpaInputs(
-                current=current,
-                utilisation=utilisation,
-                target=cpu_target(hpa=hpa),
-                minimum=int(hpa["spec"].get("minReplicas", 1)),
-                maximum=int(hpa["spec"]["maxReplicas"]),
-                behavior=hpa["spec"].get("behavior"),
-                now=self.simulated_now(),
-                history=memory.history,
-                events=memory.events,
-            )
-        )
-        memory.history, memory.events = decision.recommendations, decision.events
-        previous = hpa.get("status") or {}
-        now = utc_now()
+        decision = self._decide(hpa=hpa, current=current, utilisation=utilisation, key=key)
+        previous, now = hpa.get("status") or {}, utc_now()
         rescaled = decision.desired != current
         if rescaled:
             await self.api.merge_patch(
@@ -144,6 +135,26 @@ class HpaSimulator:
             await self.recorder.record(
                 involved=hpa, reason="SuccessfulRescale", message=message, warning=False
             )
+
+    def _decide(
+        self, *, hpa: dict[str, Any], current: int, utilisation: float, key: str
+    ) -> ScaleDecision:
+        memory = self.memory.setdefault(key, HpaMemory())
+        decision = decide_scale(
+            given=HpaInputs(
+                current=current,
+                utilisation=utilisation,
+                target=cpu_target(hpa=hpa),
+                minimum=int(hpa["spec"].get("minReplicas", 1)),
+                maximum=int(hpa["spec"]["maxReplicas"]),
+                behavior=hpa["spec"].get("behavior"),
+                now=self.simulated_now(),
+                history=memory.history,
+                events=memory.events,
+            )
+        )
+        memory.history, memory.events = decision.recommendations, decision.events
+        return decision
 
     async def _write_status(self, *, hpa: dict[str, Any], status: dict[str, Any]) -> None:
         status["observedGeneration"] = hpa["metadata"].get("generation", 1)
