@@ -55,6 +55,7 @@ def harness_environment(cgroup_root: Path, overrides: dict[str, str]) -> dict[st
         and name not in {"APP_VERSION", "POD_NAME", "POD_NAMESPACE"}
     }
     environment["LOAD_HARNESS_CGROUP_ROOT"] = str(cgroup_root)
+    environment["LOAD_HARNESS_WORKER_NICE"] = "0"  # neighbours on a shared machine cannot starve it
     return environment | overrides
 
 

@@ -50,10 +50,14 @@ def cgroup_root(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_settings(cgroup_root: Path) -> Callable[..., Settings]:
-    """Settings with the test key and the fake cgroup; keyword overrides win."""
+    """Settings with the test key and the fake cgroup; keyword overrides win.
+
+    Workers run at nice 0 here: at the default nice 10 other processes on a shared CI machine
+    could starve them and make CPU-time assertions depend on the neighbours.
+    """
 
     def make(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {"api_key": API_KEY, "cgroup_root": cgroup_root}
+        values: dict[str, Any] = {"api_key": API_KEY, "cgroup_root": cgroup_root, "worker_nice": 0}
         return Settings(**(values | overrides))
 
     return make

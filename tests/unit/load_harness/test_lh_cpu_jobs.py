@@ -77,7 +77,8 @@ async def test_intensity_sets_the_duty_cycle(harness: Harness) -> None:
     )
     finished = await job_state(harness, job["id"])
     assert finished["state"] == "completed"
-    assert 0.2 <= finished["cpu_seconds"] <= 0.9
+    # 20 % of 2 s is 0.4 s (plus interpreter start-up); intensity 10 would burn about 2 s.
+    assert 0.1 <= finished["cpu_seconds"] <= 0.7
 
 
 async def test_delete_stops_the_job_and_its_workers_are_gone(harness: Harness) -> None:
