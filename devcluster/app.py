@@ -25,6 +25,7 @@ from devcluster.request_log import RequestRecord
 from devcluster.routing import DiscoveryPath, Target, parse_path
 from devcluster.state import ClusterState
 from devcluster.store import encode
+from devcluster.watchers import Stored
 
 JSON = "application/json"
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -227,10 +228,25 @@ async def _write(
 ) -> Response:
     opts = writing.write_options(query, request.headers.get("user-agent", ""))
     if verb == "delete":
-        stored = writing.delete(state.store, target)
+        stored = writing.delete(state.store, target, opts)
         if target.rtype.delete_returns_object or stored.obj["metadata"].get("deletionTimestamp"):
             return json_response(reading.raw_view(target.rtype, stored))
         return json_response(writing.delete_status(target, stored))
+    stored = await _apply_write(request, state, target, verb, opts)
+    if target.subresource == "scale":
+        response = json_response(writing.scale_of(target, stored))
+    else:
+        code = 201 if verb == "create" else 200
+        response = json_response(reading.raw_view(target.rtype, stored), code)
+    for warning in opts.mode.warnings:
+        escaped = warning.replace("\\", "\\\\").replace('"', '\\"')
+        response.headers.append("Warning", f'299 - "{escaped}"')
+    return response
+
+
+async def _apply_write(
+    request: Request, state: ClusterState, target: Target, verb: str, opts: writing.WriteOptions
+) -> Stored:
     body = await request.body()
     content_type = request.headers.get("content-type", JSON)
     if verb == "patch":
@@ -239,9 +255,7 @@ async def _write(
         stored = writing.create(state.store, target, writing.decode_body(body, content_type), opts)
     else:
         stored = writing.update(state.store, target, writing.decode_body(body, content_type), opts)
-    if target.subresource == "scale":
-        return json_response(writing.scale_of(target, stored))
-    return json_response(reading.raw_view(target.rtype, stored), 201 if verb == "create" else 200)
+    return stored
 
 
 def _delete_collection(state: ClusterState, target: Target, query: dict[str, str]) -> Response:

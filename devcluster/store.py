@@ -13,7 +13,7 @@ import copy
 import json
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from devcluster import errors
@@ -29,6 +29,15 @@ DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease"
 
 def encode(obj: dict[str, Any]) -> bytes:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@dataclass
+class WriteMode:
+    """How a write is made: strict field validation, dry run, and the warnings it collected."""
+
+    strict: bool = False
+    dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -108,11 +117,12 @@ class ObjectStore:
         *,
         namespace: str,
         manager: str,
-        strict: bool = False,
+        mode: WriteMode | None = None,
     ) -> Stored:
+        mode = mode or WriteMode()
         now = self.clock()
         new = prepare_create(
-            rtype, self._storage_form(rtype, obj, strict=strict), namespace=namespace, now=now
+            rtype, self._storage_form(rtype, obj, mode=mode), namespace=namespace, now=now
         )
         name = new["metadata"]["name"]
         if rtype.namespaced:
@@ -123,7 +133,7 @@ class ObjectStore:
         new["metadata"]["managedFields"] = record_write(
             old=None, new=new, manager=manager, operation="Update", subresource="", now=now
         )
-        return self._commit(rtype, key, new, "ADDED", previous=None)
+        return self._commit(rtype, key, new, "ADDED", previous=None, dry_run=mode.dry_run)
 
     def update(
         self,
@@ -134,10 +144,11 @@ class ObjectStore:
         name: str,
         manager: str,
         subresource: str = "",
-        strict: bool = False,
+        mode: WriteMode | None = None,
     ) -> Stored:
+        mode = mode or WriteMode()
         current = self.get(rtype, namespace=namespace, name=name)
-        incoming = self._storage_form(rtype, obj, strict=strict)
+        incoming = self._storage_form(rtype, obj, mode=mode)
         wanted_rv = incoming.get("metadata", {}).get("resourceVersion")
         if wanted_rv and wanted_rv != current.obj["metadata"]["resourceVersion"]:
             raise errors.conflict(resource=rtype.plural, group=rtype.group, name=name)
@@ -151,13 +162,17 @@ class ObjectStore:
             now=self.clock(),
         )
         meta = new["metadata"]
-        if meta.get("deletionTimestamp") and not meta.get("finalizers"):
-            return self._commit(rtype, _key(rtype, new), new, "DELETED", previous=current.obj)
-        return self._commit(rtype, _key(rtype, new), new, "MODIFIED", previous=current.obj)
+        gone = meta.get("deletionTimestamp") and not meta.get("finalizers")
+        event = "DELETED" if gone else "MODIFIED"
+        return self._commit(rtype, _key(rtype, new), new, event, current.obj, dry_run=mode.dry_run)
 
-    def delete(self, rtype: ResourceType, *, namespace: str, name: str) -> Stored:
+    def delete(
+        self, rtype: ResourceType, *, namespace: str, name: str, dry_run: bool = False
+    ) -> Stored:
         """Delete now, or mark for deletion when finalizers remain (as the server does)."""
         current = self.get(rtype, namespace=namespace, name=name)
+        if dry_run:
+            return current
         if rtype.plural == "namespaces":
             self._delete_namespace_contents(name)
         if current.obj["metadata"].get("finalizers") and rtype.plural != "namespaces":
@@ -183,10 +198,12 @@ class ObjectStore:
             raise errors.not_found(resource="namespaces", group="", name=namespace)
 
     def _storage_form(
-        self, rtype: ResourceType, obj: dict[str, Any], *, strict: bool
+        self, rtype: ResourceType, obj: dict[str, Any], *, mode: WriteMode
     ) -> dict[str, Any]:
         if rtype.custom:
-            obj = self.validator.prepare(rtype, obj, strict=strict).obj
+            pruned = self.validator.prepare(rtype, obj, strict=mode.strict)
+            mode.warnings.extend(f'unknown field "{path}"' for path in pruned.unknown)
+            obj = pruned.obj
         return rtype.to_storage(obj) if rtype.to_storage else obj
 
     def _commit(
@@ -196,10 +213,17 @@ class ObjectStore:
         obj: dict[str, Any],
         event: str,
         previous: dict[str, Any] | None,
+        *,
+        dry_run: bool = False,
     ) -> Stored:
-        """The single write path: validate, version, encode, store, record history, notify."""
+        """The single write path: validate, version, encode, store, record history, notify.
+
+        A dry run stops after validation and returns what would have been stored.
+        """
         if event != "DELETED":
             self.validator.validate(rtype, self._view(rtype, obj))
+        if dry_run:
+            return Stored(obj, encode(obj))
         self.revision += 1
         obj = {**obj, "metadata": {**obj["metadata"], "resourceVersion": str(self.revision)}}
         stored = Stored(obj, encode(obj))

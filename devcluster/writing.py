@@ -25,7 +25,7 @@ from devcluster.patching import (
 )
 from devcluster.reading import view
 from devcluster.routing import Target
-from devcluster.store import ObjectStore
+from devcluster.store import ObjectStore, WriteMode
 from devcluster.watchers import Stored
 
 BODY_MEDIA = ("application/json", "application/yaml")
@@ -34,7 +34,7 @@ BODY_MEDIA = ("application/json", "application/yaml")
 @dataclass(frozen=True)
 class WriteOptions:
     manager: str
-    strict: bool
+    mode: WriteMode
 
 
 def write_options(query: dict[str, str], user_agent: str) -> WriteOptions:
@@ -47,7 +47,11 @@ def write_options(query: dict[str, str], user_agent: str) -> WriteOptions:
             f'fieldValidation: Unsupported value: "{validation}": supported values: '
             '"Ignore", "Strict", "Warn"'
         )
-    return WriteOptions(manager=manager, strict=validation == "Strict")
+    dry_run = query.get("dryRun", "")
+    if dry_run not in ("", "All"):
+        raise errors.bad_request(f'dryRun: Unsupported value: "{dry_run}": supported values: "All"')
+    mode = WriteMode(strict=validation == "Strict", dry_run=dry_run == "All")
+    return WriteOptions(manager=manager, mode=mode)
 
 
 def decode_body(body: bytes, content_type: str) -> Any:
@@ -92,7 +96,7 @@ def create(store: ObjectStore, target: Target, body: Any, opts: WriteOptions) ->
         _object_body(target, body),
         namespace=target.namespace,
         manager=opts.manager,
-        strict=opts.strict,
+        mode=opts.mode,
     )
 
 
@@ -109,7 +113,7 @@ def update(store: ObjectStore, target: Target, body: Any, opts: WriteOptions) ->
         name=target.name,
         manager=opts.manager,
         subresource=target.subresource,
-        strict=opts.strict,
+        mode=opts.mode,
     )
 
 
@@ -136,10 +140,12 @@ def patch(
     return update(store, target, patched, opts)
 
 
-def delete(store: ObjectStore, target: Target) -> Stored:
+def delete(store: ObjectStore, target: Target, opts: WriteOptions) -> Stored:
     if target.subresource:
         raise errors.method_not_allowed()
-    return store.delete(target.rtype, namespace=target.namespace, name=target.name)
+    return store.delete(
+        target.rtype, namespace=target.namespace, name=target.name, dry_run=opts.mode.dry_run
+    )
 
 
 def delete_status(target: Target, stored: Stored) -> dict[str, Any]:
@@ -202,4 +208,5 @@ def _update_scale(
         name=target.name,
         manager=opts.manager,
         subresource="scale",
+        mode=opts.mode,
     )

@@ -209,3 +209,19 @@ async def test_unknown_token_is_unauthorized(tmp_path: Path) -> None:
         "error: You must be logged in to the server "
         "(the server has asked for the client to provide credentials)"
     )
+
+
+async def test_server_dry_run_leaves_nothing_behind(cluster: DevCluster, kubectl: Kubectl) -> None:
+    result = await kubectl.run("create", "--dry-run=server", "-f", "-", stdin=json.dumps(canary()))
+    assert result.out.strip() == "canary.flagger.app/podinfo created (server dry run)"
+    assert (
+        await kubectl.run("get", "canaries")
+    ).err.strip() == "No resources found in default namespace."
+
+
+async def test_warn_validation_prints_the_server_warning(kubectl: Kubectl) -> None:
+    body = canary()
+    body["spec"]["suspended"] = True
+    result = await kubectl.run("create", "--validate=warn", "-f", "-", stdin=json.dumps(body))
+    assert result.out.strip() == "canary.flagger.app/podinfo created"
+    assert result.err.strip() == 'Warning: unknown field "spec.suspended"'

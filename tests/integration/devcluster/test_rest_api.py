@@ -357,3 +357,24 @@ async def test_request_log_records_each_call(cluster: DevCluster, api: httpx.Asy
         ("GET", CANARIES, 200),
         ("GET", f"{CANARIES}/missing", 404),
     ]
+
+
+async def test_dry_run_create_validates_but_stores_nothing(
+    cluster: DevCluster, api: httpx.AsyncClient
+) -> None:
+    before = cluster.store.revision
+    dry = await api.post(CANARIES, params={"dryRun": "All"}, json=canary())
+    invalid = await api.post(CANARIES, params={"dryRun": "All"}, json=canary(interval="1h"))
+    assert dry.status_code == 201
+    assert dry.json()["metadata"]["name"] == "podinfo"
+    assert invalid.status_code == 422
+    assert cluster.store.revision == before
+    assert (await api.get(f"{CANARIES}/podinfo")).status_code == 404
+
+
+async def test_unknown_fields_are_pruned_with_a_warning_header(api: httpx.AsyncClient) -> None:
+    body = canary()
+    body["spec"]["suspended"] = True
+    created = await api.post(CANARIES, json=body)
+    assert created.headers["warning"] == '299 - "unknown field \\"spec.suspended\\""'
+    assert "suspended" not in created.json()["spec"]
