@@ -39,6 +39,12 @@ class CapacityExhausted(HarnessError):
         self.retry_after_seconds = retry_after_seconds
 
 
+class WorkersUnavailable(HarnessError):
+    """The operating system refused to start worker processes (process or memory limits)."""
+
+    status_code = 503
+
+
 class InjectedFailure(HarnessError):
     """Chaos decided this request fails (a demo fault, not a real one)."""
 

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from load_harness import admission
 from load_harness.cgroups import ContainerLimits
-from load_harness.errors import JobNotFound
+from load_harness.errors import JobNotFound, WorkersUnavailable
 from load_harness.metrics import HarnessMetrics
 from load_harness.running import hold_memory, release_cpu_job, run_cpu_job
 from load_harness.workers import start_workers
@@ -126,13 +126,17 @@ class JobManager:
         )
         params = {"cores": cores, "duration_seconds": duration_seconds, "intensity": intensity}
         job = self._new_job(kind=JobKind.CPU, params=params, duration_seconds=duration_seconds)
-        workers = start_workers(
-            count=cores,
-            duration_seconds=duration_seconds,
-            duty=intensity / 10,
-            nice=self._limits.worker_nice,
-            name=f"cpu-{job.id}",
-        )
+        try:
+            workers = start_workers(
+                count=cores,
+                duration_seconds=duration_seconds,
+                duty=intensity / 10,
+                nice=self._limits.worker_nice,
+                name=f"cpu-{job.id}",
+            )
+        except OSError as error:
+            job.state, job.error, job.finished_at = JobState.FAILED, str(error), time.time()
+            raise WorkersUnavailable(f"cannot start worker processes: {error}") from error
         job.cores, job.pids = cores, [worker.pid for worker in workers]
         self._launch(
             job=job,
