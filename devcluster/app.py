@@ -7,119 +7,39 @@ outcome. Admin endpoints (fault switches over HTTP) live in `admin.py`.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from devcluster import discovery, errors, openapi, reading, watch_stream, writing
+from devcluster import discovery, errors, reading, watch_stream, writing
 from devcluster.admin import admin_routes
 from devcluster.auth import Policy, authorize
 from devcluster.auth import Request as AuthRequest
+from devcluster.discovery_routes import (
+    groups_root,
+    health,
+    legacy_root,
+    not_served,
+    openapi_v3,
+    version,
+)
+from devcluster.http_common import JSON, cluster_state, guard, json_response, status_response
 from devcluster.query_params import parse_bool
-from devcluster.request_log import RequestRecord
+from devcluster.request_log import RequestLogMiddleware
 from devcluster.routing import DiscoveryPath, Target, parse_path
 from devcluster.state import ClusterState
-from devcluster.store import encode
 from devcluster.watchers import Stored
 
-JSON = "application/json"
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
-def json_response(body: dict[str, Any] | bytes, status: int = 200, media: str = JSON) -> Response:
-    return Response(body if isinstance(body, bytes) else encode(body), status, media_type=media)
-
-
-def status_response(exc: errors.ApiError) -> Response:
-    response = json_response(exc.to_status(), exc.code)
-    if exc.retry_after is not None:
-        response.headers["Retry-After"] = str(exc.retry_after)
-    return response
-
-
-def _state(request: Request) -> ClusterState:
-    state: ClusterState = request.app.state.cluster
-    return state
-
-
-def _user(request: Request, policy: Policy | None) -> None:
-    request.scope.setdefault("state", {})["devcluster_user"] = policy.user if policy else ""
-
-
-async def _guard(request: Request) -> Policy | None:
-    """Faults first (as a flaky server would), then authentication."""
-    state = _state(request)
-    planned = state.faults.plan(request.url.path)
-    if planned.delay_seconds:
-        await asyncio.sleep(planned.delay_seconds)
-    if planned.error is not None:
-        raise planned.error
-    policy = state.authorizer.authenticate(request.headers.get("authorization"))
-    _user(request, policy)
-    return policy
-
-
-async def version(request: Request) -> Response:
-    try:
-        await _guard(request)
-    except errors.ApiError as exc:
-        return status_response(exc)
-    return json_response(discovery.SERVER_VERSION)
-
-
-async def legacy_root(request: Request) -> Response:
-    try:
-        await _guard(request)
-    except errors.ApiError as exc:
-        return status_response(exc)
-    return json_response(discovery.api_versions(request.url.netloc))
-
-
-async def groups_root(request: Request) -> Response:
-    try:
-        await _guard(request)
-    except errors.ApiError as exc:
-        return status_response(exc)
-    return json_response(discovery.api_group_list(_state(request).registry))
-
-
-async def not_served(request: Request) -> Response:
-    return status_response(errors.path_not_found())
-
-
-async def openapi_v3(request: Request) -> Response:
-    state = _state(request)
-    try:
-        await _guard(request)
-        rest = request.path_params.get("rest", "").strip("/")
-        if not rest:
-            return json_response(openapi.root_document(state.registry))
-        parts = rest.split("/")
-        doc = None
-        if parts[0] == "api" and len(parts) == 2:
-            doc = openapi.gv_document(state.registry, group="", version=parts[1])
-        elif parts[0] == "apis" and len(parts) == 3:
-            doc = openapi.gv_document(state.registry, group=parts[1], version=parts[2])
-        if doc is None:
-            raise errors.path_not_found()
-        return json_response(doc)
-    except errors.ApiError as exc:
-        return status_response(exc)
-
-
-async def health(request: Request) -> Response:
-    return Response(b"ok", 200, media_type="text/plain")
-
-
 async def resource(request: Request) -> Response:
-    state = _state(request)
+    state = cluster_state(request)
     try:
-        policy = await _guard(request)
+        policy = await guard(request)
         group_doc = _group_document(request)
         if group_doc is not None:
             return json_response(group_doc)
@@ -138,7 +58,7 @@ async def resource(request: Request) -> Response:
 def _group_document(request: Request) -> dict[str, Any] | None:
     parts = [p for p in request.url.path.split("/") if p]
     if len(parts) == 2 and parts[0] == "apis":
-        found = discovery.api_group(_state(request).registry, parts[1])
+        found = discovery.api_group(cluster_state(request).registry, parts[1])
         if found is None:
             raise errors.path_not_found()
         return found
@@ -272,40 +192,6 @@ def _delete_collection(state: ClusterState, target: Target, query: dict[str, str
     return json_response(reading.list_body(target.rtype, deleted, meta))
 
 
-class RequestLogMiddleware:
-    """Records method, path, query, status and user of every request."""
-
-    def __init__(self, app: ASGIApp, state: ClusterState) -> None:
-        self.app = app
-        self.state = state
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status = 500
-
-        async def capture(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                self._record(scope, status)
-            await send(message)
-
-        await self.app(scope, receive, capture)
-
-    def _record(self, scope: Scope, status: int) -> None:
-        self.state.requests.append(
-            RequestRecord(
-                method=scope["method"],
-                path=scope["path"],
-                query=scope.get("query_string", b"").decode("latin-1"),
-                status=status,
-                user=scope.get("state", {}).get("devcluster_user", ""),
-            )
-        )
-
-
 async def _internal_error(request: Request, exc: Exception) -> Response:
     error = errors.ApiError(
         code=500, reason="InternalError", message=f"Internal error occurred: {exc}"
@@ -332,5 +218,5 @@ def create_app(state: ClusterState) -> Starlette:
     ]
     app = Starlette(routes=routes, exception_handlers={Exception: _internal_error})
     app.state.cluster = state
-    app.add_middleware(RequestLogMiddleware, state=state)
+    app.add_middleware(RequestLogMiddleware, log=state.requests)
     return app

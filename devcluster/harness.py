@@ -43,12 +43,13 @@ from pathlib import Path
 
 from devcluster.auth import Authorizer, Policy
 from devcluster.crds import default_crds_dir
+from devcluster.direct_access import DirectAccess
 from devcluster.faults import Faults
 from devcluster.kubeconfig import write_kubeconfig
 from devcluster.request_log import RequestLog
 from devcluster.server import ApiServer
 from devcluster.state import ClusterState, build_state
-from devcluster.store import DirectAccess, ObjectStore
+from devcluster.store import ObjectStore
 
 log = logging.getLogger(__name__)
 Simulation = Callable[..., Awaitable[None]]

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from devcluster.query_params import parse_bool
 
 
@@ -66,3 +68,37 @@ class RequestLog:
 
     def count(self, **criteria: str | int | bool | None) -> int:
         return len(self.matching(**criteria))  # type: ignore[arg-type]
+
+
+class RequestLogMiddleware:
+    """Records method, path, query, status and user of every request."""
+
+    def __init__(self, app: ASGIApp, log: RequestLog) -> None:
+        self.app = app
+        self.log = log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                self._record(scope, status)
+            await send(message)
+
+        await self.app(scope, receive, capture)
+
+    def _record(self, scope: Scope, status: int) -> None:
+        self.log.append(
+            RequestRecord(
+                method=scope["method"],
+                path=scope["path"],
+                query=scope.get("query_string", b"").decode("latin-1"),
+                status=status,
+                user=scope.get("state", {}).get("devcluster_user", ""),
+            )
+        )

@@ -9,10 +9,11 @@ from pathlib import Path
 from devcluster.auth import Authorizer, Policy
 from devcluster.builtin_kinds import builtin_types
 from devcluster.crds import crd_types
+from devcluster.direct_access import DirectAccess
 from devcluster.faults import Faults
 from devcluster.request_log import RequestLog
 from devcluster.resources import Registry
-from devcluster.store import DirectAccess, ObjectStore
+from devcluster.store import ObjectStore
 from devcluster.validation import SchemaValidator
 
 

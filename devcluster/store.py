@@ -221,7 +221,7 @@ class ObjectStore:
         A dry run stops after validation and returns what would have been stored.
         """
         if event != "DELETED":
-            self.validator.validate(rtype, self._view(rtype, obj))
+            self.validator.validate(rtype, self.view_of(rtype, obj))
         if dry_run:
             return Stored(obj, encode(obj))
         self.revision += 1
@@ -238,7 +238,7 @@ class ObjectStore:
         self._record(bucket, Change(self.revision, event, rtype.key, stored, previous))
         return stored
 
-    def _view(self, rtype: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+    def view_of(self, rtype: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
         return rtype.from_storage(obj) if rtype.from_storage else obj
 
     def _record(self, bucket: Bucket, change: Change) -> None:
@@ -298,45 +298,3 @@ class ObjectStore:
 def _key(rtype: ResourceType, obj: dict[str, Any]) -> Key:
     meta = obj["metadata"]
     return (meta.get("namespace", "") if rtype.namespaced else "", meta["name"])
-
-
-class DirectAccess:
-    """Synchronous create/get/delete for test setup, through the same write path as the API."""
-
-    def __init__(self, store: ObjectStore) -> None:
-        self._store = store
-
-    def _rtype(self, api_version: str, kind: str) -> ResourceType:
-        rtype = self._store.registry.find_kind(api_version=api_version, kind=kind)
-        if rtype is None:
-            raise errors.bad_request(f"no kind {kind!r} is registered for version {api_version!r}")
-        return rtype
-
-    def put(self, obj: dict[str, Any], *, manager: str = "devcluster-test") -> dict[str, Any]:
-        """Create `obj`, or replace it (spec and status) when it exists; returns the result."""
-        rtype = self._rtype(obj["apiVersion"], obj["kind"])
-        meta = obj.get("metadata", {})
-        namespace, name = meta.get("namespace", "default"), meta.get("name", "")
-        exists = (namespace if rtype.namespaced else "", name) in self._store.bucket(rtype).objects
-        if exists:
-            stored = self._store.update(rtype, obj, namespace=namespace, name=name, manager=manager)
-        else:
-            stored = self._store.create(rtype, obj, namespace=namespace, manager=manager)
-        if "status" in obj and rtype.status_subresource:
-            stored = self._store.update(
-                rtype,
-                obj,
-                namespace=namespace,
-                name=stored.obj["metadata"]["name"],
-                manager=manager,
-                subresource="status",
-            )
-        return copy.deepcopy(self._store._view(rtype, stored.obj))
-
-    def get(self, api_version: str, kind: str, *, name: str, namespace: str = "") -> dict[str, Any]:
-        rtype = self._rtype(api_version, kind)
-        stored = self._store.get(rtype, namespace=namespace, name=name)
-        return copy.deepcopy(self._store._view(rtype, stored.obj))
-
-    def delete(self, api_version: str, kind: str, *, name: str, namespace: str = "") -> None:
-        self._store.delete(self._rtype(api_version, kind), namespace=namespace, name=name)
