@@ -138,9 +138,16 @@ class Broadcaster:
             await asyncio.wait([self._task])
             if not self._task.cancelled() and self._task.exception() is not None:
                 log.error("broadcaster flush task failed", exc_info=self._task.exception())
-        for subscribers in self._by_page.values():
-            for subscriber in list(subscribers):
-                self._remove(subscriber, CloseReason.SHUTDOWN)
+        self.end_streams()
+
+    def end_streams(self) -> None:
+        """End every stream now and refuse new ones; call it when the server starts to shut
+        down, because uvicorn waits for open responses *before* the lifespan's shutdown."""
+        self._closed = True
+        self._pending.clear()
+        self._due.clear()
+        for subscriber in self.subscribers():
+            self._remove(subscriber, CloseReason.SHUTDOWN)
 
     # subscribing ---------------------------------------------------------------------------
 

@@ -253,3 +253,17 @@ async def test_close_ends_every_stream_and_refuses_new_ones(clock: ManualClock) 
         broadcaster.subscribe(Selection(page="canaries"))
     broadcaster.publish(PODINFO, Renders().row("late"))
     assert broadcaster.metrics.renders == 0
+
+
+async def test_ending_streams_at_server_shutdown_refuses_new_ones_before_close(
+    broadcaster: Broadcaster,
+) -> None:
+    reader = Reader(broadcaster.subscribe(Selection(page="hpas")))
+    async with reading(reader):
+        broadcaster.publish(PODINFO, Renders().row("pending"))
+        broadcaster.end_streams()
+        await broadcaster.wait_for_clients(0)
+    assert reader.reason is CloseReason.SHUTDOWN
+    assert broadcaster.metrics.renders == 0
+    with pytest.raises(BroadcasterClosed):
+        broadcaster.subscribe(Selection(page="hpas"))
