@@ -13,8 +13,9 @@ import uvicorn
 
 from portal import migrations
 from portal.app import create_app
-from portal.config import Settings, SettingsError, load_settings
+from portal.config import Settings, SettingsError, is_loopback, load_settings
 from portal.logs import configure_logging
+from portal.security.token_commands import add_token_commands
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -25,6 +26,9 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
+    if settings.auth_mode == "local" and not is_loopback(host):
+        sys.stderr.write(f"refused: PORTAL_AUTH_MODE=local serves loopback only, not {host}\n")
+        return EXIT_USAGE
     app = create_app(settings)
     uvicorn.run(
         app,
@@ -57,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade = db_commands.add_parser("upgrade", help="apply migrations")
     upgrade.add_argument("--revision", default="head")
     upgrade.set_defaults(handler=_db_upgrade)
+    add_token_commands(commands)
     return parser
 
 

@@ -1,4 +1,5 @@
-"""Fixtures for the security tests: settings with overrides on this test's own database."""
+"""Fixtures for the security tests: settings with overrides on this test's own database, and
+a direct look at the audit rows (through the service, not HTTP)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from collections.abc import Callable
 import pytest
 
 from portal.config import Settings
+from portal.models.audit import AuditEventPublic
+from portal.services.audit import AuditQuery, list_audit
+from tests.support.apps import RunningApp
 
 MakeSettings = Callable[..., Settings]
 
@@ -17,3 +21,8 @@ def make_settings(database_url: str) -> MakeSettings:
         return Settings(database_url=database_url, log_format="console", **overrides)  # type: ignore[arg-type]
 
     return make
+
+
+async def audit_rows(running: RunningApp, **filters: object) -> list[AuditEventPublic]:
+    async with running.app.state.portal.sessionmaker() as session:
+        return await list_audit(session, query=AuditQuery.model_validate(filters))

@@ -93,11 +93,13 @@ async def test_each_role_gets_exactly_the_routes_it_is_allowed(portal: RunningAp
 
 @pytest.mark.parametrize("mode", ["local", "token"])
 async def test_read_only_refuses_every_write_for_everyone(make_settings, mode: str) -> None:  # type: ignore[no-untyped-def]
-    async with running_app(make_settings(read_only=True, auth_mode=mode)) as running:
-        async with signed_in(running, Role.admin) as admin:
-            response = await admin.post("/api/v1/tokens", json={"name": "ci", "role": "viewer"})
-            assert response.status_code == 403
-            assert response.json() == {
-                "detail": "the portal is read-only (PORTAL_READ_ONLY): no changes are allowed"
-            }
-            assert (await admin.get("/api/v1/tokens")).status_code == 200
+    async with (
+        running_app(make_settings(read_only=True, auth_mode=mode)) as running,
+        signed_in(running, Role.admin) as admin,
+    ):
+        response = await admin.post("/api/v1/tokens", json={"name": "ci", "role": "viewer"})
+        assert response.status_code == 403
+        assert response.json() == {
+            "detail": "the portal is read-only (PORTAL_READ_ONLY): no changes are allowed"
+        }
+        assert (await admin.get("/api/v1/tokens")).status_code == 200
