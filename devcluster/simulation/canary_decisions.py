@@ -67,6 +67,8 @@ def _advance(tick: Tick) -> None:
     if phase in ANALYSIS_PHASES and tick.given.target_hash != canary.status.last_applied_spec:
         _restart_revision(tick)
         return
+    if not tick.given.readiness.ready and _waits_for_readiness(tick):
+        return
     if canary.skip_analysis:
         _skip_analysis(tick)
         return
@@ -100,6 +102,20 @@ def _restart_revision(tick: Tick) -> None:
     tick.routed = 0
     tick.sync_status(phase="Progressing")
     tick.record(f"New revision detected! Restarting analysis for {tick.canary.target_key}")
+
+
+def _waits_for_readiness(tick: Tick) -> bool:
+    """Canary pods not ready: wait, or roll back once the progress deadline has passed."""
+    readiness, canary = tick.given.readiness, tick.canary
+    if not readiness.deadline_exceeded:
+        tick.record(readiness.message, warning=True)
+        return True
+    if canary.status.phase not in ANALYSIS_PHASES:
+        return False
+    message = f"Rolling back {canary.key} progress deadline exceeded {readiness.message}"
+    tick.record(message, warning=True)
+    _roll_back(tick)
+    return True
 
 
 def _skip_analysis(tick: Tick) -> None:

@@ -17,6 +17,7 @@ TOTAL_WEIGHT = 100
 DEFAULT_INTERVAL_SECONDS = 60.0
 MIN_INTERVAL_SECONDS = 10.0
 DEFAULT_HOOK_TIMEOUT_SECONDS = 10.0
+DEFAULT_PROGRESS_DEADLINE_SECONDS = 600.0
 
 
 class Strategy(StrEnum):
@@ -103,6 +104,7 @@ class Canary:
     suspend: bool = False
     skip_analysis: bool = False
     provider: str = ""
+    progress_deadline_seconds: float = DEFAULT_PROGRESS_DEADLINE_SECONDS
 
     @property
     def key(self) -> str:
@@ -128,6 +130,9 @@ def parse_canary(*, obj: dict[str, Any]) -> Canary:
         suspend=bool(spec.get("suspend", False)),
         skip_analysis=bool(spec.get("skipAnalysis", False)),
         provider=str(spec.get("provider", "")),
+        progress_deadline_seconds=float(
+            spec.get("progressDeadlineSeconds", DEFAULT_PROGRESS_DEADLINE_SECONDS)
+        ),
     )
 
 

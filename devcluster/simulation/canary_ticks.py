@@ -62,6 +62,15 @@ class CanaryEvent:
 
 
 @dataclass(frozen=True)
+class Readiness:
+    """Whether the canary workload is ready; `message` says why not, as Flagger words it."""
+
+    ready: bool = True
+    message: str = ""
+    deadline_exceeded: bool = False
+
+
+@dataclass(frozen=True)
 class TickInput:
     """Everything one tick decides from."""
 
@@ -70,6 +79,7 @@ class TickInput:
     routed_weight: int
     metrics: MetricSignal
     now: str
+    readiness: Readiness = Readiness()
 
 
 @dataclass(frozen=True)

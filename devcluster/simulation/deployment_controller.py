@@ -77,6 +77,14 @@ class DeploymentController:
             await self.api.delete(kind=PODS, namespace=namespace, name=name)
         for pod in plan.create:
             await self._create_running(namespace=namespace, pod=pod)
+        for name, pod_status in plan.restatus:
+            await self.api.merge_patch(
+                kind=PODS,
+                namespace=namespace,
+                name=name,
+                patch={"status": pod_status},
+                subresource="status",
+            )
         status = deployment_status(deployment=deployment, replicas=plan.kept + len(plan.create))
         if _status_differs(old=deployment.get("status") or {}, new=status):
             await self.api.merge_patch(
@@ -101,7 +109,7 @@ class DeploymentController:
 
 def _status_differs(*, old: dict[str, Any], new: dict[str, Any]) -> bool:
     counted = {"observedGeneration", "replicas", "updatedReplicas", "readyReplicas"}
-    known = counted | {"availableReplicas", "conditions"}
+    known = counted | {"availableReplicas", "unavailableReplicas", "conditions"}
     return {key: value for key, value in old.items() if key in known} != new
 
 

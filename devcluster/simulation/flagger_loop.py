@@ -18,13 +18,18 @@ import structlog
 
 from devcluster.simulation import signal_annotations as signals
 from devcluster.simulation.api_client import CANARIES, DEPLOYMENTS, ApiError, KubeApi
-from devcluster.simulation.canary_decisions import decide_tick, recovered_routed_weight
+from devcluster.simulation.canary_decisions import (
+    ACTIVE_PHASES,
+    decide_tick,
+    recovered_routed_weight,
+)
 from devcluster.simulation.canary_model import Canary, parse_canary
 from devcluster.simulation.canary_ticks import (
     CanaryEvent,
     HookAnswer,
     HookCall,
     HookKey,
+    Readiness,
     TickInput,
     TickOutcome,
 )
@@ -47,6 +52,7 @@ class CanaryMemory:
     """What Flagger keeps outside the Canary object: the routes and the metric draws."""
 
     routed_weight: int
+    not_ready_since: float | None = None
     revision: str = ""
     rng: random.Random = field(default_factory=lambda: revision_rng(revision=""))
 
@@ -138,6 +144,7 @@ class FlaggerSimulator:
             routed_weight=memory.routed_weight,
             metrics=signal,
             now=utc_now(),
+            readiness=self._readiness(canary=canary, target=target, memory=memory),
         )
         answers: dict[HookKey, HookAnswer] = {}
         while isinstance(result := decide_tick(given=given, answers=answers), HookCall):
@@ -145,6 +152,28 @@ class FlaggerSimulator:
                 call=result, name=canary.name, namespace=canary.namespace
             )
         return result
+
+    def _readiness(
+        self, *, canary: Canary, target: dict[str, Any], memory: CanaryMemory
+    ) -> Readiness:
+        found = target["metadata"].get("annotations") or {}
+        if found.get(signals.READY) != "false" or canary.status.phase not in ACTIVE_PHASES:
+            memory.not_ready_since = None
+            return Readiness()
+        now = asyncio.get_running_loop().time() * self.time_scale
+        if memory.not_ready_since is None:
+            memory.not_ready_since = now
+        replicas = int(target["spec"].get("replicas", 1))
+        message = (
+            f"canary deployment {canary.target_key} not ready: waiting for rollout to finish: "
+            f"0 of {replicas} (readyThreshold 100%) updated replicas are available"
+        )
+        elapsed = now - memory.not_ready_since
+        return Readiness(
+            ready=False,
+            message=message,
+            deadline_exceeded=elapsed > canary.progress_deadline_seconds,
+        )
 
     async def _apply(
         self, *, canary: Canary, obj: dict[str, Any], target: dict[str, Any], outcome: TickOutcome

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from devcluster.simulation.hashing import compute_hash, fnv32a
+from devcluster.simulation.signal_annotations import READY
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class PodPlan:
     delete: tuple[str, ...]
     create: tuple[dict[str, Any], ...]
     kept: int
+    restatus: tuple[tuple[str, dict[str, Any]], ...] = ()
+    """Kept pods whose readiness must change: (name, new status)."""
 
 
 def template_hash(*, deployment: dict[str, Any]) -> str:
@@ -82,7 +85,38 @@ def plan_pods(
             )
         )
     delete = tuple(p["metadata"]["name"] for p in (*stale, *surplus))
-    return PodPlan(delete=delete, create=tuple(create), kept=min(wanted, len(fresh)))
+    kept = fresh[:wanted]
+    return PodPlan(
+        delete=delete,
+        create=tuple(create),
+        kept=len(kept),
+        restatus=_readiness_changes(deployment=deployment, pods=kept, now=now),
+    )
+
+
+def wants_ready(*, deployment: dict[str, Any]) -> bool:
+    """False when the Deployment carries the devcluster signal to keep its pods unready."""
+    return (deployment["metadata"].get("annotations") or {}).get(READY) != "false"
+
+
+def is_ready(*, pod: dict[str, Any]) -> bool:
+    """Whether the pod reports the Ready condition True."""
+    conditions = (pod.get("status") or {}).get("conditions") or ()
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+
+
+def _readiness_changes(
+    *, deployment: dict[str, Any], pods: Sequence[dict[str, Any]], now: str
+) -> tuple[tuple[str, dict[str, Any]], ...]:
+    ready = wants_ready(deployment=deployment)
+    return tuple(
+        (
+            pod["metadata"]["name"],
+            running_status(spec=pod["spec"], name=pod["metadata"]["name"], now=now, ready=ready),
+        )
+        for pod in pods
+        if is_ready(pod=pod) != ready
+    )
 
 
 def pod_document(
@@ -115,19 +149,30 @@ def pod_document(
             ],
         },
         "spec": spec,
-        "status": running_status(spec=spec, name=name, now=now),
+        "status": running_status(
+            spec=spec, name=name, now=now, ready=wants_ready(deployment=deployment)
+        ),
     }
 
 
-def running_status(*, spec: dict[str, Any], name: str, now: str) -> dict[str, Any]:
-    """The status a kubelet reports for a pod whose containers all started and are ready."""
+def running_status(
+    *, spec: dict[str, Any], name: str, now: str, ready: bool = True
+) -> dict[str, Any]:
+    """The status a kubelet reports for a running pod whose containers are (or not) ready."""
     address = fnv32a(data=name.encode())
-    conditions = ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady"]
+    readiness = "True" if ready else "False"
+    conditions = [
+        ("PodReadyToStartContainers", "True"),
+        ("Initialized", "True"),
+        ("Ready", readiness),
+        ("ContainersReady", readiness),
+        ("PodScheduled", "True"),
+    ]
     return {
         "phase": "Running",
         "conditions": [
-            {"type": kind, "status": "True", "lastTransitionTime": now}
-            for kind in (*conditions, "PodScheduled")
+            {"type": kind, "status": status, "lastTransitionTime": now}
+            for kind, status in conditions
         ],
         "podIP": f"10.{(address >> 16) & 0xFF}.{(address >> 8) & 0xFF}.{address & 0xFF}",
         "startTime": now,
@@ -137,7 +182,7 @@ def running_status(*, spec: dict[str, Any], name: str, now: str) -> dict[str, An
                 "name": container["name"],
                 "image": container.get("image", ""),
                 "imageID": "",
-                "ready": True,
+                "ready": ready,
                 "started": True,
                 "restartCount": 0,
                 "state": {"running": {"startedAt": now}},
@@ -148,26 +193,19 @@ def running_status(*, spec: dict[str, Any], name: str, now: str) -> dict[str, An
 
 
 def deployment_status(*, deployment: dict[str, Any], replicas: int) -> dict[str, Any]:
-    """The status a Deployment shows once `replicas` pods of its template are ready.
+    """The status a Deployment shows with `replicas` pods of its template running.
 
     Zero counts are left out, as the API server's `omitempty` fields do.
     """
-    counts = {
-        key: replicas
-        for key in ("replicas", "updatedReplicas", "readyReplicas", "availableReplicas")
-        if replicas
-    }
+    ready = replicas if wants_ready(deployment=deployment) else 0
+    counts = {"replicas": replicas, "updatedReplicas": replicas, "readyReplicas": ready}
+    counts |= {"availableReplicas": ready, "unavailableReplicas": replicas - ready}
     name = f"{deployment['metadata']['name']}-{template_hash(deployment=deployment)}"
     return {
         "observedGeneration": deployment["metadata"].get("generation", 1),
-        **counts,
+        **{key: value for key, value in counts.items() if value},
         "conditions": [
-            {
-                "type": "Available",
-                "status": "True",
-                "reason": "MinimumReplicasAvailable",
-                "message": "Deployment has minimum availability.",
-            },
+            _available_condition(available=ready == replicas),
             {
                 "type": "Progressing",
                 "status": "True",
@@ -175,4 +213,20 @@ def deployment_status(*, deployment: dict[str, Any], replicas: int) -> dict[str,
                 "message": f'ReplicaSet "{name}" has successfully progressed.',
             },
         ],
+    }
+
+
+def _available_condition(*, available: bool) -> dict[str, str]:
+    if available:
+        return {
+            "type": "Available",
+            "status": "True",
+            "reason": "MinimumReplicasAvailable",
+            "message": "Deployment has minimum availability.",
+        }
+    return {
+        "type": "Available",
+        "status": "False",
+        "reason": "MinimumReplicasUnavailable",
+        "message": "Deployment does not have minimum availability.",
     }

@@ -13,6 +13,8 @@ FAILURE_RATE = PREFIX + "failure-rate"
 """On a canary's target Deployment: probability (0..1) that a metric check fails on a tick."""
 SUCCESS_RATE = PREFIX + "success-rate"
 """On a canary's target Deployment: the request success rate (percent) a failed check reports."""
+READY = PREFIX + "ready"
+"""On a Deployment: "false" keeps its pods unready (a canary then waits, then hits its deadline)."""
 LOAD = PREFIX + "load"
 """On an HPA: the CPU utilisation ratio (0.9 = 90%) the workload shows at minReplicas."""
 

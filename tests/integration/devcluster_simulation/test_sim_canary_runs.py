@@ -281,3 +281,23 @@ async def test_failing_gate_with_retries_is_retried_on_server_errors(
     await release(api, "1.1.0")
     await wait_for(lambda: _phase_is(api, "Waiting"))
     assert len(gates.calls_to("/confirm-rollout")) >= 3
+
+
+async def test_unready_canary_rolls_back_after_its_progress_deadline(
+    api: Api, gates: GateServer
+) -> None:
+    body = canary([hook(gates, "event")])
+    body["spec"]["progressDeadlineSeconds"] = 60
+    await initialised(api, body)
+    await release(api, "1.1.0", {"devcluster.infra-fleet.io/ready": "false"})
+    not_ready = (
+        "canary deployment web-app.shop not ready: waiting for rollout to finish: "
+        "0 of 2 (readyThreshold 100%) updated replicas are available"
+    )
+    rolled_back = f"Rolling back web.shop progress deadline exceeded {not_ready}"
+    await wait_for(lambda: _hook_event(gates, "Canary failed! Scaling down web.shop"))
+    messages = gates.event_messages()
+    assert messages[1] == "New revision detected! Scaling up web-app.shop"
+    assert set(messages[2:-2]) == {not_ready}
+    assert messages[-2:] == [rolled_back, "Canary failed! Scaling down web.shop"]
+    assert await phase(api) == "Failed"

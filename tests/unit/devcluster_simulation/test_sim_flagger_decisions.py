@@ -14,6 +14,7 @@ from devcluster.simulation.canary_ticks import (
     HookAnswer,
     HookCall,
     HookKey,
+    Readiness,
     TickInput,
     TickOutcome,
 )
@@ -53,6 +54,7 @@ class Driver:
         self.answers: dict[str, HookAnswer] = {}
         self.calls: list[HookCall] = []
         self.failing = False
+        self.readiness = Readiness()
         self.events: list[str] = []
         self.actions: list[Action] = []
         self.last: TickOutcome | None = None
@@ -70,6 +72,7 @@ class Driver:
             routed_weight=self.routed,
             metrics=signal,
             now=NOW,
+            readiness=self.readiness,
         )
         while isinstance(result := decide_tick(given=given, answers=answered), HookCall):
             self.calls.append(result)
@@ -584,3 +587,54 @@ def test_kubernetes_provider_drops_ab_matching() -> None:
         "Advance web.shop canary iteration 1/2",
     ]
     assert driver.routed == 0
+
+
+NOT_READY = "canary deployment web-app.shop not ready: waiting for rollout to finish"
+
+
+def test_unready_canary_waits_with_a_warning_and_no_progress() -> None:
+    driver = initialised(canary_object(webhooks=[hook("undo", "rollback")]))
+    driver.answers["undo"] = HOLD
+    driver.ticks(2)
+    driver.answers["undo"] = PASS
+    driver.readiness = Readiness(ready=False, message=NOT_READY)
+    driver.calls.clear()
+    before = driver.status
+    outcome = driver.tick()
+    assert driver.messages() == [NOT_READY]
+    assert outcome.events[0].warning
+    assert outcome.status is None
+    assert driver.status == before
+    assert driver.calls == []
+
+
+def test_unready_canary_past_its_deadline_rolls_back() -> None:
+    driver = initialised(canary_object())
+    driver.ticks(2)
+    driver.readiness = Readiness(ready=False, message=NOT_READY, deadline_exceeded=True)
+    driver.tick()
+    assert driver.messages() == [
+        f"Rolling back web.shop progress deadline exceeded {NOT_READY}",
+        "Canary failed! Scaling down web.shop",
+    ]
+    assert driver.status["phase"] == "Failed"
+
+
+def test_deadline_does_not_roll_back_a_finalising_canary() -> None:
+    driver = initialised(canary_object(maxWeight=10))
+    driver.ticks(4)
+    assert driver.status["phase"] == "Finalising"
+    driver.readiness = Readiness(ready=False, message=NOT_READY, deadline_exceeded=True)
+    driver.tick()
+    assert driver.status["phase"] == "Succeeded"
+
+
+def test_suspend_comes_before_the_readiness_check() -> None:
+    obj = canary_object()
+    driver = initialised(obj)
+    driver.ticks(2)
+    driver.obj["spec"]["suspend"] = True
+    driver.readiness = Readiness(ready=False, message=NOT_READY, deadline_exceeded=True)
+    driver.tick()
+    assert driver.messages() == ["skipping canary run as object is suspended"]
+    assert driver.status["phase"] == "Progressing"

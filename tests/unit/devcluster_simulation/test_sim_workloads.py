@@ -320,3 +320,57 @@ def test_restart_recovers_routes_hidden_by_the_waiting_promotion_trap() -> None:
     assert restarted("Progressing", iterations=2) == 100
     assert restarted("Progressing", iterations=5) == 0
     assert restarted("Progressing", iterations=5, match=[{"headers": {}}]) == 100
+
+
+def test_unready_signal_keeps_pods_running_but_not_ready() -> None:
+    deployment = target(replicas=2)
+    deployment["metadata"]["annotations"]["devcluster.infra-fleet.io/ready"] = "false"
+    plan = plan_pods(
+        deployment=deployment, pods=[], nodes=["n"], load=Counter(), suffix=suffixes(), now="T"
+    )
+    pod_status = plan.create[0]["status"]
+    assert pod_status["phase"] == "Running"
+    assert {c["type"]: c["status"] for c in pod_status["conditions"]}["Ready"] == "False"
+    assert pod_status["containerStatuses"][0]["ready"] is False
+    status = deployment_status(deployment=deployment, replicas=2)
+    assert {k: v for k, v in status.items() if k != "conditions"} == {
+        "observedGeneration": 1,
+        "replicas": 2,
+        "updatedReplicas": 2,
+        "unavailableReplicas": 2,
+    }
+    assert status["conditions"][0]["reason"] == "MinimumReplicasUnavailable"
+
+
+def test_readiness_change_restatuses_kept_pods() -> None:
+    pods = plan_pods(
+        deployment=target(replicas=2),
+        pods=[],
+        nodes=["n"],
+        load=Counter(),
+        suffix=suffixes(),
+        now="T",
+    ).create
+    unready = target(replicas=2)
+    unready["metadata"]["annotations"]["devcluster.infra-fleet.io/ready"] = "false"
+    plan = plan_pods(
+        deployment=unready,
+        pods=list(pods),
+        nodes=["n"],
+        load=Counter(),
+        suffix=suffixes(),
+        now="T2",
+    )
+    assert (plan.create, plan.delete, plan.kept) == ((), (), 2)
+    assert sorted(name for name, _ in plan.restatus) == sorted(
+        pod["metadata"]["name"] for pod in pods
+    )
+    again = plan_pods(
+        deployment=target(replicas=2),
+        pods=list(pods),
+        nodes=["n"],
+        load=Counter(),
+        suffix=suffixes(),
+        now="T3",
+    )
+    assert again.restatus == ()
