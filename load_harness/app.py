@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from load_harness.api import admin, loads, pages, probes, work
+from load_harness.bounding import BoundingMiddleware
 from load_harness.cgroups import read_limits
 from load_harness.chaos import Chaos, ChaosConfig
 from load_harness.config import Settings
@@ -32,6 +33,7 @@ from load_harness.securing import SecuringMiddleware
 from load_harness.state import HarnessState
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+MAX_BODY_BYTES = 16 * 1024  # every request body is a small JSON object; refuse floods unread
 
 
 def create_app(settings: Settings | None = None, *, rng: random.Random | None = None) -> FastAPI:
@@ -51,6 +53,7 @@ def create_app(settings: Settings | None = None, *, rng: random.Random | None = 
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     app.add_exception_handler(HarnessError, _refuse)
     app.add_exception_handler(RequestValidationError, _reject_invalid_request)
+    app.add_middleware(BoundingMiddleware, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(InstrumentingMiddleware, metrics=state.metrics)
     app.add_middleware(SecuringMiddleware)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -179,3 +180,34 @@ async def test_chaos_settings_reject_bad_field(
     assert (error["loc"], error["type"]) == (["body", field], error_type)
     current = await harness.client.get("/api/v1/admin/chaos")
     assert current.json() == {"error_rate": 0.0, "latency_ms": 0, "jitter_ms": 0}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/load/cpu", "/api/v1/work", "/api/v1/admin/chaos"])
+async def test_oversized_body_is_a_413_even_without_a_key(
+    harness_factory: HarnessFactory, path: str
+) -> None:
+    body = b'{"iterations": 1, "padding": "' + b"x" * 20_000 + b'"}'
+    async with harness_factory(headers={}) as harness:
+        response = await harness.client.request(
+            "PUT" if "admin" in path else "POST",
+            path,
+            content=body,
+            headers={"Content-Type": "application/json"},
+        )
+    assert response.status_code == 413
+    assert response.json() == {"detail": "request body exceeds 16384 bytes"}
+    assert "content-security-policy" in response.headers
+
+
+async def test_oversized_streamed_body_without_length_is_a_413(harness: Harness) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"iterations": 1, "padding": "'
+        for _ in range(5):
+            yield b"x" * 4096
+        yield b'"}'
+
+    response = await harness.client.post(
+        "/api/v1/work", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json() == {"detail": "request body exceeds 16384 bytes"}
