@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from devcluster.resources import PrinterColumn, ResourceType
-
-_AGE = PrinterColumn("Age", "date", ".metadata.creationTimestamp")
+from devcluster import builtin_printers as printers
+from devcluster.resources import ResourceType
 
 _EVENT_V1_RENAMES = {
     "involvedObject": "regarding",
@@ -67,13 +66,14 @@ def builtin_types() -> list[ResourceType]:
             status_subresource=True,
             delete_returns_object=True,
             field_labels=("status.phase",),
-            printer_columns=(PrinterColumn("Status", "string", ".status.phase"), _AGE),
+            printer_columns=printers.NAMESPACE,
         ),
         ResourceType(
             group="",
             version="v1",
             plural="nodes",
             singular="node",
+            printer_columns=printers.NODE,
             kind="Node",
             namespaced=False,
             short_names=("no",),
@@ -102,7 +102,7 @@ def builtin_types() -> list[ResourceType]:
                 "status.podIP",
                 "status.nominatedNodeName",
             ),
-            printer_columns=(PrinterColumn("Status", "string", ".status.phase"), _AGE),
+            printer_columns=printers.POD,
         ),
         ResourceType(
             group="",
@@ -114,11 +114,7 @@ def builtin_types() -> list[ResourceType]:
             short_names=("ev",),
             field_labels=_EVENT_FIELDS,
             storage_key="events",
-            printer_columns=(
-                PrinterColumn("Type", "string", ".type"),
-                PrinterColumn("Reason", "string", ".reason"),
-                PrinterColumn("Message", "string", ".message"),
-            ),
+            printer_columns=printers.EVENT,
         ),
         ResourceType(
             group="events.k8s.io",
@@ -156,12 +152,7 @@ def builtin_types() -> list[ResourceType]:
             status_subresource=True,
             scale_subresource=True,
             tracks_generation=True,
-            printer_columns=(
-                PrinterColumn("Replicas", "integer", ".spec.replicas"),
-                PrinterColumn("Ready", "integer", ".status.readyReplicas"),
-                PrinterColumn("Available", "integer", ".status.availableReplicas"),
-                _AGE,
-            ),
+            printer_columns=printers.DEPLOYMENT,
         ),
         ResourceType(
             group="autoscaling",
@@ -174,13 +165,7 @@ def builtin_types() -> list[ResourceType]:
             categories=("all",),
             status_subresource=True,
             tracks_generation=True,
-            printer_columns=(
-                PrinterColumn("Reference", "string", ".spec.scaleTargetRef.name"),
-                PrinterColumn("MinPods", "integer", ".spec.minReplicas"),
-                PrinterColumn("MaxPods", "integer", ".spec.maxReplicas"),
-                PrinterColumn("Replicas", "integer", ".status.currentReplicas"),
-                _AGE,
-            ),
+            printer_columns=printers.HPA,
         ),
         ResourceType(
             group="coordination.k8s.io",
@@ -189,6 +174,6 @@ def builtin_types() -> list[ResourceType]:
             singular="lease",
             kind="Lease",
             namespaced=True,
-            printer_columns=(PrinterColumn("Holder", "string", ".spec.holderIdentity"), _AGE),
+            printer_columns=printers.LEASE,
         ),
     ]

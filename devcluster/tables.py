@@ -12,29 +12,22 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from devcluster.builtin_printers import COMPUTED, NAME, age_of
 from devcluster.resources import PrinterColumn, ResourceType
 
-_NAME_COLUMN = {
-    "name": "Name",
-    "type": "string",
-    "format": "name",
-    "description": "Name must be unique within a namespace. Is required when creating "
-    "resources, although some resources may allow a client to request the generation of an "
-    "appropriate name automatically. Name is primarily intended for creation idempotence and "
-    "configuration definition. Cannot be updated. More info: "
-    "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names",
-    "priority": 0,
-}
-_AGE = PrinterColumn("Age", "date", ".metadata.creationTimestamp")
 _SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+_CRD_AGE = PrinterColumn("Age", "date", ".metadata.creationTimestamp")
 
 
 def columns_of(rtype: ResourceType) -> tuple[PrinterColumn, ...]:
-    return rtype.printer_columns or (_AGE,)
+    """Every column, Name included: the CRD's (or Age) after Name, or a built-in printer."""
+    if not rtype.custom and rtype.printer_columns:
+        return rtype.printer_columns
+    return (NAME, *(rtype.printer_columns or (_CRD_AGE,)))
 
 
 def column_definitions(rtype: ResourceType) -> list[dict[str, Any]]:
-    return [_NAME_COLUMN] + [
+    return [
         {
             "name": c.name,
             "type": c.type,
@@ -84,19 +77,17 @@ def human_duration(seconds: float) -> str:
 
 
 def _cell(column: PrinterColumn, obj: dict[str, Any], now: datetime) -> Any:
+    if column.json_path.startswith("computed:"):
+        return COMPUTED[column.json_path.removeprefix("computed:")](obj, now)
     value = json_path(obj, column.json_path)
-    if column.type == "date" and isinstance(value, str):
-        try:
-            stamp = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-        except ValueError:
-            return "<unknown>"
-        return human_duration((now - stamp).total_seconds())
+    if column.type == "date" or column.format == "age":
+        return age_of(value, now) if value is not None else None
     return value
 
 
 def table_row(rtype: ResourceType, obj: dict[str, Any], *, include: str) -> dict[str, Any]:
     now = datetime.now(UTC)
-    cells = [obj["metadata"]["name"]] + [_cell(c, obj, now) for c in columns_of(rtype)]
+    cells = [_cell(c, obj, now) for c in columns_of(rtype)]
     row: dict[str, Any] = {"cells": cells}
     if include == "Object":
         row["object"] = obj

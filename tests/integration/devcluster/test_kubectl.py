@@ -225,3 +225,49 @@ async def test_warn_validation_prints_the_server_warning(kubectl: Kubectl) -> No
     result = await kubectl.run("create", "--validate=warn", "-f", "-", stdin=json.dumps(body))
     assert result.out.strip() == "canary.flagger.app/podinfo created"
     assert result.err.strip() == 'Warning: unknown field "spec.suspended"'
+
+
+async def test_builtin_kinds_print_familiar_columns(cluster: DevCluster, kubectl: Kubectl) -> None:
+    cluster.objects.put(
+        {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "web", "namespace": "default"},
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                "minReplicas": 2,
+                "maxReplicas": 10,
+                "metrics": [
+                    {
+                        "type": "Resource",
+                        "resource": {
+                            "name": "cpu",
+                            "target": {"type": "Utilization", "averageUtilization": 80},
+                        },
+                    }
+                ],
+            },
+            "status": {
+                "currentReplicas": 3,
+                "desiredReplicas": 3,
+                "currentMetrics": [
+                    {
+                        "type": "Resource",
+                        "resource": {"name": "cpu", "current": {"averageUtilization": 45}},
+                    }
+                ],
+            },
+        }
+    )
+    result = await kubectl.run("get", "hpa")
+    header, row = result.out.splitlines()
+    assert header.split() == [
+        "NAME",
+        "REFERENCE",
+        "TARGETS",
+        "MINPODS",
+        "MAXPODS",
+        "REPLICAS",
+        "AGE",
+    ]
+    assert row.split()[:7] == ["web", "Deployment/web", "cpu:", "45%/80%", "2", "10", "3"]
