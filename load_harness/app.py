@@ -78,7 +78,7 @@ def build_state(*, settings: Settings, rng: random.Random | None) -> HarnessStat
     state = HarnessState(
         settings=settings,
         metrics=metrics,
-        chaos=Chaos(config=chaos, rng=rng or random.Random(settings.chaos_seed)),  # noqa: S311
+        chaos=Chaos(config=chaos, rng=rng if rng is not None else _seeded(settings)),
         jobs=JobManager(limits=limits, metrics=metrics),
         templates=Jinja2Templates(directory=PACKAGE_DIR / "templates"),
     )
@@ -130,3 +130,8 @@ async def _reject_invalid_request(request: Request, error: Exception) -> JSONRes
         detail = "request body must be a JSON object sent as Content-Type: application/json"
         return JSONResponse({"detail": detail}, status_code=400)
     return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+
+
+def _seeded(settings: Settings) -> random.Random:
+    """Chaos decisions are a demo fault generator, not security: a plain seeded Random."""
+    return random.Random(settings.chaos_seed)  # noqa: S311

@@ -7,7 +7,7 @@ includes the same partial, so the markup lives once. Read-only and secret-free, 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from load_harness.api.deps import StateDep
 from load_harness.jobs import JobState
@@ -31,3 +31,9 @@ async def status_page(request: Request, state: StateDep) -> HTMLResponse:
     is_fragment = request.headers.get("HX-Request") == "true"
     name = "status/_status.html" if is_fragment else "status/index.html"
     return state.templates.TemplateResponse(request, name, context)
+
+
+@router.get("/favicon.ico", status_code=204, response_class=Response, include_in_schema=False)
+async def favicon() -> Response:
+    """No icon: an empty answer instead of a 404 in every browser's console."""
+    return Response(status_code=204)
