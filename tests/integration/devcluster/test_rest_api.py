@@ -378,3 +378,73 @@ async def test_unknown_fields_are_pruned_with_a_warning_header(api: httpx.AsyncC
     created = await api.post(CANARIES, json=body)
     assert created.headers["warning"] == '299 - "unknown field \\"spec.suspended\\""'
     assert "suspended" not in created.json()["spec"]
+
+
+async def test_delete_collection_removes_only_selected_objects(api: httpx.AsyncClient) -> None:
+    for name, team in (("a", "x"), ("b", "x"), ("c", "y")):
+        body = canary(name)
+        body["metadata"]["labels"] = {"team": team}
+        await api.post(CANARIES, json=body)
+    deleted = await api.delete(CANARIES, params={"labelSelector": "team=x"})
+    remaining = (await api.get(CANARIES)).json()["items"]
+    assert deleted.json()["kind"] == "CanaryList"
+    assert [i["metadata"]["name"] for i in deleted.json()["items"]] == ["a", "b"]
+    assert [i["metadata"]["name"] for i in remaining] == ["c"]
+
+
+async def test_post_to_a_named_object_is_method_not_allowed(api: httpx.AsyncClient) -> None:
+    response = await api.post(f"{CANARIES}/podinfo", json=canary())
+    assert response.status_code == 405
+    assert response.json()["reason"] == "MethodNotAllowed"
+
+
+async def test_pod_delete_answers_with_the_object(api: httpx.AsyncClient) -> None:
+    pods = "/api/v1/namespaces/default/pods"
+    await api.post(
+        pods,
+        json={
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "p"},
+            "spec": {"containers": []},
+        },
+    )
+    response = await api.delete(f"{pods}/p")
+    assert response.json()["kind"] == "Pod"
+    assert response.json()["metadata"]["name"] == "p"
+
+
+async def test_events_api_write_is_readable_as_core_event(api: httpx.AsyncClient) -> None:
+    event = {
+        "apiVersion": "events.k8s.io/v1",
+        "kind": "Event",
+        "metadata": {"name": "podinfo.1"},
+        "regarding": {"kind": "Canary", "name": "podinfo", "namespace": "default"},
+        "reason": "Synced",
+        "note": "Advance podinfo.default canary weight 10",
+        "type": "Normal",
+        "reportingController": "flagger",
+        "reportingInstance": "flagger-1",
+        "action": "Synced",
+        "eventTime": "2026-01-01T00:00:00.000000Z",
+    }
+    created = await api.post("/apis/events.k8s.io/v1/namespaces/default/events", json=event)
+    core = (await api.get("/api/v1/namespaces/default/events/podinfo.1")).json()
+    assert created.status_code == 201
+    assert created.json()["apiVersion"] == "events.k8s.io/v1"
+    assert created.json()["note"] == event["note"]
+    assert core["apiVersion"] == "v1"
+    assert core["message"] == event["note"]
+    assert core["involvedObject"] == event["regarding"]
+    assert core["reportingComponent"] == "flagger"
+
+
+async def test_wrong_kind_in_body_is_bad_request(api: httpx.AsyncClient) -> None:
+    body = canary()
+    body["kind"] = "MetricTemplate"
+    response = await api.post(CANARIES, json=body)
+    assert response.status_code == 400
+    assert (
+        response.json()["message"]
+        == "the kind in the data (MetricTemplate) does not match the expected kind (Canary)"
+    )
