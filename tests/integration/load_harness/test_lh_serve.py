@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import statistics
@@ -103,8 +104,18 @@ async def test_the_api_key_never_appears_in_the_logs(serve: ServeFactory) -> Non
         wrong = await client.get("/api/v1/jobs", headers={"X-API-Key": API_KEY + "x"})
     assert (ok.status_code, wrong.status_code) == (200, 401)
     log = served.log_text()
-    assert '"event": "load harness started"' in log
-    assert '"version": "9.9.9"' in log
+    events = [json.loads(line) for line in log.splitlines()]
+    started = next(event for event in events if event["event"] == "load harness started")
+    assert (started["version"], started["auth"], started["logger"]) == (
+        "9.9.9",
+        "required",
+        "load_harness",
+    )
+    assert {event["logger"] for event in events} == {
+        "load_harness",
+        "uvicorn.error",
+        "uvicorn.access",
+    }
     assert API_KEY not in log
 
 
