@@ -118,3 +118,12 @@ async def test_chaos_from_settings_is_what_admin_get_reports(
     ) as harness:
         response = await harness.client.get("/api/v1/admin/chaos")
     assert response.json() == {"error_rate": 0.05, "latency_ms": 250, "jitter_ms": 25}
+
+
+async def test_chaos_applies_before_the_key_check_like_a_broken_release(
+    harness_factory: HarnessFactory,
+) -> None:
+    async with harness_factory(chaos_error_rate=1.0, headers={}) as harness:
+        response = await harness.client.get("/api/v1/jobs")
+    assert response.status_code == 500
+    assert response.json()["injected"] is True
