@@ -1,0 +1,124 @@
+"""Abuse limits: body size (413, however the body arrives) and rate limits (429 + Retry-After)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from portal.security.roles import Role
+from tests.integration.security.conftest import MakeSettings
+from tests.support.apps import create_api_token, csrf_headers, running_app
+
+LIMIT = 1000
+
+
+async def chunks(total: int, size: int = 256) -> AsyncIterator[bytes]:
+    for start in range(0, total, size):
+        yield b"x" * min(size, total - start)
+
+
+@pytest.fixture
+def small_bodies(make_settings: MakeSettings):  # type: ignore[no-untyped-def]
+    return make_settings(auth_mode="local", max_body_bytes=LIMIT, max_webhook_body_bytes=5 * LIMIT)
+
+
+async def test_a_declared_oversized_body_is_413_before_it_is_read(small_bodies) -> None:  # type: ignore[no-untyped-def]
+    async with running_app(small_bodies) as running:
+        response = await running.client.post(
+            "/api/v1/tokens",
+            content=b"x" * (LIMIT + 1),
+            headers={**await csrf_headers(running.client), "Content-Type": "application/json"},
+        )
+    assert response.status_code == 413
+    assert response.json() == {"detail": f"request body larger than {LIMIT} bytes"}
+
+
+async def test_a_chunked_body_that_grows_too_large_is_413(small_bodies) -> None:  # type: ignore[no-untyped-def]
+    async with running_app(small_bodies) as running:
+        headers = {**await csrf_headers(running.client), "Content-Type": "application/json"}
+        response = await running.client.post(
+            "/api/v1/tokens", content=chunks(LIMIT * 3), headers=headers
+        )
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413
+    assert response.json() == {"detail": f"request body larger than {LIMIT} bytes"}
+
+
+async def test_a_body_longer_than_its_content_length_is_413(small_bodies) -> None:  # type: ignore[no-untyped-def]
+    async with running_app(small_bodies) as running:
+        headers = {
+            **await csrf_headers(running.client),
+            "Content-Type": "application/json",
+            "Content-Length": "10",
+        }
+        response = await running.client.post(
+            "/api/v1/tokens", content=chunks(LIMIT * 3), headers=headers
+        )
+    assert response.status_code == 413
+
+
+async def test_an_oversized_form_is_413_even_while_csrf_reads_it(small_bodies) -> None:  # type: ignore[no-untyped-def]
+    async with running_app(small_bodies) as running:
+        response = await running.client.post(
+            "/admin/tokens",
+            content=chunks(LIMIT * 3),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+    assert response.status_code == 413
+
+
+async def test_github_webhooks_get_the_larger_limit(small_bodies) -> None:  # type: ignore[no-untyped-def]
+    async with running_app(small_bodies) as running:
+        allowed = await running.client.post("/webhooks/github", content=b"x" * (3 * LIMIT))
+        refused = await running.client.post("/webhooks/github", content=b"x" * (5 * LIMIT + 1))
+    assert allowed.status_code != 413
+    assert refused.status_code == 413
+    assert refused.json() == {"detail": f"request body larger than {5 * LIMIT} bytes"}
+
+
+async def test_canary_actions_are_rate_limited_per_user(make_settings: MakeSettings) -> None:
+    settings = make_settings(auth_mode="local", rate_limit_actions="2/minute")
+    async with running_app(settings) as running:
+        headers = await csrf_headers(running.client)
+        path = "/api/v1/canaries/prod/shop/web/pause"
+        first = [
+            (await running.client.post(path, json={"reason": "r"}, headers=headers)).status_code
+            for _ in range(2)
+        ]
+        limited = await running.client.post(path, json={"reason": "r"}, headers=headers)
+        other_user = await create_api_token(running, Role.operator)
+        theirs = await running.client.post(
+            path, json={"reason": "r"}, headers={"Authorization": f"Bearer {other_user}"}
+        )
+        reads = await running.client.get("/api/v1/audit")
+    assert 429 not in first
+    assert limited.status_code == 429
+    retry_after = int(limited.headers["retry-after"])
+    assert 1 <= retry_after <= 60
+    assert limited.json() == {"detail": f"too many requests; try again in {retry_after} s"}
+    assert theirs.status_code != 429
+    assert reads.status_code == 200
+
+
+async def test_webhook_endpoints_are_rate_limited_per_source(make_settings: MakeSettings) -> None:
+    async with running_app(make_settings(rate_limit_webhooks="3/minute")) as running:
+        statuses = [
+            (await running.client.post("/flagger/events", json={})).status_code for _ in range(4)
+        ]
+        async with running.client_from("192.0.2.20") as elsewhere:
+            other = await elsewhere.post("/flagger/events", json={})
+    assert statuses[3] == 429
+    assert 429 not in statuses[:3]
+    assert other.status_code != 429
+
+
+async def test_token_use_is_rate_limited_per_token(make_settings: MakeSettings) -> None:
+    async with running_app(make_settings(rate_limit_tokens="2/minute")) as running:
+        secret = await create_api_token(running, Role.viewer)
+        headers = {"Authorization": f"Bearer {secret}"}
+        statuses = [
+            (await running.client.get("/api/v1/audit", headers=headers)).status_code
+            for _ in range(3)
+        ]
+    assert statuses == [200, 200, 429]
