@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 MERGE_PATCH = "application/merge-patch+json"
+CONNECT_TIMEOUT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ class ApiError(Exception):
 def make_http_client(*, api_url: str, token: str | None, timeout: float) -> httpx.AsyncClient:
     """The HTTP client every simulator shares (bearer token when one is given)."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.AsyncClient(base_url=api_url, headers=headers, timeout=timeout)
+    limits = httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_SECONDS))
+    return httpx.AsyncClient(base_url=api_url, headers=headers, timeout=limits)
 
 
 @dataclass(frozen=True)

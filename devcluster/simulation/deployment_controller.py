@@ -13,11 +13,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import structlog
-
 from devcluster.simulation.api_client import DEPLOYMENTS, NODES, PODS, KubeApi
 from devcluster.simulation.event_recording import utc_now
 from devcluster.simulation.hashing import safe_encode
+from devcluster.simulation.loop_failures import report_failure
 from devcluster.simulation.pod_planning import deployment_status, plan_pods
 
 SYNC_SECONDS = 5.0
@@ -41,8 +40,8 @@ class DeploymentController:
         while True:
             try:
                 await self.sync_all()
-            except Exception:  # keep reconciling after a failed pass
-                structlog.get_logger().exception("deployments.sync_failed")
+            except Exception as error:  # keep reconciling after a failed pass
+                report_failure(event="deployments.sync_failed", error=error)
             await asyncio.sleep(self.period)
 
     def suffix(self) -> str:

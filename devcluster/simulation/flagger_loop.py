@@ -13,11 +13,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-import structlog
-
 from devcluster.simulation import signal_annotations as signals
-from devcluster.simulation.api_client import CANARIES, DEPLOYMENTS, ApiError, KubeApi
+from devcluster.simulation.api_client import CANARIES, DEPLOYMENTS, KubeApi
 from devcluster.simulation.canary_decisions import (
     ACTIVE_PHASES,
     decide_tick,
@@ -36,6 +33,7 @@ from devcluster.simulation.canary_ticks import (
 from devcluster.simulation.event_recording import EventRecorder, utc_now
 from devcluster.simulation.flagger_workloads import WorkloadActions
 from devcluster.simulation.hashing import compute_hash, run_checksum
+from devcluster.simulation.loop_failures import report_failure
 from devcluster.simulation.metric_checks import MetricSignal, revision_rng
 from devcluster.simulation.webhook_calls import (
     WebhookCaller,
@@ -84,8 +82,8 @@ class FlaggerSimulator:
     async def _discover(self) -> None:
         try:
             found = await self.api.list(kind=CANARIES)
-        except (ApiError, httpx.HTTPError) as error:
-            structlog.get_logger().warning("flagger.discover_failed", error=str(error))
+        except Exception as error:  # the API being down must not end the simulation
+            report_failure(event="flagger.discover_failed", error=error)
             return
         keys = {(o["metadata"].get("namespace", "default"), o["metadata"]["name"]) for o in found}
         for namespace, name in keys:
@@ -109,8 +107,8 @@ class FlaggerSimulator:
                     return
                 interval = parse_canary(obj=obj).analysis.interval_seconds
                 memory = await self._tick(obj=obj, memory=memory)
-            except Exception:  # a bad object or a failed request must not stop the simulator
-                structlog.get_logger().exception("flagger.tick_failed", canary=name)
+            except Exception as error:  # a bad object or a failed request must not stop it
+                report_failure(event="flagger.tick_failed", error=error, canary=name)
 
     async def _tick(self, *, obj: dict[str, Any], memory: CanaryMemory | None) -> CanaryMemory:
         canary = parse_canary(obj=obj)

@@ -12,8 +12,6 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-import structlog
-
 from devcluster.simulation import signal_annotations as signals
 from devcluster.simulation.api_client import DEPLOYMENTS, HPAS, KubeApi
 from devcluster.simulation.event_recording import EventRecorder, utc_now
@@ -26,6 +24,7 @@ from devcluster.simulation.hpa_maths import (
 )
 from devcluster.simulation.hpa_status import SyncResult, active_status, disabled_status
 from devcluster.simulation.hpa_status import rescale_message as make_rescale_message
+from devcluster.simulation.loop_failures import report_failure
 from devcluster.simulation.resource_quantities import cpu_millicores
 
 SYNC_PERIOD_SECONDS = 15.0
@@ -82,11 +81,18 @@ class HpaSimulator:
     async def run(self) -> None:
         while True:
             await asyncio.sleep(SYNC_PERIOD_SECONDS / self.time_scale)
-            for hpa in await self.api.list(kind=HPAS):
+            try:
+                hpas = await self.api.list(kind=HPAS)
+            except Exception as error:  # the API being down must not end the simulation
+                report_failure(event="hpa.list_failed", error=error)
+                continue
+            for hpa in hpas:
                 try:
                     await self.sync(hpa=hpa)
-                except Exception:  # one broken HPA must not stop the others
-                    structlog.get_logger().exception("hpa.sync_failed", hpa=hpa["metadata"]["name"])
+                except Exception as error:  # one broken HPA must not stop the others
+                    report_failure(
+                        event="hpa.sync_failed", error=error, hpa=hpa["metadata"]["name"]
+                    )
 
     def simulated_now(self) -> float:
         return asyncio.get_running_loop().time() * self.time_scale

@@ -13,11 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import structlog
-
 from devcluster.scenarios import DemoService, container_for
 from devcluster.simulation import signal_annotations as signals
 from devcluster.simulation.api_client import CANARIES, DEPLOYMENTS, HPAS, ApiError, KubeApi
+from devcluster.simulation.loop_failures import report_failure
 
 RELEASE_SECONDS = 240.0
 LOAD_SECONDS = 30.0
@@ -75,8 +74,8 @@ class ReleaseDriver:
             await asyncio.sleep(RELEASE_SECONDS / self.time_scale)
             try:
                 await self.release_next()
-            except ApiError as error:
-                structlog.get_logger().warning("demo.release_failed", error=str(error))
+            except Exception as error:  # the API being down must not end the demo
+                report_failure(event="demo.release_failed", error=error)
 
     async def release_next(self) -> DemoService | None:
         """Release the next idle service; None when every canary is busy."""
@@ -111,10 +110,16 @@ class ReleaseDriver:
         while True:
             await asyncio.sleep(LOAD_SECONDS / self.time_scale)
             seconds = asyncio.get_running_loop().time() * self.time_scale
-            for index, service in enumerate(self.services):
-                if service.hpa is not None:
-                    load = load_at(seconds=seconds, index=index, base=service.initial_load)
-                    await self._set_load(service=service, load=load)
+            try:
+                await self._set_loads(seconds=seconds)
+            except Exception as error:  # the API being down must not end the demo
+                report_failure(event="demo.load_failed", error=error)
+
+    async def _set_loads(self, *, seconds: float) -> None:
+        for index, service in enumerate(self.services):
+            if service.hpa is not None:
+                load = load_at(seconds=seconds, index=index, base=service.initial_load)
+                await self._set_load(service=service, load=load)
 
     async def _set_load(self, *, service: DemoService, load: float) -> None:
         patch = {"metadata": {"annotations": {signals.LOAD: f"{load:.2f}"}}}

@@ -12,8 +12,6 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-import structlog
-
 from devcluster.simulation.api_client import (
     CANARIES,
     DEPLOYMENTS,
@@ -24,6 +22,7 @@ from devcluster.simulation.api_client import (
     Kind,
     KubeApi,
 )
+from devcluster.simulation.loop_failures import report_failure
 
 KINDS = {
     ("v1", "Namespace"): NAMESPACES,
@@ -69,6 +68,4 @@ async def _write_status(
             subresource="status",
         )
     except ApiError as error:
-        structlog.get_logger().warning(
-            "seed.status_failed", name=metadata["name"], error=str(error)
-        )
+        report_failure(event="seed.status_failed", error=error, name=metadata["name"])

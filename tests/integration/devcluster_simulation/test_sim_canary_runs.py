@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
+from devcluster.harness import DevCluster
 from devcluster.simulation.hashing import run_checksum
 from tests.integration.devcluster_simulation.support import Api, GateServer, wait_for
 
@@ -301,3 +304,24 @@ async def test_unready_canary_rolls_back_after_its_progress_deadline(
     assert set(messages[2:-2]) == {not_ready}
     assert messages[-2:] == [rolled_back, "Canary failed! Scaling down web.shop"]
     assert await phase(api) == "Failed"
+
+
+async def test_simulation_survives_an_api_server_restart(
+    api: Api, gates: GateServer, cluster: DevCluster
+) -> None:
+    await initialised(api, canary([hook(gates, "event")]))
+    await cluster.stop()
+    await wait_for(lambda: _refused(cluster.url))
+    await cluster.start()
+    await release(api, "1.1.0")
+    await wait_for(lambda: _hook_event(gates, "Promotion completed! Scaling down web-app.shop"))
+    assert await phase(api) == "Succeeded"
+
+
+async def _refused(url: str) -> bool:
+    async with httpx.AsyncClient(base_url=url, timeout=1.0) as http:
+        try:
+            await http.get("/version")
+        except httpx.TransportError:
+            return True
+    return False
