@@ -271,17 +271,21 @@ class Broadcaster:
                 continue
             frame = encode_event(FRAGMENT_EVENT, html)
             self.metrics.frames_encoded += 1
-            self._fan_out(frame, [s for s in subscribers if s.selection.matches(key)])
+            self._fan_out(frame, subscribers, key)
 
     def _broadcast_heartbeat(self) -> None:
         self.metrics.heartbeats += 1
-        self._fan_out(HEARTBEAT_FRAME, self.subscribers())
+        for subscribers in list(self._by_page.values()):
+            self._fan_out(HEARTBEAT_FRAME, subscribers, None)
 
-    def _fan_out(self, frame: bytes, subscribers: list[Subscriber]) -> None:
-        for subscriber in subscribers:
-            if not subscriber.offer(frame):
-                log.info(
-                    "dropping a slow stream", subscriber=subscriber.id, queued=subscriber.queued
-                )
-                self.metrics.clients_dropped += 1
-                self._remove(subscriber, CloseReason.DROPPED)
+    def _fan_out(self, frame: bytes, subscribers: set[Subscriber], key: ChangeKey | None) -> None:
+        """The per-client work: a filter check and a queue put of the shared frame."""
+        slow = [
+            s
+            for s in subscribers
+            if (key is None or s.selection.matches(key)) and not s.offer(frame)
+        ]
+        for subscriber in slow:
+            log.info("dropping a slow stream", subscriber=subscriber.id, queued=subscriber.queued)
+            self.metrics.clients_dropped += 1
+            self._remove(subscriber, CloseReason.DROPPED)

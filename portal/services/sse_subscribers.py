@@ -80,8 +80,11 @@ class Subscriber:
         return len(self._frames)
 
     def offer(self, frame: bytes) -> bool:
-        """Queue a frame; False when the queue is full (the caller then drops this client)."""
-        if self.reason is not None or len(self._frames) >= self.capacity:
+        """Queue a frame; False only when the queue is full (the caller drops this client).
+        A stream that is already ending takes nothing and reports no problem."""
+        if self.reason is not None:
+            return True
+        if len(self._frames) >= self.capacity:
             return False
         self._frames.append(frame)
         self._ready.set()
@@ -120,6 +123,8 @@ class Subscriber:
         while not self._frames:
             self._ready.clear()
             await self._ready.wait()
-        batch, self._frames = self._frames, deque()
-        await write(batch[0] if len(batch) == 1 else b"".join(batch))
-        self._metrics.frames_sent += len(batch)
+        count = len(self._frames)
+        chunk = self._frames.popleft() if count == 1 else b"".join(self._frames)
+        self._frames.clear()
+        await write(chunk)
+        self._metrics.frames_sent += count

@@ -267,3 +267,17 @@ async def test_ending_streams_at_server_shutdown_refuses_new_ones_before_close(
     assert broadcaster.metrics.renders == 0
     with pytest.raises(BroadcasterClosed):
         broadcaster.subscribe(Selection(page="hpas"))
+
+
+async def test_a_stream_that_is_ending_is_not_counted_as_dropped(
+    broadcaster: Broadcaster, clock: ManualClock
+) -> None:
+    subscriber = broadcaster.subscribe(Selection(page="canaries"))
+    subscriber.close(CloseReason.DISCONNECTED)  # the web layer unsubscribes a moment later
+    mark = clock.mark()
+    for i in range(CAPACITY + 1):
+        broadcaster.publish(ChangeKey("eu", "prod", "canary", f"app{i}"), Renders().row("v"))
+    assert await clock.parked(after=mark) == HEARTBEAT
+    assert broadcaster.metrics.frames_encoded == CAPACITY + 1
+    assert broadcaster.metrics.clients_dropped == 0
+    assert subscriber.queued == 0
