@@ -127,7 +127,12 @@ def raw_view(rtype: ResourceType, stored: Stored) -> bytes:
 def list_body(rtype: ResourceType, page: list[Stored], meta: dict[str, Any]) -> bytes:
     head = {"kind": rtype.list_kind, "apiVersion": rtype.api_version, "metadata": meta}
     prefix = encode(head)[:-1] + b',"items":['
-    return prefix + b",".join(raw_view(rtype, s) for s in page) + b"]}"
+    raws = [raw_view(rtype, s) for s in page]
+    if not raws:
+        return prefix + b"]}"
+    raws[0] = prefix + raws[0]
+    raws[-1] += b"]}"
+    return b",".join(raws)  # one copy of the (possibly large) body
 
 
 def table_body(
