@@ -138,6 +138,24 @@ class Result:
         return text
 
 
+def pool(rounds: list[Result]) -> Result:
+    """All rounds of one mode as one sample; per-round p99s are printed beside it."""
+    latencies = [lat for result in rounds for lat in result.latencies_ms]
+    cpu = statistics.mean(result.cpu_ms_per_change for result in rounds)
+    return Result(rounds[0].name, latencies, cpu, sum(result.expected for result in rounds))
+
+
+def report(rounds: dict[str, list[Result]], baselines: list[str]) -> None:
+    pooled = {name: pool(results) for name, results in rounds.items()}
+    for name, results in rounds.items():
+        p99s = ", ".join(f"{result.quantile(0.99):.1f}" for result in results)
+        print(f"{pooled[name].line(None)}  per-round p99 [{p99s}]")
+    for name, result in pooled.items():
+        for baseline in baselines:
+            if name not in baselines:
+                print(f"  {result.line(pooled[baseline]).split('  vs ')[-1]:<60}  ({name})")
+
+
 def summarise(name: str, clients: list[Arrivals], cpu: float, changes: int) -> Result:
     latencies = [1000 * lat for client in clients for lat in client.latencies()]
     return Result(name, latencies, 1000 * cpu / changes, changes * len(clients))
@@ -193,7 +211,8 @@ async def inproc_broadcaster(clients: int, changes: int, interval: float) -> Res
         cpu = time.process_time() - cpu
         dropped = broadcaster.metrics.clients_dropped
     await asyncio.gather(*pumps)
-    print(f"  (broadcaster dropped {dropped} clients)")
+    if dropped:
+        print(f"  (broadcaster dropped {dropped} clients)")
     return summarise("broadcaster (encode once)", arrivals, cpu, changes)
 
 
@@ -365,17 +384,21 @@ async def over_http(port: int, mode: str, clients: int, changes: int, interval: 
     return summarise(name, arrivals, cpu, changes)
 
 
-async def http_mode(clients: int, changes: int, interval: float) -> list[Result]:
+async def http_mode(
+    clients: int, changes: int, interval: float, rounds: int
+) -> dict[str, list[Result]]:
     child = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "serve", stdout=asyncio.subprocess.PIPE
     )
+    results: dict[str, list[Result]] = {"naive": [], "ours": []}
     try:
         assert child.stdout is not None
         async with asyncio.timeout(DEADLINE_SECONDS):
             port = int((await child.stdout.readline()).split()[1])
-        naive = await over_http(port, "naive", clients, changes, interval)
-        ours = await over_http(port, "broadcaster", clients, changes, interval)
-        return [naive, ours]
+        for _ in range(rounds):
+            results["naive"].append(await over_http(port, "naive", clients, changes, interval))
+            results["ours"].append(await over_http(port, "broadcaster", clients, changes, interval))
+        return results
     finally:
         child.terminate()
         await child.wait()
@@ -393,31 +416,32 @@ def settle() -> None:
 async def main(args: argparse.Namespace) -> None:
     print(
         f"in-process: {args.clients} subscribers, {args.changes} changes, one every "
-        f"{args.interval * 1000:.0f} ms"
+        f"{args.interval * 1000:.0f} ms, {args.rounds} interleaved rounds"
     )
-    render_baseline = await inproc_naive(
-        args.clients, args.changes, args.interval, per_client_render=True
-    )
-    encode_baseline = await inproc_naive(
-        args.clients, args.changes, args.interval, per_client_render=False
-    )
-    ours = await inproc_broadcaster(args.clients, args.changes, args.interval)
-    print(render_baseline.line(None))
-    print(encode_baseline.line(None))
-    print(ours.line(render_baseline))
-    print(ours.line(encode_baseline))
+    local: dict[str, list[Result]] = {"render": [], "encode": [], "ours": []}
+    for _ in range(args.rounds):
+        settle()
+        local["render"].append(
+            await inproc_naive(args.clients, args.changes, args.interval, per_client_render=True)
+        )
+        settle()
+        local["encode"].append(
+            await inproc_naive(args.clients, args.changes, args.interval, per_client_render=False)
+        )
+        settle()
+        local["ours"].append(await inproc_broadcaster(args.clients, args.changes, args.interval))
+    report(local, baselines=["render", "encode"])
     print(
         f"http: {args.http_clients} clients (uvicorn in a child process), {args.http_changes} "
-        f"changes, one every {args.interval * 1000:.0f} ms"
+        f"changes, one every {args.interval * 1000:.0f} ms, {args.rounds} interleaved rounds"
     )
     settle()
     gc.disable()  # this process is only the instrument here; the server keeps its GC
     try:
-        naive, broadcast = await http_mode(args.http_clients, args.http_changes, args.interval)
+        remote = await http_mode(args.http_clients, args.http_changes, args.interval, args.rounds)
     finally:
         gc.enable()
-    print(naive.line(None))
-    print(broadcast.line(naive))
+    report(remote, baselines=["naive"])
 
 
 def parse() -> argparse.Namespace:
@@ -428,6 +452,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--http-clients", type=int, default=200)
     parser.add_argument("--http-changes", type=int, default=100)
     parser.add_argument("--interval", type=float, default=0.02, help="seconds between changes")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per mode")
     return parser.parse_args()
 
 

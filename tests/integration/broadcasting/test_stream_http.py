@@ -116,3 +116,9 @@ async def test_a_client_that_stops_reading_is_dropped_and_unregistered(served: S
             await served.broadcaster.wait_for_clients(0)
         assert served.broadcaster.metrics.clients_dropped == 1
     assert served.broadcaster.metrics.frames_sent < len(keys)
+
+
+async def test_head_opens_no_stream(served: Served) -> None:
+    response = await served.client.head("/stream", params={"page": "canaries"})
+    assert response.status_code == 405
+    assert served.broadcaster.metrics.streams_opened == 0
