@@ -20,7 +20,7 @@ from devcluster.simulation.canary_decisions import (
     decide_tick,
     recovered_routed_weight,
 )
-from devcluster.simulation.canary_model import Canary, parse_canary
+from devcluster.simulation.canary_model import MIN_INTERVAL_SECONDS, Canary, parse_canary
 from devcluster.simulation.canary_ticks import (
     CanaryEvent,
     HookAnswer,
@@ -109,6 +109,7 @@ class FlaggerSimulator:
                 memory = await self._tick(obj=obj, memory=memory)
             except Exception as error:  # a bad object or a failed request must not stop it
                 report_failure(event="flagger.tick_failed", error=error, canary=name)
+                interval = max(interval, MIN_INTERVAL_SECONDS)
 
     async def _tick(self, *, obj: dict[str, Any], memory: CanaryMemory | None) -> CanaryMemory:
         canary = parse_canary(obj=obj)

@@ -325,3 +325,14 @@ async def _refused(url: str) -> bool:
         except httpx.TransportError:
             return True
     return False
+
+
+async def test_canary_without_its_target_reports_the_missing_deployment(api: Api) -> None:
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}
+    await api.create("/api/v1/namespaces", namespace)
+    await api.create(f"/apis/flagger.app/v1beta1/namespaces/{NS}/canaries", canary([]))
+    message = 'deployment web-app.shop get query error: deployments.apps "web-app" not found'
+    await wait_for(lambda: _cluster_event(api, message))
+    events = [e for e in await api.canary_events(NS, "web") if e["message"] == message]
+    assert [e["type"] for e in events] == ["Warning"]
+    assert await phase(api) == ""
