@@ -638,3 +638,25 @@ def test_suspend_comes_before_the_readiness_check() -> None:
     driver.tick()
     assert driver.messages() == ["skipping canary run as object is suspended"]
     assert driver.status["phase"] == "Progressing"
+
+
+def test_blue_green_waiting_promotion_keeps_iterations_one_short() -> None:
+    hooks = [hook("promote", "confirm-promotion")]
+    driver = initialised(canary_object(iterations=2, stepWeight=None, webhooks=hooks))
+    driver.answers["promote"] = HOLD
+    driver.ticks(4)
+    assert driver.messages() == ["Halt web.shop advancement waiting for promotion approval promote"]
+    assert (driver.status["phase"], driver.status["iterations"]) == ("WaitingPromotion", 1)
+    driver.tick()
+    assert driver.messages() == ["Advance web.shop canary iteration 2/2"]
+    driver.tick()
+    assert driver.messages() == []
+    assert (driver.status["phase"], driver.status["iterations"]) == ("WaitingPromotion", 1)
+    driver.answers["promote"] = PASS
+    driver.ticks(2)
+    assert driver.messages() == [
+        "Confirm-promotion check promote passed",
+        "Routing all traffic to canary",
+    ]
+    driver.tick()
+    assert driver.status["phase"] == "Promoting"
