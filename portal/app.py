@@ -6,8 +6,11 @@ Nothing is created at import time, so tests can build as many independent apps a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -16,7 +19,7 @@ from prometheus_fastapi_instrumentator import Instrumentator
 
 from portal.api import audit as audit_api
 from portal.api import canaries as canaries_api
-from portal.api import health
+from portal.api import flagger_events, health
 from portal.api import hpas as hpas_api
 from portal.api import tokens as tokens_api
 from portal.config import Settings, load_settings
@@ -35,6 +38,8 @@ from portal.security.installing import install_security, install_security_header
 from portal.security.roles import Role
 from portal.services.broadcasting import Broadcaster
 from portal.services.readiness import clusters_check, database_check
+from portal.services.retention import keep_purging
+from portal.services.timeline_recording import TimelineRecorder
 from portal.web import admin, fleet_pages, pages, stream
 from portal.web import audit as audit_page
 from portal.web.live import LivePush
@@ -76,6 +81,18 @@ async def _watch_fleet(
     )
 
 
+def _in_background(stack: AsyncExitStack, work: Coroutine[Any, Any, None], *, name: str) -> None:
+    """A named task that lives as long as the app: cancelled and awaited on shutdown."""
+    task = asyncio.create_task(work, name=name)
+
+    async def stop() -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    stack.push_async_callback(stop)
+
+
 def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -85,16 +102,32 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
             templates = build_templates(settings.templates_dir)
             broadcaster = await stack.enter_async_context(Broadcaster())
             clusters, view = await _open_fleet(stack, settings, registry)
+            sessionmaker = create_sessionmaker(engine)
             live = LivePush(app=app, view=view, broadcaster=broadcaster, templates=templates)
+            recorder = TimelineRecorder(
+                sessionmaker=sessionmaker,
+                view=view,
+                on_committed=lambda c, ns, n: live.timeline_changed(
+                    cluster=c, namespace=ns, name=n
+                ),
+            )
             view.subscribe(live.on_change)
+            view.subscribe(recorder.on_change)
+            _in_background(stack, recorder.run(), name="timeline-recorder")
+            _in_background(
+                stack,
+                keep_purging(sessionmaker, retention_days=settings.timeline_retention_days),
+                name="history-retention",
+            )
             await _watch_fleet(stack, settings, clusters, view)
             app.state.portal = PortalState(
                 settings=settings,
                 engine=engine,
-                sessionmaker=create_sessionmaker(engine),
+                sessionmaker=sessionmaker,
                 templates=templates,
                 view=view,
                 broadcaster=broadcaster,
+                recorder=recorder,
                 readiness_checks={
                     "database": database_check(engine),
                     "clusters": clusters_check(view),
@@ -137,6 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stream.router, dependencies=[Depends(require_role(Role.viewer))])
     app.include_router(canaries_api.router)
     app.include_router(hpas_api.router)
+    app.include_router(flagger_events.router)
     app.include_router(audit_page.router)
     app.include_router(admin.router)
     app.include_router(audit_api.router)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from limits import parse as parse_rate_limit
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LogFormat = Literal["json", "console"]
@@ -93,6 +93,16 @@ class Settings(BaseSettings):
         default=None,
         description="Prometheus base URL; when set, canary pages show the last measured "
         "analysis values (flagger_canary_metric_analysis).",
+    )
+    flagger_webhook_token: SecretStr | None = Field(
+        default=None,
+        description="Shared secret Flagger's webhooks must carry in `metadata.token` "
+        "(compared in constant time) to reach /flagger/*.",
+    )
+    flagger_network_only: bool = Field(
+        default=False,
+        description="Accept /flagger/* calls without a token, trusting a NetworkPolicy that lets "
+        "only Flagger reach them. Without a token or this, every gate call is refused.",
     )
     timeline_retention_days: int = Field(
         default=90, ge=1, le=3650, description="Days canary runs, events and HPA samples are kept."

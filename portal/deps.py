@@ -20,6 +20,7 @@ from portal.db import SessionMaker
 from portal.kube.view import ClusterView
 from portal.services.broadcasting import Broadcaster
 from portal.services.readiness import ReadinessCheck
+from portal.services.timeline_recording import TimelineRecorder
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class PortalState:
     templates: Jinja2Templates
     view: ClusterView
     broadcaster: Broadcaster
+    recorder: TimelineRecorder
     readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
 
 

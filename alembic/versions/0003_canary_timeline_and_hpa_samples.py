@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("cluster", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
         sa.Column("namespace", sqlmodel.sql.sqltypes.AutoString(length=253), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=253), nullable=False),
-        sa.Column("revision", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+        sa.Column("revision", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
         sa.Column("image", sqlmodel.sql.sqltypes.AutoString(length=512), nullable=True),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
@@ -34,7 +34,7 @@ def upgrade() -> None:
         sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint(
-            "cluster", "namespace", "name", "revision", name="uq_canary_runs_revision"
+            "cluster", "namespace", "name", "started_at", name="uq_canary_runs_start"
         ),
     )
     with op.batch_alter_table("canary_runs", schema=None) as batch_op:

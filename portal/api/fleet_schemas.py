@@ -134,7 +134,7 @@ class TimelineEntryOut(BaseModel):
 
 class RunOut(BaseModel):
     id: int
-    revision: str
+    revision: str | None
     image: str | None
     started_at: datetime
     ended_at: datetime | None

@@ -7,6 +7,7 @@ to record the timeline) and the view remembers, per watch, whether it is in sync
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -87,6 +88,8 @@ class ClusterView:
         self._store = _Store()
         self._watches: dict[tuple[str, str, str | None], WatchState] = {}
         self._listeners: list[Listener] = []
+        self.all_listed = asyncio.Event()
+        """Set once every registered watch has done its first list (never set without any)."""
 
     # -- writers (the watch loops) ---------------------------------------------------------
 
@@ -118,6 +121,8 @@ class ClusterView:
         state.listed = state.connected = True
         state.last_sync = self._clock()
         state.last_error = None
+        if all(watch.listed for watch in self._watches.values()):
+            self.all_listed.set()
 
     def apply(self, *, cluster: str, kind: str, change_type: ChangeType, obj: RawObject) -> None:
         current = self._store.objects.setdefault((cluster, kind), {})

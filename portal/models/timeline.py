@@ -17,9 +17,7 @@ from portal.models.audit import utcnow
 class CanaryRun(SQLModel, table=True):
     __tablename__ = "canary_runs"
     __table_args__ = (
-        UniqueConstraint(
-            "cluster", "namespace", "name", "revision", name="uq_canary_runs_revision"
-        ),
+        UniqueConstraint("cluster", "namespace", "name", "started_at", name="uq_canary_runs_start"),
         Index("ix_canary_runs_canary_started", "cluster", "namespace", "name", "started_at"),
     )
 
@@ -27,7 +25,7 @@ class CanaryRun(SQLModel, table=True):
     cluster: str = Field(max_length=128)
     namespace: str = Field(max_length=253)
     name: str = Field(max_length=253)
-    revision: str = Field(max_length=128)
+    revision: str | None = Field(default=None, max_length=128)
     image: str | None = Field(default=None, max_length=512)
     started_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)

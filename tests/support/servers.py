@@ -14,13 +14,20 @@ STARTUP_TIMEOUT_SECONDS = 15.0
 
 
 @asynccontextmanager
-async def serve_app(app: ASGIApp, *, port: int = 0) -> AsyncIterator[str]:
-    """Yield the base URL of a running server; shut it down (and await it) on exit."""
+async def serve_app(app: ASGIApp, *, port: int = 0, lifespan: str = "on") -> AsyncIterator[str]:
+    """Yield the base URL of a running server; shut it down (and await it) on exit.
+
+    `lifespan="off"` serves an app whose lifespan already runs (e.g. from `running_app`)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
     bound_port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_config=None, lifespan="on", timeout_graceful_shutdown=2)
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        lifespan=lifespan,
+        timeout_graceful_shutdown=2,  # type: ignore[arg-type]
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]), name=f"uvicorn:{bound_port}")
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from portal.security.roles import Role
 from tests.integration.fleet.conftest import Fleet
 from tests.support.apps import signed_in
+from tests.support.waiting import wait_until
 
 
 async def test_canary_list_carries_the_documented_fields(fleet: Fleet) -> None:
@@ -71,8 +72,14 @@ async def test_attention_filter_keeps_only_canaries_needing_attention(fleet: Fle
     assert [c["name"] for c in response.json()["items"]] == ["web"]
 
 
-async def test_canary_detail_has_webhooks_image_and_empty_history(fleet: Fleet) -> None:
+async def test_canary_detail_has_webhooks_image_and_the_run_joined_late(fleet: Fleet) -> None:
     async with signed_in(fleet.portal, Role.viewer) as client:
+
+        async def recorded() -> bool:
+            response = await client.get("/api/v1/canaries/devcluster/shop/web")
+            return bool(response.json()["runs"])
+
+        await wait_until(recorded, what="the run in progress recorded")
         response = await client.get("/api/v1/canaries/devcluster/shop/web")
     assert response.status_code == 200
     body = response.json()
@@ -91,7 +98,16 @@ async def test_canary_detail_has_webhooks_image_and_empty_history(fleet: Fleet) 
             "last_value": None,
         }
     ]
-    assert (body["timeline"], body["runs"]) == ([], [])
+    [run] = body["runs"]
+    assert (run["revision"], run["image"], run["outcome"], run["ended_at"]) == (
+        "5d8f9c7b6a",
+        "ghcr.io/infra-fleet/web:2.1.0",
+        None,
+        None,
+    )
+    assert [(e["category"], e["message"]) for e in body["timeline"]] == [
+        ("step", "Progressing: weight 20%")
+    ]
 
 
 async def test_unknown_canary_and_cluster_are_404_with_the_reason(fleet: Fleet) -> None:

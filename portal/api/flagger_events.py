@@ -1,0 +1,81 @@
+"""`POST /flagger/events`: Flagger's event webhook, answered 202 at once.
+
+Flagger delivers events synchronously inside its control loop, so the portal only checks the
+caller and enqueues; the timeline recorder writes the event afterwards.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
+
+from portal.deps import StateDep
+from portal.errors import Unprocessable
+from portal.security.access import public
+from portal.security.denials import record_denial
+from portal.services.flagger_webhooks import (
+    FlaggerPayload,
+    WebhookRefused,
+    check_webhook_token,
+    resolve_cluster,
+)
+
+router = APIRouter(
+    prefix="/flagger",
+    tags=["flagger"],
+    dependencies=[Depends(public("Flagger webhooks: shared secret in metadata.token"))],
+)
+
+EVENT_TYPES = frozenset({"Normal", "Warning"})
+
+
+class Accepted(BaseModel):
+    status: str
+    cluster: str
+
+
+def event_time(metadata: dict[str, str]) -> datetime:
+    """Flagger sends unix milliseconds as a string; a missing or bad value means now."""
+    try:
+        return datetime.fromtimestamp(int(metadata["timestamp"]) / 1000, tz=UTC)
+    except (KeyError, ValueError, OverflowError, OSError):
+        return datetime.now(UTC)
+
+
+@router.post("/events", status_code=202, response_model=Accepted)
+async def flagger_event(
+    request: Request,
+    payload: FlaggerPayload,
+    state: StateDep,
+    cluster: Annotated[str | None, Query(max_length=128)] = None,
+) -> Accepted:
+    try:
+        check_webhook_token(
+            metadata=payload.metadata,
+            token=state.settings.flagger_webhook_token,
+            network_only=state.settings.flagger_network_only,
+        )
+        named = resolve_cluster(
+            query_cluster=cluster, metadata=payload.metadata, clusters=state.view.clusters
+        )
+    except WebhookRefused as refused:
+        await record_denial(
+            request, identity=None, status=403, detail=refused.detail, action="flagger-event"
+        )
+        raise
+    message = payload.metadata.get("eventMessage", "").strip()
+    if not message:
+        raise Unprocessable("metadata.eventMessage is required on a Flagger event webhook")
+    event_type = payload.metadata.get("eventType", "Normal")
+    state.recorder.record_webhook_event(
+        cluster=named,
+        namespace=payload.namespace,
+        name=payload.name,
+        message=message,
+        event_type=event_type if event_type in EVENT_TYPES else "Normal",
+        at=event_time(payload.metadata),
+    )
+    return Accepted(status="accepted", cluster=named)

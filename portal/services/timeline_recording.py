@@ -1,0 +1,247 @@
+"""Record the canary timeline and HPA history from what the watches and Flagger report.
+
+Watch listeners must return at once, so they only enqueue; one named task drains the queue and
+writes: runs (through the pure bookkeeping in `portal.domain.runs`), timeline entries (Flagger
+events from the watch or the event webhook, and the steps a run passes through) and HPA replica
+samples. Each observation is one short transaction; duplicates (an event seen by the watch and
+by the webhook, a relist replaying objects) are absorbed by unique keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+
+from portal.db import SessionMaker
+from portal.domain.canaries import build_canary_view
+from portal.domain.flagger_events import classify_flagger_event
+from portal.domain.runs import (
+    CanaryObserved,
+    EventObserved,
+    Observation,
+    RunState,
+    decide_run,
+)
+from portal.kube.view import Change, ClusterView
+from portal.services import fleet
+from portal.services.run_writing import apply_decisions, load_state
+from portal.services.timeline_rows import TimelineWrite, insert_entry, insert_sample
+
+log = structlog.get_logger("portal.timeline")
+
+QUEUE_CAPACITY = 10_000
+FIRST_LIST_WAIT_SECONDS = 30.0
+CanaryKey = tuple[str, str, str]
+Committed = Callable[[str, str, str], None]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def event_time(event: dict[str, Any]) -> datetime | None:
+    for field in ("lastTimestamp", "eventTime", "firstTimestamp"):
+        if (found := parse_time(event.get(field))) is not None:
+            return found
+    return parse_time((event.get("metadata") or {}).get("creationTimestamp"))
+
+
+def event_dedupe_key(key: CanaryKey, *, at: datetime, message: str) -> str:
+    """The same Flagger event reaches us twice (watch and webhook): one key for both, to the
+    second, as Kubernetes events carry no finer time."""
+    digest = hashlib.sha1(message.encode(), usedforsecurity=False).hexdigest()[:16]
+    return f"event:{':'.join(key)}:{int(at.timestamp())}:{digest}"
+
+
+@dataclass(frozen=True, slots=True)
+class CanaryWork:
+    key: CanaryKey
+    observation: Observation
+    entry: TimelineWrite | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SampleWork:
+    cluster: str
+    namespace: str
+    name: str
+    at: datetime
+    current: int
+    desired: int
+
+
+Work = CanaryWork | SampleWork
+
+
+class TimelineRecorder:
+    def __init__(
+        self,
+        *,
+        sessionmaker: SessionMaker,
+        view: ClusterView,
+        on_committed: Committed | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+        capacity: int = QUEUE_CAPACITY,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.view = view
+        self.on_committed = on_committed
+        self.clock = clock
+        self.queue: asyncio.Queue[Work] = asyncio.Queue(maxsize=capacity)
+        self.states: dict[CanaryKey, RunState] = {}
+        self.dropped = 0
+        self.recorded = 0
+
+    # -- producers (never block) ------------------------------------------------------------
+
+    def on_change(self, change: Change) -> None:
+        if change.type == "DELETED":
+            return
+        if change.kind == "canaries":
+            self._offer(self._canary_work(change))
+        elif change.kind == "canary-events":
+            work = self._event_work(change.cluster, change.obj)
+            if work is not None:
+                self._offer(work)
+        elif change.kind == "hpas":
+            sample = sample_work(change)
+            if sample is not None:
+                self._offer(sample)
+
+    def record_webhook_event(
+        self,
+        *,
+        cluster: str,
+        namespace: str,
+        name: str,
+        message: str,
+        event_type: str,
+        at: datetime,
+    ) -> None:
+        """A Flagger event webhook payload (answered 202 before this is written)."""
+        entry = TimelineWrite(
+            at=at,
+            category="event",
+            event_type=event_type,
+            message=message,
+            source="webhook",
+            dedupe_key=event_dedupe_key((cluster, namespace, name), at=at, message=message),
+        )
+        observation = EventObserved(event=classify_flagger_event(message), at=at)
+        self._offer(CanaryWork((cluster, namespace, name), observation, entry))
+
+    def _offer(self, work: Work) -> None:
+        try:
+            self.queue.put_nowait(work)
+        except asyncio.QueueFull:
+            self.dropped += 1
+            log.warning("timeline queue full; observation dropped", dropped=self.dropped)
+
+    def _canary_work(self, change: Change) -> CanaryWork:
+        canary = build_canary_view(change.obj, cluster=change.cluster, now=self.clock())
+        observed = CanaryObserved(view=canary, at=self.clock())
+        return CanaryWork((change.cluster, canary.namespace, canary.name), observed)
+
+    def _event_work(self, cluster: str, event: dict[str, Any]) -> CanaryWork | None:
+        involved = event.get("involvedObject") or {}
+        at = event_time(event)
+        message = str(event.get("message") or "")
+        if involved.get("kind") != "Canary" or at is None or not message:
+            return None
+        key = (cluster, str(involved.get("namespace") or ""), str(involved.get("name") or ""))
+        entry = TimelineWrite(
+            at=at,
+            category="event",
+            event_type=str(event.get("type") or "Normal"),
+            message=message,
+            source="watch",
+            dedupe_key=event_dedupe_key(key, at=at, message=message),
+        )
+        return CanaryWork(key, EventObserved(event=classify_flagger_event(message), at=at), entry)
+
+    # -- the consumer --------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Drain the queue forever (cancel to stop); one failed write never stops the rest.
+
+        Starts once every watch has listed, so a run's image (from the target Deployment) is
+        known even when the canary's list arrived before the Deployments'."""
+        if self.view.clusters:
+            with contextlib.suppress(TimeoutError):  # a cluster down at start must not stop us
+                async with asyncio.timeout(FIRST_LIST_WAIT_SECONDS):
+                    await self.view.all_listed.wait()
+        while True:
+            work = await self.queue.get()
+            try:
+                await self.process(work)
+            except Exception:
+                log.exception("timeline write failed", work=repr(work)[:300])
+            finally:
+                self.queue.task_done()
+
+    async def process(self, work: Work) -> None:
+        if isinstance(work, SampleWork):
+            await self._write_sample(work)
+            return
+        observation = work.observation
+        if isinstance(observation, CanaryObserved) and observation.image is None:
+            image = fleet.target_image(self.view, observation.view)
+            observation = replace(observation, image=image)
+        async with self.sessionmaker() as session:
+            state = self.states.get(work.key) or await load_state(session, key=work.key)
+            update = decide_run(state=state, observation=observation)
+            run_id = await apply_decisions(session, key=work.key, decisions=update.decisions)
+            if work.entry is not None:
+                await insert_entry(session, key=work.key, entry=work.entry, run_id=run_id)
+            await session.commit()
+        self.states[work.key] = update.state
+        self.recorded += 1
+        if self.on_committed is not None and (update.decisions or work.entry is not None):
+            self.on_committed(*work.key)
+
+    async def _write_sample(self, work: SampleWork) -> None:
+        async with self.sessionmaker() as session:
+            await insert_sample(
+                session,
+                cluster=work.cluster,
+                namespace=work.namespace,
+                name=work.name,
+                at=work.at,
+                current=work.current,
+                desired=work.desired,
+            )
+            await session.commit()
+        self.recorded += 1
+
+
+def _replicas(obj: dict[str, Any] | None) -> tuple[int, int] | None:
+    status = (obj or {}).get("status") or {}
+    if "currentReplicas" not in status:
+        return None
+    return int(status.get("currentReplicas") or 0), int(status.get("desiredReplicas") or 0)
+
+
+def sample_work(change: Change) -> SampleWork | None:
+    now_counts = _replicas(change.obj)
+    if now_counts is None or now_counts == _replicas(change.old):
+        return None
+    return SampleWork(
+        change.cluster, change.namespace, change.name, _utcnow(), now_counts[0], now_counts[1]
+    )
