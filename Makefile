@@ -51,7 +51,7 @@ db-upgrade: install
 	$(BIN)/portal db upgrade
 
 run: install db-upgrade
-	$(BIN)/portal serve --port $(PORTAL_PORT)
+	$(BIN)/portal demo --port $(PORTAL_PORT) --devcluster-port $(DEVCLUSTER_PORT)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache test-artifacts

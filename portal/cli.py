@@ -6,12 +6,13 @@ Exit codes scripts can rely on: 0 success, 2 bad usage or bad settings.
 from __future__ import annotations
 
 import argparse
+import secrets
 import sys
 from collections.abc import Callable, Sequence
 
 import uvicorn
 
-from portal import migrations
+from portal import demo, migrations
 from portal.app import create_app
 from portal.config import Settings, SettingsError, is_loopback, load_settings
 from portal.logs import configure_logging
@@ -41,6 +42,26 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    """devcluster's demo fleet and the portal watching it (what `make run` starts)."""
+    token = secrets.token_urlsafe(24)
+    with demo.running_devcluster(args, token=token) as kubeconfig:
+        local = demo.demo_settings(settings, kubeconfig=kubeconfig, token=token)
+        sys.stderr.write(
+            f"infra-fleet demo: http://127.0.0.1:{args.port} (devcluster on "
+            f":{args.devcluster_port}, kubectl --kubeconfig {kubeconfig})\n"
+        )
+        uvicorn.run(
+            create_app(local),
+            host="127.0.0.1",
+            port=args.port,
+            log_config=None,
+            proxy_headers=False,
+            timeout_graceful_shutdown=10,
+        )
+    return EXIT_OK
+
+
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     migrations.upgrade(settings.database_url, args.revision)
     print(f"database at revision {args.revision}")  # noqa: T201
@@ -55,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="bind address (default PORTAL_HOST)")
     serve.add_argument("--port", type=int, help="port (default PORTAL_PORT)")
     serve.set_defaults(handler=_serve)
+
+    demo_command = commands.add_parser(
+        "demo", help="run devcluster's demo fleet and serve the portal against it"
+    )
+    demo.add_demo_arguments(demo_command)
+    demo_command.set_defaults(handler=_demo)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)

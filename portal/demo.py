@@ -1,0 +1,106 @@
+"""`portal demo`: the whole product on a laptop, no cloud account needed.
+
+Starts devcluster's demo scenario (canaries releasing, some failing, HPAs moving) as a child
+process whose Flagger webhooks call this portal, then serves the portal against it in local
+mode. One shared random token guards the Flagger endpoints on both sides. Stopping the portal
+stops devcluster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from portal.config import Settings
+
+STARTUP_SECONDS = 30.0
+
+
+def devcluster_command(
+    *, port: int, portal_port: int, kubeconfig: Path, time_scale: float
+) -> list[str]:
+    return [
+        str(Path(sys.executable).with_name("devcluster")),
+        "serve",
+        "--port", str(port),
+        "--scenario", "demo",
+        "--kubeconfig-out", str(kubeconfig),
+        "--gate-base-url", f"http://127.0.0.1:{portal_port}",
+        "--time-scale", str(time_scale),
+    ]  # fmt: skip
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def wait_for_devcluster(process: subprocess.Popen[bytes], *, port: int, kubeconfig: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not (kubeconfig.is_file() and _answers(port)):
+        if process.poll() is not None:
+            raise RuntimeError(f"devcluster exited with code {process.returncode}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"devcluster did not answer on port {port} in {STARTUP_SECONDS:g}s")
+        time.sleep(0.1)
+
+
+@contextmanager
+def running_devcluster(args: argparse.Namespace, *, token: str) -> Iterator[Path]:
+    kubeconfig = Path(args.state_dir) / "devcluster.kubeconfig"
+    kubeconfig.parent.mkdir(parents=True, exist_ok=True)
+    kubeconfig.unlink(missing_ok=True)
+    command = devcluster_command(
+        port=args.devcluster_port,
+        portal_port=args.port,
+        kubeconfig=kubeconfig,
+        time_scale=args.time_scale,
+    )
+    env = {**os.environ, "DEVCLUSTER_GATE_TOKEN": token}
+    process = subprocess.Popen(command, env=env)  # noqa: S603 - our own console script
+    try:
+        wait_for_devcluster(process, port=args.devcluster_port, kubeconfig=kubeconfig)
+        yield kubeconfig
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def demo_settings(settings: Settings, *, kubeconfig: Path, token: str) -> Settings:
+    return settings.model_copy(
+        update={
+            "kubeconfig": kubeconfig,
+            "kube_contexts": ["devcluster"],
+            "auth_mode": "local",
+            "host": "127.0.0.1",
+            "flagger_webhook_token": SecretStr(token),
+        }
+    )
+
+
+def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=8000, help="portal port (default 8000)")
+    parser.add_argument("--devcluster-port", type=int, default=8001, help="devcluster port")
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=10.0,
+        help="how much faster than real time the demo runs (default 10)",
+    )
+    parser.add_argument("--state-dir", default="var", help="where the kubeconfig is written")
