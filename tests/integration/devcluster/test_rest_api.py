@@ -448,3 +448,17 @@ async def test_wrong_kind_in_body_is_bad_request(api: httpx.AsyncClient) -> None
         response.json()["message"]
         == "the kind in the data (MetricTemplate) does not match the expected kind (Canary)"
     )
+
+
+async def test_large_list_arrives_whole_with_its_length(
+    cluster: DevCluster, api: httpx.AsyncClient
+) -> None:
+    for index in range(300):
+        body = canary(f"c{index:03d}")
+        body["metadata"]["annotations"] = {"padding": "x" * 1000}
+        cluster.objects.put(body)
+    response = await api.get(CANARIES)
+    assert int(response.headers["content-length"]) == len(response.content) > 256 * 1024
+    assert [i["metadata"]["name"] for i in response.json()["items"]] == [
+        f"c{i:03d}" for i in range(300)
+    ]
