@@ -48,8 +48,8 @@ def test_unknown_roles_and_bad_rate_limits_are_refused() -> None:
         load_settings(role_groups={"owner": ["x"]}, rate_limit_actions="lots")
     message = str(caught.value)
     assert (
-        "PORTAL_ROLE_GROUPS_OWNER_[KEY]: Input should be 'viewer', 'operator' or 'admin' (got 'owner')"
-        in message
+        "PORTAL_ROLE_GROUPS_OWNER_[KEY]: Input should be 'viewer', 'operator' or 'admin' "
+        "(got 'owner')" in message
     )
     assert (
         "PORTAL_RATE_LIMIT_ACTIONS: Value error, couldn't parse rate limit string 'lots'" in message
