@@ -134,6 +134,19 @@ async def aiohttp_gets(url: str, path: str, runs: int) -> list[float]:
     return samples
 
 
+async def initial_watch_ms(url: str, objects: int) -> float:
+    """A watch without resourceVersion: time until every synthetic ADDED event arrived."""
+    started = time.perf_counter()
+    async with aiohttp.ClientSession() as session:
+        params = {"watch": "true", "timeoutSeconds": "60"}
+        async with session.get(url + CANARIES, params=params) as response:
+            seen = 0
+            while seen < objects:
+                line = await response.content.readline()
+                seen += bool(line.strip())
+    return (time.perf_counter() - started) * 1000
+
+
 async def full_paged_list(api: httpx.AsyncClient) -> float:
     started = time.perf_counter()
     token = ""
@@ -207,6 +220,7 @@ async def measure(url: str, args: argparse.Namespace) -> None:
         table = await timed_gets(api, CANARIES, max(3, args.runs // 4), headers=table_headers)
         paged = [await full_paged_list(api) for _ in range(max(3, args.runs // 4))]
         naive = naive_encode_ms(args.objects, max(3, args.runs // 4))
+        initial = [await initial_watch_ms(url, args.objects) for _ in range(3)]
         latencies, elapsed = await fan_out(api, args.watchers, args.writes)
     p50 = statistics.median
     rows = [
@@ -216,6 +230,7 @@ async def measure(url: str, args: argparse.Namespace) -> None:
         ("list labelSelector tier=edge (1%)", selected),
         ("list all as Table", table),
         ("list all in pages of 500 (httpx, parsed)", paged),
+        ("watch from now: all initial ADDED (aiohttp)", initial),
         ("baseline: json.dumps of the same list", naive),
     ]
     print(f"objects={args.objects} namespaces={NAMESPACES} runs={args.runs}")

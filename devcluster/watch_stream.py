@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from devcluster import errors
+from devcluster.http_common import CHUNK
 from devcluster.query_params import parse_bool
 from devcluster.reading import build_filter, raw_view, table_event_object, view
 from devcluster.routing import Target
@@ -78,6 +79,22 @@ def _bookmark(target: Target, revision: int) -> bytes:
     return encode({"type": "BOOKMARK", "object": obj}) + b"\n"
 
 
+def _chunks(lines: list[bytes]) -> list[bytes]:
+    """Event lines joined into writes of about CHUNK bytes (a replay can be many MB)."""
+    chunks: list[bytes] = []
+    pending: list[bytes] = []
+    size = 0
+    for line in lines:
+        pending.append(line)
+        size += len(line)
+        if size >= CHUNK:
+            chunks.append(b"".join(pending))
+            pending, size = [], 0
+    if pending:
+        chunks.append(b"".join(pending))
+    return chunks
+
+
 async def stream_events(
     state: ClusterState, target: Target, watcher: Watcher, opts: WatchOptions
 ) -> AsyncIterator[bytes]:
@@ -100,11 +117,11 @@ async def stream_events(
                 if opts.bookmarks and time.monotonic() >= next_bookmark and not watcher.pending:
                     lines.append(_bookmark(target, state.store.revision))
                     next_bookmark = time.monotonic() + state.bookmark_interval
-                if lines:
-                    yield b"".join(lines)
+                for chunk in _chunks(lines):
+                    yield chunk
                 continue
-            if lines:
-                yield b"".join(lines)
+            for chunk in _chunks(lines):
+                yield chunk
             return
     finally:
         state.store.unwatch(watcher)
