@@ -3,12 +3,16 @@
 Why a small ASGI response of our own rather than sse-starlette's `EventSourceResponse`
 (3.7.0, read in .venv): it does pass pre-encoded `bytes` through without re-encoding, but per
 client it starts four tasks (stream, ping, exit watcher, disconnect watcher) and encodes its
-own timestamped ping per client; it starts an unnamed, never-awaited module-level
-`_shutdown_watcher` task polling every 0.5 s (a leaked task our test fixture rejects), and it
-patches `uvicorn.Server.handle_exit` at import time with a process-global `AppStatus` flag. Here
-the Broadcaster already owns heartbeats (one shared frame) and shutdown, so a stream needs only
-its writer (the request's own task, `Subscriber.pump`) and one named task listening for
-`http.disconnect`, which unregisters the client as soon as it goes away.
+own timestamped ping per client; it starts an unnamed task per event loop that nobody awaits
+(`_shutdown_watcher`, polling every 0.5 s), and it patches `uvicorn.Server.handle_exit` at
+import time with a process-global `AppStatus` flag. Here the Broadcaster already owns
+heartbeats (one shared frame) and shutdown, so a stream needs only its writer (the request's
+own task, `Subscriber.pump`) and one named task listening for `http.disconnect`, which
+unregisters the client as soon as it goes away.
+
+Shutdown: uvicorn waits for open responses *before* it runs the lifespan's shutdown, so the
+server should call `Broadcaster.end_streams()` when it starts to exit; otherwise streams end
+when `timeout_graceful_shutdown` cancels them (their cleanup runs either way).
 """
 
 from __future__ import annotations

@@ -48,7 +48,10 @@ PAGE = f"""<!doctype html>
 </head>
 <body>
   <div id="live" hx-ext="sse" sse-connect="/stream?page=canaries&amp;cluster=eu"
-       sse-swap="fleet" hx-swap="none"></div>
+       sse-swap="fleet" hx-swap="none">
+    <span hx-get="/fetches" hx-trigger="sse:hello" hx-target="#fetches" hx-swap="outerHTML"></span>
+  </div>
+  <p id="fetches">not fetched</p>
   <table>
     <tbody id="rows">
       <tr id="canary-eu-prod-podinfo"><td>podinfo</td><td class="phase">Initialized</td></tr>
@@ -65,9 +68,17 @@ def sse_page_app(broadcaster: Broadcaster) -> FastAPI:
     app = stream_app(broadcaster)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
+    fetches = [0]
+
     @app.get("/", response_class=HTMLResponse)
     async def page() -> HTMLResponse:
         return HTMLResponse(PAGE, headers={"Content-Security-Policy": CSP})
+
+    @app.get("/fetches", response_class=HTMLResponse)
+    async def refetch() -> HTMLResponse:
+        """What a page refetches on every `hello`: changes missed while disconnected."""
+        fetches[0] += 1
+        return HTMLResponse(f'<p id="fetches">fetched {fetches[0]}</p>')
 
     return app
 
@@ -122,6 +133,7 @@ async def test_pushed_fragment_replaces_exactly_the_element_with_its_id(
             other: document.getElementById('canary-eu-prod-frontend'),
             summary: document.getElementById('summary'),
             live: document.getElementById('live'),
+            refresher: document.getElementById('live').firstElementChild,
         }; }"""
     )
     live.broadcaster.publish(key("podinfo"), lambda: row("podinfo", "Progressing 30%"))
@@ -135,7 +147,8 @@ async def test_pushed_fragment_replaces_exactly_the_element_with_its_id(
                 otherSameNode: window.before.other === now('canary-eu-prod-frontend'),
                 summarySameNode: window.before.summary === now('summary'),
                 liveSameNode: window.before.live === now('live'),
-                liveContent: now('live').innerHTML,
+                liveKeepsOnlyItsChild: now('live').children.length === 1
+                    && now('live').firstElementChild === window.before.refresher,
                 rowIds: [...now('rows').children].map((r) => r.id),
                 rowTexts: [...now('rows').children].map((r) => r.textContent),
                 summary: now('summary').textContent,
@@ -148,11 +161,12 @@ async def test_pushed_fragment_replaces_exactly_the_element_with_its_id(
         "otherSameNode": True,
         "summarySameNode": True,
         "liveSameNode": True,
-        "liveContent": "",
+        "liveKeepsOnlyItsChild": True,
         "rowIds": ["canary-eu-prod-podinfo", "canary-eu-prod-frontend"],
         "rowTexts": ["podinfoProgressing 30%", "frontendSucceeded"],
         "summary": "2 canaries",
     }
+    await expect(page.locator("#fetches")).to_have_text("fetched 1")  # hello on connect
     await page.screenshot(path=str(artifacts / "sse-swap.png"), full_page=True)
     assert live.problems == []
 
@@ -170,8 +184,8 @@ async def test_fragment_whose_id_is_not_on_the_page_logs_a_console_error(
 
 
 async def test_browser_reconnects_by_itself_after_its_stream_is_dropped(browser: Browser) -> None:
-    """A dropped client needs no help: EventSource reconnects after the `retry:` hint and the
-    new stream receives the next change."""
+    """A dropped client needs no help: EventSource reconnects after the `retry:` hint, the
+    new stream receives the next change, and `hx-trigger="sse:hello"` refetches on reconnect."""
     broadcaster = Broadcaster(retry_ms=100)
     async with serve_app(sse_page_app(broadcaster)) as base_url, broadcaster:
         page = await browser.new_page()
@@ -185,6 +199,8 @@ async def test_browser_reconnects_by_itself_after_its_stream_is_dropped(browser:
             await broadcaster.wait_for(lambda m: m.streams_opened == 2 and m.clients_connected == 1)
         broadcaster.publish(key("podinfo"), lambda: row("podinfo", "Promoting"))
         await expect(page.locator("#canary-eu-prod-podinfo .phase")).to_have_text("Promoting")
+        # `hello` on every (re)connect lets the page refetch what it missed while away
+        await expect(page.locator("#fetches")).to_have_text("fetched 2")
         await page.close()
         async with asyncio.timeout(WAIT_SECONDS):
             await broadcaster.wait_for_clients(0)
