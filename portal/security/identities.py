@@ -21,7 +21,7 @@ from portal.security.roles import Identity, Role, anonymous, role_for_groups
 from portal.security.token_secrets import bearer_token
 from portal.services.tokens import TokenRejected, authenticate_token
 
-LOCAL_ADMIN = Identity(name="local-admin", role=Role.admin, method="local")
+LOCAL_ADMIN = Identity(name="local-admin", role=Role.admin, auth_method="local")
 MAX_HEADER_VALUE = 255
 
 
@@ -47,7 +47,9 @@ def proxy_identity(request: Request, settings: Settings) -> Identity | None:
     role = role_for_groups(groups, settings.role_groups.items())
     if role is None and settings.anonymous_role:
         role = Role(settings.anonymous_role)
-    return Identity(name=user or email or "", role=role, method="proxy", email=email, groups=groups)
+    return Identity(
+        name=user or email or "", role=role, auth_method="proxy", email=email, groups=groups
+    )
 
 
 async def token_identity(request: Request, authorization: str) -> Identity:
@@ -64,7 +66,7 @@ async def token_identity(request: Request, authorization: str) -> Identity:
             request, identity=None, status=401, detail=error.detail, action="token.authenticate"
         )
         raise
-    return Identity(name=f"token:{token.name}", role=Role(token.role), method="token")
+    return Identity(name=f"token:{token.name}", role=Role(token.role), auth_method="token")
 
 
 async def resolve_identity(request: Request) -> Identity:

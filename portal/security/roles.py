@@ -37,13 +37,13 @@ class Identity:
 
     name: str
     role: Role | None
-    method: AuthMethod
+    auth_method: AuthMethod
     email: str | None = None
     groups: tuple[str, ...] = ()
 
     @property
     def authenticated(self) -> bool:
-        return self.method != "anonymous"
+        return self.auth_method != "anonymous"
 
     def may(self, needed: Role) -> bool:
         return self.role is not None and self.role.allows(needed)
@@ -62,4 +62,4 @@ def role_for_groups(
 
 
 def anonymous(role: str | None) -> Identity:
-    return Identity(name="anonymous", role=Role(role) if role else None, method="anonymous")
+    return Identity(name="anonymous", role=Role(role) if role else None, auth_method="anonymous")

@@ -31,12 +31,12 @@ def test_roles_are_ordered() -> None:
 
 
 def test_an_identity_without_a_role_may_do_nothing() -> None:
-    nobody = Identity(name="mallory", role=None, method="proxy")
+    nobody = Identity(name="mallory", role=None, auth_method="proxy")
     assert nobody.authenticated
     assert not nobody.may(Role.viewer)
 
 
 def test_anonymous_is_not_authenticated_and_holds_the_configured_role() -> None:
-    assert anonymous(None) == Identity(name="anonymous", role=None, method="anonymous")
+    assert anonymous(None) == Identity(name="anonymous", role=None, auth_method="anonymous")
     assert anonymous("viewer").may(Role.viewer)
     assert not anonymous("viewer").authenticated
