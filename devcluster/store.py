@@ -20,7 +20,7 @@ from devcluster import errors
 from devcluster.lifecycle import now_rfc3339, prepare_create, prepare_update
 from devcluster.managed_fields import record_write
 from devcluster.resources import Registry, ResourceType
-from devcluster.validation import SchemaValidator
+from devcluster.validation import SchemaValidator, check_shape
 from devcluster.watchers import Change, Stored, Watcher, WatchFilter
 
 Key = tuple[str, str]
@@ -200,6 +200,7 @@ class ObjectStore:
     def _storage_form(
         self, rtype: ResourceType, obj: dict[str, Any], *, mode: WriteMode
     ) -> dict[str, Any]:
+        check_shape(obj)
         if rtype.custom:
             pruned = self.validator.prepare(rtype, obj, strict=mode.strict)
             mode.warnings.extend(f'unknown field "{path}"' for path in pruned.unknown)

@@ -76,6 +76,46 @@ class SchemaValidator:
         return self._compiled[key]
 
 
+_META_SHAPES: dict[str, tuple[type, str]] = {
+    "name": (str, "string"),
+    "generateName": (str, "string"),
+    "namespace": (str, "string"),
+    "labels": (dict, "map[string]string"),
+    "annotations": (dict, "map[string]string"),
+    "finalizers": (list, "[]string"),
+    "ownerReferences": (list, "[]v1.OwnerReference"),
+    "resourceVersion": (str, "string"),
+}
+
+
+def check_shape(obj: Any) -> None:
+    """Reject bodies that would not even decode on the real server (400 BadRequest)."""
+    if not isinstance(obj, dict):
+        raise bad_request("the body of the request must be a JSON object")
+    meta = obj.get("metadata", {})
+    if not isinstance(meta, dict):
+        raise _decode_error("metadata", "v1.ObjectMeta", meta)
+    for key, (kind, go_type) in _META_SHAPES.items():
+        if meta.get(key) is not None and not isinstance(meta[key], kind):
+            raise _decode_error(f"metadata.{key}", go_type, meta[key])
+    for key in ("labels", "annotations"):
+        values = meta.get(key) or {}
+        if any(not isinstance(v, str) for v in values.values()):
+            raise _decode_error(f"metadata.{key}", "map[string]string", values)
+    if any(not isinstance(f, str) for f in meta.get("finalizers") or []):
+        raise _decode_error("metadata.finalizers", "[]string", meta["finalizers"])
+    for key in ("spec", "status"):
+        if obj.get(key) is not None and not isinstance(obj[key], dict):
+            raise _decode_error(key, "object", obj[key])
+
+
+def _decode_error(field_path: str, go_type: str, value: Any) -> Exception:
+    actual = _JSON_TYPES.get(type(value), "null")
+    return bad_request(
+        f"json: cannot unmarshal {actual} into Go struct field {field_path} of type {go_type}"
+    )
+
+
 def validate_name(rtype: ResourceType, obj: dict[str, Any]) -> list[Cause]:
     """The object-name rules: DNS labels for namespaces, DNS subdomains otherwise."""
     name = obj.get("metadata", {}).get("name", "")

@@ -91,6 +91,8 @@ def _object_body(target: Target, body: Any) -> dict[str, Any]:
 def create(store: ObjectStore, target: Target, body: Any, opts: WriteOptions) -> Stored:
     if target.name or target.subresource:
         raise errors.method_not_allowed()
+    if target.rtype.namespaced and not target.namespace:
+        raise errors.path_not_found()
     return store.create(
         target.rtype,
         _object_body(target, body),

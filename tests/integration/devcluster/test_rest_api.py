@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from devcluster.harness import DevCluster
 from tests.integration.devcluster.conftest import CANARIES, canary
@@ -462,3 +463,62 @@ async def test_large_list_arrives_whole_with_its_length(
     assert [i["metadata"]["name"] for i in response.json()["items"]] == [
         f"c{i:03d}" for i in range(300)
     ]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "content_type"),
+    [
+        ("POST", CANARIES, {"metadata": {"name": "x", "labels": ["a"]}}, "application/json"),
+        ("POST", CANARIES, {"metadata": {"name": "x", "labels": {"a": 1}}}, "application/json"),
+        ("POST", CANARIES, {"metadata": {"name": "x", "finalizers": [1]}}, "application/json"),
+        ("POST", CANARIES, {"metadata": "x"}, "application/json"),
+        ("POST", CANARIES, {"metadata": {"name": 5}}, "application/json"),
+        ("POST", CANARIES, {"metadata": {}}, "application/json"),
+        ("POST", CANARIES, [1, 2], "application/json"),
+        ("POST", CANARIES, {"metadata": {"name": "x"}}, "text/plain"),
+        (
+            "POST",
+            "/apis/apps/v1/namespaces/default/deployments",
+            {"metadata": {"name": "d"}, "spec": "x"},
+            "application/json",
+        ),
+        (
+            "POST",
+            "/apis/flagger.app/v1beta1/canaries",
+            {"metadata": {"name": "x"}},
+            "application/json",
+        ),
+        ("PATCH", f"{CANARIES}/podinfo", [1], "application/merge-patch+json"),
+        (
+            "PATCH",
+            f"{CANARIES}/podinfo",
+            {"metadata": {"labels": "x"}},
+            "application/merge-patch+json",
+        ),
+        ("PATCH", f"{CANARIES}/podinfo", {"spec": 3}, "application/merge-patch+json"),
+        (
+            "PATCH",
+            f"{CANARIES}/podinfo",
+            [{"op": "add", "path": "spec/x"}],
+            "application/json-patch+json",
+        ),
+        ("PUT", f"{CANARIES}/podinfo", {"metadata": {"name": "other"}}, "application/json"),
+        ("GET", f"{CANARIES}?limit=ten", None, ""),
+        ("GET", f"{CANARIES}?watch=maybe", None, ""),
+        ("GET", f"{CANARIES}?watch=1&resourceVersion=abc", None, ""),
+        ("GET", f"{CANARIES}?watch=1&timeoutSeconds=soon", None, ""),
+        ("GET", f"{CANARIES}?fieldSelector=metadata.name", None, ""),
+        ("GET", f"{CANARIES}?labelSelector=a%20in%20(", None, ""),
+        ("POST", f"{CANARIES}?fieldValidation=Loose", canary("x"), "application/json"),
+        ("POST", f"{CANARIES}?dryRun=Some", canary("x"), "application/json"),
+    ],
+)
+async def test_bad_input_is_a_4xx_status_never_a_500(
+    api: httpx.AsyncClient, method: str, path: str, body: object, content_type: str
+) -> None:
+    await api.post(CANARIES, json=canary())
+    headers = {"content-type": content_type} if content_type else {}
+    content = json.dumps(body).encode() if body is not None else None
+    response = await api.request(method, path, content=content, headers=headers)
+    assert 400 <= response.status_code < 500, response.text
+    assert response.json()["kind"] == "Status"
