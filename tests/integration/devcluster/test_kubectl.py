@@ -271,3 +271,48 @@ async def test_builtin_kinds_print_familiar_columns(cluster: DevCluster, kubectl
         "AGE",
     ]
     assert row.split()[:7] == ["web", "Deployment/web", "cpu:", "45%/80%", "2", "10", "3"]
+
+
+DEPLOYMENT = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "web", "namespace": "default"},
+    "spec": {
+        "replicas": 2,
+        "selector": {"matchLabels": {"app": "web"}},
+        "template": {
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {
+                "containers": [
+                    {"name": "app", "image": "nginx:1", "env": [{"name": "A", "value": "1"}]}
+                ]
+            },
+        },
+    },
+}
+
+
+async def test_deployment_apply_scale_and_rollout_restart(
+    cluster: DevCluster, kubectl: Kubectl
+) -> None:
+    await kubectl.run("apply", "-f", "-", stdin=json.dumps(DEPLOYMENT))
+    changed = json.loads(json.dumps(DEPLOYMENT))
+    changed["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:2"
+    applied = await kubectl.run("apply", "-f", "-", stdin=json.dumps(changed))
+    scaled = await kubectl.run("scale", "deployment", "web", "--replicas=4")
+    restarted = await kubectl.run("rollout", "restart", "deployment", "web")
+    stored = cluster.objects.get("apps/v1", "Deployment", name="web", namespace="default")
+    assert [r.out.strip() for r in (applied, scaled, restarted)] == [
+        "deployment.apps/web configured",
+        "deployment.apps/web scaled",
+        "deployment.apps/web restarted",
+    ]
+    assert stored["spec"]["replicas"] == 4
+    assert stored["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:2"
+    assert stored["spec"]["template"]["spec"]["containers"][0]["env"] == [
+        {"name": "A", "value": "1"}
+    ]
+    assert (
+        "kubectl.kubernetes.io/restartedAt" in stored["spec"]["template"]["metadata"]["annotations"]
+    )
+    assert stored["metadata"]["generation"] == 4
