@@ -11,7 +11,7 @@ from portal.deps import SessionDep
 from portal.models.tokens import ApiTokenPublic
 from portal.security.access import AdminUser
 from portal.security.roles import Role
-from portal.services.tokens import MAX_EXPIRY_DAYS, issue_token, list_tokens, revoke_token
+from portal.services.tokens import MAX_EXPIRY_DAYS, MAX_ID, issue_token, list_tokens, revoke_token
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
 
@@ -46,6 +46,6 @@ async def create_token(body: TokenCreate, session: SessionDep, admin: AdminUser)
 
 @router.delete("/{token_id}", response_model=ApiTokenPublic)
 async def delete_token(
-    token_id: Annotated[int, Path(ge=1)], session: SessionDep, _admin: AdminUser
+    token_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep, _admin: AdminUser
 ) -> ApiTokenPublic:
     return await revoke_token(session, token_id=token_id)

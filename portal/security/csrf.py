@@ -96,6 +96,11 @@ async def presented_token(
     return await _form_token(scope, body, receive), _replaying(body, receive)
 
 
+def _same(presented: str, known: str) -> bool:
+    """Constant-time comparison; bytes, because compare_digest refuses non-ASCII str."""
+    return hmac.compare_digest(presented.encode(), known.encode())
+
+
 class CsrfMiddleware:
     def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
         self.app = app
@@ -125,7 +130,7 @@ class CsrfMiddleware:
 
         if needs_check(scope, headers):
             presented, receive = await presented_token(scope, headers, receive)
-            if known is None or presented is None or not hmac.compare_digest(presented, known):
+            if known is None or presented is None or not _same(presented, known):
                 await self._refuse(scope, receive, send_with_cookie, missing=presented is None)
                 return
         await self.app(scope, receive, send_with_cookie)

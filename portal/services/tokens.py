@@ -22,6 +22,8 @@ from portal.security.token_secrets import mint_secret, parse_token, secret_match
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MAX_EXPIRY_DAYS = 3650
+MAX_ID = 2**31 - 1
+"""Largest id a token row can have (a 32-bit INTEGER on PostgreSQL)."""
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from portal.deps import SessionDep, TemplatesDep
 from portal.security.access import AdminUser
 from portal.security.roles import Role
-from portal.services.tokens import IssuedToken, issue_token, list_tokens, revoke_token
+from portal.services.tokens import MAX_ID, IssuedToken, issue_token, list_tokens, revoke_token
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -63,7 +63,7 @@ async def create_token(
 async def revoke(
     request: Request,
     *,
-    token_id: Annotated[int, Path(ge=1)],
+    token_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     session: SessionDep,
     _admin: AdminUser,
 ) -> RedirectResponse:

@@ -41,6 +41,16 @@ async def test_a_wrong_csrf_token_is_refused(make_settings: MakeSettings) -> Non
     assert response.json() == {"detail": "CSRF token does not match: reload the page and try again"}
 
 
+async def test_a_non_ascii_csrf_token_is_refused_not_a_crash(make_settings: MakeSettings) -> None:
+    async with running_app(make_settings(auth_mode="local")) as running:
+        await running.client.get("/healthz")
+        response = await running.client.post(
+            "/admin/tokens", data={"name": "x", "role": "viewer", "csrf_token": "ü" * 43}
+        )
+    assert response.status_code == 403
+    assert "CSRF token does not match" in response.text
+
+
 async def test_a_cross_site_post_without_the_cookie_is_refused(make_settings: MakeSettings) -> None:
     """A page elsewhere can make the browser post a form, but cannot read or set our cookie."""
     async with running_app(make_settings(auth_mode="local")) as running:

@@ -119,6 +119,7 @@ async def test_bad_token_requests_are_4xx_with_the_reason(make_settings: MakeSet
             "/api/v1/tokens", json={"name": "x", "role": "owner"}, headers=headers
         )
         missing = await running.client.delete("/api/v1/tokens/4242", headers=headers)
+        huge = await running.client.delete("/api/v1/tokens/99999999999999", headers=headers)
         [only] = (await running.client.get("/api/v1/tokens")).json()
     assert duplicate.status_code == 409
     assert duplicate.json() == {"detail": "a token named 'ci' already exists"}
@@ -128,6 +129,7 @@ async def test_bad_token_requests_are_4xx_with_the_reason(make_settings: MakeSet
     assert bad_role.json()["detail"][0]["loc"] == ["body", "role"]
     assert missing.status_code == 404
     assert missing.json() == {"detail": "no token 4242"}
+    assert huge.status_code == 422
     assert only["name"] == "ci"
 
 
