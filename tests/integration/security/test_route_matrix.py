@@ -17,6 +17,7 @@ from portal.security.roles import Role
 from tests.support.apps import RunningApp, running_app, signed_in
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+READ_PAGES = {"/", "/canaries", "/hpas", "/dora", "/costs", "/audit"}
 ROLES = [Role.viewer, Role.operator, Role.admin]
 
 
@@ -51,18 +52,18 @@ async def test_a_route_added_without_a_decision_is_reported(portal: RunningApp) 
     assert unclassified_routes(portal.app.routes) == ["/api/v1/undecided"]
 
 
-async def test_every_write_needs_operator_or_admin_and_every_api_read_needs_a_role(
+async def test_every_write_needs_operator_or_admin_and_every_read_a_role(
     portal: RunningApp,
 ) -> None:
-    for method, path, access in api_routes(portal.app):
+    routes = api_routes(portal.app)
+    assert {path for _, path, _ in routes} >= READ_PAGES
+    for method, path, access in routes:
         assert access is not None, f"{method} {path} has no access decision"
         if access.public:
             assert not path.startswith(("/api/", "/admin")), f"{method} {path} is public"
-            continue
-        if method in UNSAFE:
+            assert path not in READ_PAGES, f"{method} {path} is readable by anyone"
+        elif method in UNSAFE:
             assert access.role in (Role.operator, Role.admin), f"{method} {path}: {access}"
-        if path.startswith("/api/v1/") and method == "GET":
-            assert access.role is not None
 
 
 async def test_each_role_gets_exactly_the_routes_it_is_allowed(portal: RunningApp) -> None:
