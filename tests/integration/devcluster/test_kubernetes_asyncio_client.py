@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 
 import pytest
 from kubernetes_asyncio import client, config, watch
 from kubernetes_asyncio.client.exceptions import ApiException
+from kubernetes_asyncio.leaderelection import electionconfig, leaderelection
+from kubernetes_asyncio.leaderelection.resourcelock.leaselock import LeaseLock
 
 from devcluster.harness import DevCluster, serve_devcluster
 from tests.integration.devcluster.conftest import canary
@@ -179,3 +183,39 @@ async def test_injected_410_reaches_the_client_as_expired(
         with pytest.raises(ApiException) as raised:
             await anext(events)
     assert raised.value.status == 410
+
+
+async def test_leader_election_lease_lock_acquires_a_lease(
+    cluster: DevCluster, api_client: client.ApiClient
+) -> None:
+    """The portal's singleton jobs elect a leader with kubernetes-asyncio's LeaseLock."""
+    leading = asyncio.Event()
+
+    async def on_started() -> None:
+        leading.set()
+
+    async def on_stopped() -> None:
+        return None
+
+    lock = LeaseLock("infra-fleet-portal", "default", "replica-a", api_client)
+    config_ = electionconfig.Config(
+        lock,
+        lease_duration=15,
+        renew_deadline=10,
+        retry_period=2,
+        onstarted_leading=on_started,
+        onstopped_leading=on_stopped,
+    )
+    election = asyncio.create_task(leaderelection.LeaderElection(config_).run())
+    try:
+        async with asyncio.timeout(10):
+            await leading.wait()
+    finally:
+        election.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await election
+    lease = cluster.objects.get(
+        "coordination.k8s.io/v1", "Lease", name="infra-fleet-portal", namespace="default"
+    )
+    assert lease["spec"]["holderIdentity"] == "replica-a"
+    assert lease["spec"]["leaseDurationSeconds"] == 15
