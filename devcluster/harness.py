@@ -15,7 +15,9 @@ and on exit cancels and awaits everything it started.
     .token        the admin token (None when auth is off)
     .kubeconfig   Path of a kubeconfig for this cluster (context "devcluster"; a temp file
                   unless kubeconfig_out was given)
-    .store        the ObjectStore (the only source of truth)
+    .store        the ObjectStore (the only source of truth);
+                  `await .store.wait_for_watchers(count=1, resource="canaries.flagger.app")`
+                  waits until a client's watch is open (no sleeping in tests)
     .objects      DirectAccess: sync put(obj)/get(api_version, kind, name=, namespace=)/delete
                   through the store's single write path, for test setup
     .faults       Faults: close_watches(), expire_next_watches(n),

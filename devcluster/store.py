@@ -21,6 +21,7 @@ from devcluster.lifecycle import now_rfc3339, prepare_create, prepare_update
 from devcluster.managed_fields import record_write
 from devcluster.resources import Registry, ResourceType
 from devcluster.validation import SchemaValidator, check_shape
+from devcluster.watch_registry import WatchRegistry
 from devcluster.watchers import Change, Stored, Watcher, WatchFilter
 
 Key = tuple[str, str]
@@ -81,7 +82,7 @@ class ObjectStore:
         self.clock = clock
         self.revision = 0
         self._buckets: dict[str, Bucket] = {}
-        self._watchers: dict[str, set[Watcher]] = {}
+        self.watches = WatchRegistry()
         ns_type = registry.lookup(group="", version="v1", plural="namespaces")
         for name in DEFAULT_NAMESPACES:
             self.create(ns_type, {"metadata": {"name": name}}, namespace="", manager="devcluster")
@@ -246,10 +247,7 @@ class ObjectStore:
         if len(bucket.history) == bucket.history.maxlen:
             bucket.floor = bucket.history[0].rv
         bucket.history.append(change)
-        for watcher in list(self._watchers.get(change.bucket, ())):
-            watcher.offer(change)
-            if watcher.closed:
-                self._watchers[change.bucket].discard(watcher)
+        self.watches.fan_out(change)
 
     # watches -------------------------------------------------------------------------------
 
@@ -271,26 +269,25 @@ class ObjectStore:
             for change in bucket.history:
                 if change.rv > since:
                     watcher.offer(change)
-        self._watchers.setdefault(rtype.key, set()).add(watcher)
+        self.watches.add(watcher)
         return watcher
 
     def unwatch(self, watcher: Watcher) -> None:
-        watcher.close()
-        self._watchers.get(watcher.bucket, set()).discard(watcher)
+        self.watches.remove(watcher)
 
     def close_watchers(self) -> int:
         """End every open watch now (clients see the stream end); returns how many."""
-        count = 0
-        for watchers in self._watchers.values():
-            for watcher in list(watchers):
-                watcher.close()
-                count += 1
-            watchers.clear()
-        return count
+        return self.watches.close_all()
 
     @property
     def watcher_count(self) -> int:
-        return sum(len(w) for w in self._watchers.values())
+        return self.watches.count()
+
+    async def wait_for_watchers(
+        self, *, count: int, resource: str | None = None, within: float = 10
+    ) -> None:
+        """Wait until `count` watches are open (on `resource`, e.g. "canaries.flagger.app")."""
+        await self.watches.wait_for(count=count, bucket=resource, within=within)
 
     def oldest_retained(self, rtype: ResourceType) -> int:
         return self.bucket(rtype).floor

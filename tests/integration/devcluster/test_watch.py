@@ -150,3 +150,15 @@ async def test_table_watch_events_carry_one_row(api: httpx.AsyncClient) -> None:
     assert event["type"] == "ADDED"
     assert event["object"]["kind"] == "Table"
     assert [row["cells"][0] for row in event["object"]["rows"]] == ["a"]
+
+
+async def test_client_disconnect_releases_the_watch(
+    cluster: DevCluster, api: httpx.AsyncClient
+) -> None:
+    await api.post(CANARIES, json=canary("a"))
+    async with stream(api, CANARIES) as response:
+        await next_event(response.aiter_lines())
+        opened = cluster.store.watches.count("canaries.flagger.app")
+    await cluster.store.wait_for_watchers(count=0, resource="canaries.flagger.app", within=5)
+    assert opened == 1
+    assert cluster.store.watcher_count == 0

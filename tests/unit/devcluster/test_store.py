@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -187,3 +188,16 @@ def test_renaming_through_update_is_bad_request() -> None:
     with pytest.raises(ApiError) as raised:
         store.update(leases, _lease("b"), namespace="default", name="a", manager="t")
     assert raised.value.code == 400
+
+
+async def test_waiting_for_watchers_returns_when_the_count_is_reached() -> None:
+    store = _store()
+    leases = _type(store, "coordination.k8s.io", "v1", "leases")
+    waiter = asyncio.create_task(
+        store.wait_for_watchers(count=1, resource="leases.coordination.k8s.io", within=5)
+    )
+    watcher = store.watch(leases, flt=ALL, since=None)
+    await waiter
+    store.unwatch(watcher)
+    await store.wait_for_watchers(count=0, within=5)
+    assert store.watcher_count == 0
