@@ -115,6 +115,7 @@ router = APIRouter(tags=["web"])
 @router.get(
     "/stream",
     name="stream",
+    status_code=200,
     response_class=EventStreamResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "SSE frames"}},
     summary="Server-Sent Events with out-of-band HTML fragments for one page",

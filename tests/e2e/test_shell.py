@@ -15,7 +15,8 @@ pytestmark = pytest.mark.browser
 async def test_shell_renders_navigation_and_loads_htmx(
     browser: Browser, settings: Settings, artifacts: Path
 ) -> None:
-    async with serve_app(create_app(settings)) as base_url:
+    local = settings.model_copy(update={"auth_mode": "local"})
+    async with serve_app(create_app(local)) as base_url:
         page = await browser.new_page()
         problems: list[str] = []
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
