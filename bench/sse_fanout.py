@@ -127,29 +127,28 @@ class Result:
     latencies_ms: list[float]
     cpu_ms_per_change: float
     expected: int
+    rate: float
 
     def quantile(self, q: float) -> float:
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
-    def line(self, baseline: Result | None) -> str:
+    def line(self) -> str:
         p50, p99 = statistics.median(self.latencies_ms), self.quantile(0.99)
-        text = (
-            f"{self.name:<28} delivered {len(self.latencies_ms)}/{self.expected}  "
-            f"p50 {p50:8.2f} ms  p99 {p99:8.2f} ms  max {max(self.latencies_ms):8.2f} ms  "
-            f"cpu/change {self.cpu_ms_per_change:7.2f} ms"
+        return (
+            f"{self.name:<26} delivered {len(self.latencies_ms)}/{self.expected}  "
+            f"p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  max {max(self.latencies_ms):7.2f} ms  "
+            f"cpu/change {self.cpu_ms_per_change:6.2f} ms  achieved {self.rate:5.1f} changes/s"
         )
-        if baseline is not None:
-            base50, base99 = statistics.median(baseline.latencies_ms), baseline.quantile(0.99)
-            text += f"  vs {baseline.name}: p50 x{p50 / base50:.3f}  p99 x{p99 / base99:.3f}"
-        return text
 
 
 def pool(rounds: list[Result]) -> Result:
     """All rounds of one mode as one sample; per-round p99s are printed beside it."""
     latencies = [lat for result in rounds for lat in result.latencies_ms]
     cpu = statistics.mean(result.cpu_ms_per_change for result in rounds)
-    return Result(rounds[0].name, latencies, cpu, sum(result.expected for result in rounds))
+    rate = statistics.mean(result.rate for result in rounds)
+    expected = sum(result.expected for result in rounds)
+    return Result(rounds[0].name, latencies, cpu, expected, rate)
 
 
 def report(rounds: dict[str, list[Result]], baselines: list[str]) -> None:
@@ -159,7 +158,7 @@ def report(rounds: dict[str, list[Result]], baselines: list[str]) -> None:
     p99 = {name: statistics.median(r.quantile(0.99) for r in rs) for name, rs in rounds.items()}
     for name, results in rounds.items():
         p99s = ", ".join(f"{result.quantile(0.99):.1f}" for result in results)
-        print(f"{pooled[name].line(None)}  p99 per round [{p99s}] median {p99[name]:.1f} ms")
+        print(f"{pooled[name].line()}  p99 per round [{p99s}] median {p99[name]:.1f} ms")
     for name, result in pooled.items():
         if name in baselines:
             continue
@@ -173,9 +172,11 @@ def report(rounds: dict[str, list[Result]], baselines: list[str]) -> None:
             )
 
 
-def summarise(name: str, clients: list[Arrivals], cpu: float, changes: int) -> Result:
+def summarise(
+    name: str, clients: list[Arrivals], *, cpu: float, wall: float, changes: int
+) -> Result:
     latencies = [1000 * lat for client in clients for lat in client.latencies()]
-    return Result(name, latencies, 1000 * cpu / changes, changes * len(clients))
+    return Result(name, latencies, 1000 * cpu / changes, changes * len(clients), changes / wall)
 
 
 async def publish_steadily(
@@ -222,17 +223,17 @@ async def inproc_broadcaster(clients: int, changes: int, interval: float) -> Res
         def publish(seq: int, at: float) -> None:
             broadcaster.publish(key(seq, run), lambda: render_row(seq, at))
 
-        cpu = time.process_time()
+        cpu, started = time.process_time(), time.monotonic()
         await publish_steadily(changes, interval, publish)
         broadcaster.publish(key(-1, run), end_render)
         async with asyncio.timeout(DEADLINE_SECONDS):
             await finish.done.wait()
-        cpu = time.process_time() - cpu
+        cpu, wall = time.process_time() - cpu, time.monotonic() - started
         dropped = broadcaster.metrics.clients_dropped
     await asyncio.gather(*pumps)
     if dropped:
         print(f"  (broadcaster dropped {dropped} clients)")
-    return summarise("broadcaster (encode once)", arrivals, cpu, changes)
+    return summarise("broadcaster (encode once)", arrivals, cpu=cpu, wall=wall, changes=changes)
 
 
 async def inproc_naive(
@@ -262,18 +263,18 @@ async def inproc_naive(
         for queue in queues:
             queue.put_nowait(produce)
 
-    cpu = time.process_time()
+    cpu, started = time.process_time(), time.monotonic()
     await publish_steadily(changes, interval, publish)
     for queue in queues:
         queue.put_nowait(END.decode)
     async with asyncio.timeout(DEADLINE_SECONDS):
         await finish.done.wait()
-    cpu = time.process_time() - cpu
+    cpu, wall = time.process_time() - cpu, time.monotonic() - started
     for queue in queues:
         queue.put_nowait(None)
     await asyncio.gather(*tasks)
     name = "naive-render (per client)" if per_client_render else "naive-encode (per client)"
-    return summarise(name, arrivals, cpu, changes)
+    return summarise(name, arrivals, cpu=cpu, wall=wall, changes=changes)
 
 
 # over HTTP ---------------------------------------------------------------------------------
@@ -397,12 +398,13 @@ async def over_http(port: int, mode: str, clients: int, changes: int, interval: 
     async with asyncio.timeout(DEADLINE_SECONDS):
         for hello in hellos:
             await hello.wait()
-        cpu_before = await server_cpu(port)
+        cpu_before, started = await server_cpu(port), time.monotonic()
         await post(port, f"/run?mode={mode}&changes={changes}&interval={interval}")
         await asyncio.gather(*tasks)
+        wall = time.monotonic() - started
         cpu = await server_cpu(port) - cpu_before
     name = "broadcaster over HTTP" if mode == "broadcaster" else "naive sse-starlette"
-    return summarise(name, arrivals, cpu, changes)
+    return summarise(name, arrivals, cpu=cpu, wall=wall, changes=changes)
 
 
 async def http_mode(
