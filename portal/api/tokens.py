@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from portal.deps import SessionDep
 from portal.models.tokens import ApiTokenPublic
 from portal.security.access import AdminUser
+from portal.security.actors import CurrentActor
 from portal.security.roles import Role
 from portal.services.tokens import MAX_EXPIRY_DAYS, MAX_ID, issue_token, list_tokens, revoke_token
 
@@ -33,19 +34,20 @@ async def get_tokens(session: SessionDep, _admin: AdminUser) -> list[ApiTokenPub
 
 
 @router.post("", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
-async def create_token(body: TokenCreate, session: SessionDep, admin: AdminUser) -> TokenCreated:
+async def create_token(
+    body: TokenCreate, session: SessionDep, _admin: AdminUser, actor: CurrentActor
+) -> TokenCreated:
     issued = await issue_token(
-        session,
-        name=body.name,
-        role=body.role,
-        created_by=admin.name,
-        expires_days=body.expires_days,
+        session, name=body.name, role=body.role, actor=actor, expires_days=body.expires_days
     )
     return TokenCreated(token=issued.token, secret=issued.secret)
 
 
 @router.delete("/{token_id}", response_model=ApiTokenPublic)
 async def delete_token(
-    token_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep, _admin: AdminUser
+    token_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    session: SessionDep,
+    _admin: AdminUser,
+    actor: CurrentActor,
 ) -> ApiTokenPublic:
-    return await revoke_token(session, token_id=token_id)
+    return await revoke_token(session, token_id=token_id, actor=actor)

@@ -20,6 +20,7 @@ from portal.db import create_engine, create_sessionmaker
 from portal.errors import PortalError
 from portal.models.tokens import ApiTokenPublic
 from portal.security.roles import Role
+from portal.services.audit import Actor
 from portal.services.tokens import MAX_EXPIRY_DAYS, issue_token, list_tokens, revoke_token
 
 
@@ -55,6 +56,11 @@ def _run(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T 
         return None
 
 
+def _cli_actor() -> Actor:
+    """The CLI runs with database access, which is admin power; it is audited as such."""
+    return Actor(name=f"cli:{getpass.getuser()}", role="admin")
+
+
 def _show(token: ApiTokenPublic) -> str:
     state = "revoked" if token.revoked_at else "active"
     expires = token.expires_at.isoformat(timespec="seconds") if token.expires_at else "never"
@@ -68,7 +74,7 @@ def create(args: argparse.Namespace, settings: Settings) -> int:
             session,
             name=args.name,
             role=Role(args.role),
-            created_by=f"cli:{getpass.getuser()}",
+            actor=_cli_actor(),
             expires_days=args.expires_days,
         )
         return issued.secret
@@ -93,7 +99,7 @@ def list_all(_args: argparse.Namespace, settings: Settings) -> int:
 
 def revoke(args: argparse.Namespace, settings: Settings) -> int:
     async def work(session: AsyncSession) -> ApiTokenPublic:
-        return await revoke_token(session, name=args.name)
+        return await revoke_token(session, name=args.name, actor=_cli_actor())
 
     token = _run(settings, work)
     if token is None:

@@ -7,6 +7,7 @@ transaction of their own, so the refusal cannot roll them back.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -21,6 +22,16 @@ Outcome = Literal["applied", "noop", "rejected", "failed", "denied"]
 """Suggested outcomes; the column takes any short string."""
 
 MAX_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, as the audit log records them (see `portal.security.actors.CurrentActor`)."""
+
+    name: str
+    role: str
+    source_ip: str | None = None
+    request_id: str | None = None
 
 
 async def record_audit(

@@ -19,6 +19,7 @@ from portal.models.audit import utcnow
 from portal.models.tokens import ApiToken, ApiTokenPublic
 from portal.security.roles import Role
 from portal.security.token_secrets import mint_secret, parse_token, secret_matches
+from portal.services.audit import Actor, record_audit
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MAX_EXPIRY_DAYS = 3650
@@ -56,11 +57,11 @@ async def issue_token(
     *,
     name: str,
     role: Role,
-    created_by: str,
+    actor: Actor,
     expires_days: int | None = None,
     now: datetime | None = None,
 ) -> IssuedToken:
-    """Create a token; the returned secret is the only copy there will ever be."""
+    """Create a token (audited); the returned secret is the only copy there will ever be."""
     _check_request(name=name, expires_days=expires_days)
     if await _find_by_name(session, name=name) is not None:
         raise Conflict(f"a token named {name!r} already exists")
@@ -69,7 +70,7 @@ async def issue_token(
     row = ApiToken(
         name=name,
         role=role.value,
-        created_by=created_by[:255],
+        created_by=actor.name[:255],
         lookup_id=minted.lookup_id,
         salt=minted.salt,
         secret_hash=minted.secret_hash,
@@ -81,7 +82,37 @@ async def issue_token(
         await session.flush()
     except IntegrityError as error:
         raise Conflict(f"a token named {name!r} already exists") from error
+    expiry = (
+        f"expires {row.expires_at.isoformat(timespec='seconds')}"
+        if row.expires_at
+        else "never expires"
+    )
+    await _audit(
+        session, actor=actor, action="token.create", name=name, reason=f"role {role}; {expiry}"
+    )
     return IssuedToken(token=ApiTokenPublic.model_validate(row), secret=minted.token)
+
+
+async def _audit(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    action: str,
+    name: str,
+    reason: str,
+    outcome: str = "applied",
+) -> None:
+    await record_audit(
+        session,
+        actor=actor.name,
+        role=actor.role,
+        source_ip=actor.source_ip,
+        request_id=actor.request_id,
+        action=action,
+        outcome=outcome,
+        name=name,
+        reason=reason,
+    )
 
 
 async def list_tokens(session: AsyncSession) -> list[ApiTokenPublic]:
@@ -96,20 +127,30 @@ async def _find_by_name(session: AsyncSession, *, name: str) -> ApiToken | None:
 async def revoke_token(
     session: AsyncSession,
     *,
+    actor: Actor,
     token_id: int | None = None,
     name: str | None = None,
     now: datetime | None = None,
 ) -> ApiTokenPublic:
-    """Revoke by id or by name; revoking twice keeps the first revocation time."""
+    """Revoke by id or by name (audited); revoking twice keeps the first revocation time."""
     row = await session.get(ApiToken, token_id) if token_id is not None else None
     if name is not None:
         row = await _find_by_name(session, name=name)
     if row is None:
         raise NotFound(f"no token {name if name is not None else token_id!r}")
+    outcome = "noop" if row.revoked_at else "applied"
     if row.revoked_at is None:
         row.revoked_at = now or utcnow()
         session.add(row)
         await session.flush()
+    await _audit(
+        session,
+        actor=actor,
+        action="token.revoke",
+        name=row.name,
+        reason=f"role {row.role}",
+        outcome=outcome,
+    )
     return ApiTokenPublic.model_validate(row)
 
 

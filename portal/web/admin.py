@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from portal.deps import SessionDep, TemplatesDep
 from portal.security.access import AdminUser
+from portal.security.actors import CurrentActor
 from portal.security.roles import Role
 from portal.services.tokens import MAX_ID, IssuedToken, issue_token, list_tokens, revoke_token
 
@@ -48,13 +49,14 @@ async def create_token(
     *,
     templates: TemplatesDep,
     session: SessionDep,
-    admin: AdminUser,
+    _admin: AdminUser,
+    actor: CurrentActor,
     name: Annotated[str, Form(max_length=64)],
     role: Annotated[Role, Form()],
     expires_days: Annotated[int | None, Form(ge=1)] = None,
 ) -> HTMLResponse:
     issued = await issue_token(
-        session, name=name, role=role, created_by=admin.name, expires_days=expires_days
+        session, name=name, role=role, actor=actor, expires_days=expires_days
     )
     return await _tokens_page(request, templates, session, issued=issued)
 
@@ -66,6 +68,7 @@ async def revoke(
     token_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     session: SessionDep,
     _admin: AdminUser,
+    actor: CurrentActor,
 ) -> RedirectResponse:
-    await revoke_token(session, token_id=token_id)
+    await revoke_token(session, token_id=token_id, actor=actor)
     return RedirectResponse(request.url_for("admin_tokens"), status_code=status.HTTP_303_SEE_OTHER)

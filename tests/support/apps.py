@@ -21,6 +21,7 @@ from portal.app import create_app
 from portal.config import Settings
 from portal.security.csrf import COOKIE_NAME
 from portal.security.roles import Role
+from portal.services.audit import Actor
 from portal.services.tokens import issue_token
 
 BASE_URL = "http://portal.test"
@@ -57,7 +58,7 @@ async def create_api_token(
             session,
             name=name or f"test-{role}-{uuid.uuid4().hex[:8]}",
             role=role,
-            created_by="tests",
+            actor=Actor(name="tests", role="admin"),
             expires_days=expires_days,
         )
         await session.commit()

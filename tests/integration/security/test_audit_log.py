@@ -6,10 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from portal.security.roles import Role
 from portal.services.audit import record_audit
 from tests.integration.security.conftest import MakeSettings
-from tests.support.apps import RunningApp, running_app, signed_in
+from tests.support.apps import RunningApp, running_app
 
 START = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -40,10 +39,10 @@ async def seed(running: RunningApp) -> None:
 
 @pytest.fixture
 async def viewer_client(make_settings: MakeSettings):  # type: ignore[no-untyped-def]
-    async with running_app(make_settings()) as running:
+    """The local admin (no token, so no token.create event among the seeded ones)."""
+    async with running_app(make_settings(auth_mode="local")) as running:
         await seed(running)
-        async with signed_in(running, Role.viewer) as client:
-            yield client
+        yield running.client
 
 
 @pytest.mark.parametrize(

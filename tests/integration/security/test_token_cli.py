@@ -4,12 +4,14 @@ the app then accepts and refuses the token accordingly."""
 from __future__ import annotations
 
 import asyncio
+import getpass
 import os
 import re
 import subprocess
 import sys
 
 from portal.config import Settings
+from tests.integration.security.conftest import audit_rows
 from tests.support.apps import running_app
 
 TOKEN_LINE = re.compile(r"^ifp_[0-9a-f]{12}_[A-Za-z0-9_-]{43}\n$")
@@ -51,6 +53,9 @@ async def test_create_prints_the_token_alone_and_the_portal_accepts_it(
     assert secret not in listed.stdout + listed.stderr
 
     async with running_app(settings) as running:
+        [created_event] = await audit_rows(running, action="token.create")
+        assert created_event.actor == f"cli:{getpass.getuser()}"
+        assert created_event.name == "ci"
         headers = {"Authorization": f"Bearer {secret}"}
         assert (await running.client.get("/api/v1/audit", headers=headers)).status_code == 200
         revoked = await cli(database_url, "revoke", "ci")

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from portal.models.audit import utcnow
 from portal.security.roles import Role
+from portal.services.audit import Actor
 from portal.services.tokens import issue_token
 from tests.integration.security.conftest import MakeSettings, audit_rows
 from tests.support.apps import RunningApp, create_api_token, csrf_headers, running_app
@@ -59,8 +60,16 @@ async def test_a_token_is_shown_once_works_and_stops_working_when_revoked(
         assert revoked.json()["revoked_at"] is not None
 
         refused = await running.client.get("/api/v1/audit", headers=bearer(secret))
+        trail = await audit_rows(running, name="ci")
     assert refused.status_code == 401
     assert refused.json() == {"detail": "API token 'ci' was revoked"}
+    assert [(row.action, row.outcome, row.actor, row.role, row.source_ip) for row in trail] == [
+        ("token.revoke", "applied", "local-admin", "admin", "127.0.0.1"),
+        ("token.create", "applied", "local-admin", "admin", "127.0.0.1"),
+    ]
+    assert trail[1].reason is not None
+    assert trail[1].reason.startswith("role operator; expires ")
+    assert secret not in (trail[0].reason or "") + (trail[1].reason or "")
 
 
 async def test_an_expired_token_is_401(make_settings: MakeSettings) -> None:
@@ -70,7 +79,7 @@ async def test_an_expired_token_is_401(make_settings: MakeSettings) -> None:
                 session,
                 name="old",
                 role=Role.admin,
-                created_by="tests",
+                actor=Actor(name="tests", role="admin"),
                 expires_days=1,
                 now=utcnow() - timedelta(days=2),
             )
