@@ -223,6 +223,7 @@ class ObjectStore:
         A dry run stops after validation and returns what would have been stored.
         """
         if event != "DELETED":
+            obj = self.validator.default(rtype, obj)
             self.validator.validate(rtype, self.view_of(rtype, obj))
         if dry_run:
             return Stored(obj, encode(obj))

@@ -8,6 +8,7 @@ Invalid value: "1h": spec.analysis.interval in body should match '^[0-9]+(m|s)'`
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterable
@@ -59,6 +60,12 @@ class SchemaValidator:
                 f"{rtype.kind}: strict decoding error: {listed}"
             )
         return pruned
+
+    def default(self, rtype: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+        """Fill schema defaults into `obj` (in place; returned for convenience)."""
+        if rtype.schema is not None:
+            apply_defaults(obj, _without_metadata(rtype.schema))
+        return obj
 
     def validate(self, rtype: ResourceType, obj: dict[str, Any]) -> None:
         """Raise a 422 Invalid Status listing every schema violation."""
@@ -218,6 +225,24 @@ def _explain(error: ValidationError, path: str) -> str:
     }
     detail = wording.get(str(error.validator))
     return f"{path} in body {detail}" if detail else error.message
+
+
+def apply_defaults(value: Any, schema: dict[str, Any]) -> Any:
+    """Structural defaulting: fill missing fields of existing maps from schema `default`s."""
+    if isinstance(value, dict):
+        properties = schema.get("properties") or {}
+        for key, sub in properties.items():
+            if key not in value and "default" in sub:
+                value[key] = copy.deepcopy(sub["default"])
+            if key in value:
+                value[key] = apply_defaults(value[key], sub)
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict):
+            for key in [k for k in value if k not in properties]:
+                value[key] = apply_defaults(value[key], extra)
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [apply_defaults(v, schema["items"]) for v in value]
+    return value
 
 
 def _prune(

@@ -111,3 +111,13 @@ def test_object_name_must_be_a_dns_subdomain(canaries: ResourceType) -> None:
     obj["metadata"]["name"] = "Not_Valid"
     [(field, reason, _)] = _causes(canaries, obj)
     assert (field, reason) == ("metadata.name", "FieldValueInvalid")
+
+
+def test_schema_defaults_fill_missing_fields_of_existing_maps() -> None:
+    assert CRDS is not None
+    kustomizations = next(t for t in load_crd_types(Path(CRDS)) if t.plural == "kustomizations")
+    obj: dict[str, Any] = {"metadata": {"name": "apps"}, "spec": {"interval": "10m", "prune": True}}
+    SchemaValidator().default(kustomizations, obj)
+    assert obj["spec"]["force"] is False
+    assert obj["status"] == {"observedGeneration": -1}
+    assert "sourceRef" not in obj["spec"]
