@@ -97,10 +97,7 @@ def detail_out(details: CanaryDetails) -> CanaryDetail:
             )
             for m in canary.metrics
         ],
-        conditions=[
-            ConditionOut(type=c.type, status=c.status, reason=c.reason, message=c.message)
-            for c in canary.conditions
-        ],
+        conditions=[ConditionOut.of(c) for c in canary.conditions],
         image=details.image,
         cluster_status=ClusterOut.of(details.cluster),
         timeline=[

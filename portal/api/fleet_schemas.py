@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from portal.domain.canaries import CanaryView
+from portal.domain.conditions import Condition
 from portal.domain.hpas import HpaView
 from portal.kube.view import ClusterStatus
 
@@ -123,6 +124,15 @@ class ConditionOut(BaseModel):
     reason: str
     message: str
 
+    @classmethod
+    def of(cls, condition: Condition) -> ConditionOut:
+        return cls(
+            type=condition.type,
+            status=condition.status,
+            reason=condition.reason,
+            message=condition.message,
+        )
+
 
 class TimelineEntryOut(BaseModel):
     at: datetime
@@ -202,10 +212,7 @@ class HpaOut(BaseModel):
                 )
                 for m in hpa.metrics
             ],
-            conditions=[
-                ConditionOut(type=c.type, status=c.status, reason=c.reason, message=c.message)
-                for c in hpa.conditions
-            ],
+            conditions=[ConditionOut.of(c) for c in hpa.conditions],
             last_scale_time=hpa.last_scale_time,
             scaling_limited=hpa.scaling_limited,
             canary=hpa.canary,

@@ -56,6 +56,16 @@ async def detail(running: RunningApp) -> dict[str, Any]:
     return body
 
 
+async def wait_for_phase(running: RunningApp, phase: str) -> None:
+    view = running.app.state.portal.view
+
+    def reached() -> bool:
+        canary = view.get("canaries", cluster="devcluster", namespace="shop", name="web") or {}
+        return bool(canary.get("status", {}).get("phase") == phase)
+
+    await wait_until(reached, within=20, what=f"canary {phase}")
+
+
 async def wait_for_runs(running: RunningApp, count: int) -> list[dict[str, Any]]:
     async def ended() -> bool:
         runs = (await detail(running))["runs"]
@@ -69,21 +79,7 @@ async def test_a_good_release_is_recorded_as_a_promoted_run(
     simulated: tuple[DevCluster, RunningApp],
 ) -> None:
     dc, running = simulated
-    await wait_until(
-        lambda: (
-            (
-                running.app.state.portal.view.get(
-                    "canaries", cluster="devcluster", namespace="shop", name="web"
-                )
-                or {}
-            )
-            .get("status", {})
-            .get("phase")
-            == "Initialized"
-        ),
-        within=20,
-        what="canary initialised",
-    )
+    await wait_for_phase(running, "Initialized")
     release(dc, "registry/web:2")
     [run] = await wait_for_runs(running, 1)
     assert (run["outcome"], run["reason"], run["image"]) == ("promoted", None, "registry/web:2")
@@ -98,21 +94,7 @@ async def test_a_failing_release_is_recorded_as_rolled_back_with_the_reason(
     simulated: tuple[DevCluster, RunningApp],
 ) -> None:
     dc, running = simulated
-    await wait_until(
-        lambda: (
-            (
-                running.app.state.portal.view.get(
-                    "canaries", cluster="devcluster", namespace="shop", name="web"
-                )
-                or {}
-            )
-            .get("status", {})
-            .get("phase")
-            == "Initialized"
-        ),
-        within=20,
-        what="canary initialised",
-    )
+    await wait_for_phase(running, "Initialized")
     release(dc, "registry/web:bad", failure_rate="1")
     [run] = await wait_for_runs(running, 1)
     assert run["outcome"] == "rolled_back"
