@@ -8,7 +8,6 @@ Writes are synchronous, so on one event loop they are atomic and totally ordered
 
 from __future__ import annotations
 
-import bisect
 import copy
 import json
 from collections import deque
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devcluster import errors
+from devcluster.buckets import Bucket, Key
 from devcluster.lifecycle import now_rfc3339, prepare_create, prepare_update
 from devcluster.managed_fields import record_write
 from devcluster.resources import Registry, ResourceType
@@ -24,8 +24,8 @@ from devcluster.validation import SchemaValidator, check_shape
 from devcluster.watch_registry import WatchRegistry
 from devcluster.watchers import Change, Stored, Watcher, WatchFilter
 
-Key = tuple[str, str]
 DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public")
 
 
 def encode(obj: dict[str, Any]) -> bytes:
@@ -39,30 +39,6 @@ class WriteMode:
     strict: bool = False
     dry_run: bool = False
     warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Bucket:
-    """The objects of one resource (shared by the API versions serving it) and their history."""
-
-    objects: dict[Key, Stored]
-    history: deque[Change]
-    floor: int = 0
-    _sorted: list[Key] | None = None
-
-    def sorted_keys(self) -> list[Key]:
-        if self._sorted is None:
-            self._sorted = sorted(self.objects)
-        return self._sorted
-
-    def keys_after(self, start: Key, namespace: str) -> list[Key]:
-        keys = self.sorted_keys()
-        index = bisect.bisect_right(keys, start) if start != ("", "") else 0
-        if namespace:
-            index = max(index, bisect.bisect_left(keys, (namespace, "")))
-            end = bisect.bisect_left(keys, (namespace + "\x00", ""))
-            return keys[index:end]
-        return keys[index:]
 
 
 class ObjectStore:
@@ -172,6 +148,14 @@ class ObjectStore:
     ) -> Stored:
         """Delete now, or mark for deletion when finalizers remain (as the server does)."""
         current = self.get(rtype, namespace=namespace, name=name)
+        if rtype.plural == "namespaces" and name in PROTECTED_NAMESPACES:
+            raise errors.ApiError(
+                code=403,
+                reason="Forbidden",
+                message=f'namespaces "{name}" is forbidden: this namespace may not be deleted',
+                name=name,
+                kind="namespaces",
+            )
         if dry_run:
             return current
         if rtype.plural == "namespaces":

@@ -201,3 +201,14 @@ async def test_waiting_for_watchers_returns_when_the_count_is_reached() -> None:
     store.unwatch(watcher)
     await store.wait_for_watchers(count=0, within=5)
     assert store.watcher_count == 0
+
+
+def test_system_namespaces_may_not_be_deleted() -> None:
+    store = _store()
+    ns = _type(store, "", "v1", "namespaces")
+    with pytest.raises(ApiError) as raised:
+        store.delete(ns, namespace="", name="default")
+    assert (raised.value.code, raised.value.message) == (
+        403,
+        'namespaces "default" is forbidden: this namespace may not be deleted',
+    )
