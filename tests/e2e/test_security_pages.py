@@ -3,6 +3,7 @@ the admin token forms (htmx-boosted, CSRF-protected) work end to end."""
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from pathlib import Path
 
 import pytest
@@ -75,4 +76,45 @@ async def test_admin_creates_and_revokes_a_token_in_the_browser(
         assert await page.locator("#issued-secret").count() == 0
         assert await page.evaluate("window.__cspViolations") == []
         await page.close()
+    assert problems == []
+
+
+async def test_behind_a_sign_in_proxy_the_browser_gets_the_proxied_identity(
+    browser: Browser, settings: Settings
+) -> None:
+    """As with an oauth2-proxy sidecar: the proxy is the loopback peer and sets the headers."""
+    proxied = settings.model_copy(
+        update={
+            "auth_mode": "proxy",
+            "trusted_proxies": [ip_network("127.0.0.1/32")],
+            "role_groups": {"operator": ["oncall"], "viewer": ["eng"]},
+        }
+    )
+    problems: list[str] = []
+    async with serve_app(create_app(proxied)) as base_url:
+        context = await browser.new_context(
+            extra_http_headers={
+                "X-Auth-Request-User": "alice",
+                "X-Auth-Request-Email": "alice@example.com",
+                "X-Auth-Request-Groups": "eng,oncall",
+            }
+        )
+        page = await context.new_page()
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        response = await page.goto(base_url + "/audit")
+        assert response is not None
+        assert response.status == 200
+        assert await page.locator(".identity-name").inner_text() == "alice"
+        assert await page.locator(".identity-role").inner_text() == "operator"
+        refused = await page.goto(base_url + "/admin/tokens")
+        assert refused is not None
+        assert refused.status == 403
+        assert "alice has operator; this needs the admin role" in await page.content()
+        await context.close()
+
+        anonymous = await browser.new_page()
+        signed_out = await anonymous.goto(base_url + "/audit")
+        assert signed_out is not None
+        assert signed_out.status == 401
+        await anonymous.close()
     assert problems == []
