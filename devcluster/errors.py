@@ -20,7 +20,8 @@ class Cause:
     field: str
 
     def to_dict(self) -> dict[str, str]:
-        return {"reason": self.reason, "message": self.message, "field": self.field}
+        found = {"reason": self.reason, "message": self.message}
+        return {**found, "field": self.field} if self.field else found
 
 
 @dataclass
@@ -159,6 +160,17 @@ def unsupported_media_type(content_type: str, accepted: list[str]) -> ApiError:
 
 def expired(message: str) -> ApiError:
     return ApiError(code=410, reason="Expired", message=message)
+
+
+def too_large_resource_version(requested: int, current: int) -> ApiError:
+    """A resourceVersion this store never reached (e.g. from before a devcluster restart)."""
+    return ApiError(
+        code=504,
+        reason="Timeout",
+        message=f"Timeout: Too large resource version: {requested}, current: {current}",
+        causes=[Cause("ResourceVersionTooLarge", "Too large resource version", "")],
+        retry_after=1,
+    )
 
 
 def gone(message: str) -> ApiError:

@@ -29,6 +29,7 @@ class ListQuery:
     has_selectors: bool
     limit: int
     continue_token: str
+    min_revision: int
 
 
 def wants_table(accept: str) -> bool:
@@ -57,13 +58,15 @@ def build_filter(rtype: ResourceType, namespace: str, query: dict[str, str]) -> 
 def list_query(rtype: ResourceType, namespace: str, query: dict[str, str]) -> ListQuery:
     try:
         limit = int(query.get("limit") or 0)
+        min_revision = int(query.get("resourceVersion") or 0)
     except ValueError as exc:
-        raise errors.bad_request(f"invalid limit: {query.get('limit')!r}") from exc
+        raise errors.bad_request(f"invalid list parameters: {exc}") from exc
     return ListQuery(
         filter=build_filter(rtype, namespace, query),
         has_selectors=bool(query.get("labelSelector") or query.get("fieldSelector")),
         limit=max(limit, 0),
         continue_token=query.get("continue", ""),
+        min_revision=min_revision,
     )
 
 
@@ -98,6 +101,8 @@ def select(
 ) -> tuple[list[Stored], dict[str, Any]]:
     """The page of matching objects and the list metadata (resourceVersion, continue)."""
     rtype = target.rtype
+    if query.min_revision > store.revision:
+        raise errors.too_large_resource_version(query.min_revision, store.revision)
     start = _decode_continue(query.continue_token, store, rtype)
     bucket, keys = store.scan(rtype, namespace=query.filter.namespace, after=start)
     page: list[Stored] = []

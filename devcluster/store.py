@@ -251,6 +251,8 @@ class ObjectStore:
         else:
             if since < bucket.floor:
                 raise errors.expired(f"too old resource version: {since} ({bucket.floor})")
+            if since > self.revision:
+                raise errors.too_large_resource_version(since, self.revision)
             for change in bucket.history:
                 if change.rv > since:
                     watcher.offer(change)

@@ -162,3 +162,33 @@ async def test_client_disconnect_releases_the_watch(
     await cluster.store.wait_for_watchers(count=0, resource="canaries.flagger.app", within=5)
     assert opened == 1
     assert cluster.store.watcher_count == 0
+
+
+async def test_version_from_the_future_is_too_large(
+    cluster: DevCluster, api: httpx.AsyncClient
+) -> None:
+    """A resourceVersion this store never reached (say, from before a restart) is refused."""
+    future = str(cluster.store.revision + 1000)
+    async with stream(api, CANARIES, resourceVersion=future) as response:
+        events = await remaining_events(response.aiter_lines())
+    listed = await api.get(CANARIES, params={"resourceVersion": future})
+    expected = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": (
+            f"Timeout: Too large resource version: {future}, current: {cluster.store.revision}"
+        ),
+        "reason": "Timeout",
+        "details": {
+            "causes": [
+                {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
+            ],
+            "retryAfterSeconds": 1,
+        },
+        "code": 504,
+    }
+    assert events == [{"type": "ERROR", "object": expected}]
+    assert listed.status_code == 504
+    assert listed.json() == expected
