@@ -122,3 +122,11 @@ async def test_head_opens_no_stream(served: Served) -> None:
     response = await served.client.head("/stream", params={"page": "canaries"})
     assert response.status_code == 405
     assert served.broadcaster.metrics.streams_opened == 0
+
+
+async def test_openapi_documents_the_stream(served: Served) -> None:
+    response = await served.client.get("/openapi.json")
+    assert response.status_code == 200
+    operation = response.json()["paths"]["/stream"]["get"]
+    assert list(operation["responses"]["200"]["content"]) == ["text/event-stream"]
+    assert [p["name"] for p in operation["parameters"]] == ["page", "cluster", "namespace", "name"]
