@@ -17,9 +17,10 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 from prometheus_fastapi_instrumentator import Instrumentator
 
+from portal.api import actions as actions_api
 from portal.api import audit as audit_api
 from portal.api import canaries as canaries_api
-from portal.api import flagger_events, health
+from portal.api import flagger_events, gates, health
 from portal.api import hpas as hpas_api
 from portal.api import tokens as tokens_api
 from portal.config import Settings, load_settings
@@ -36,6 +37,7 @@ from portal.kube.watching import WatchTiming
 from portal.security.access import public, require_role
 from portal.security.installing import install_security, install_security_headers
 from portal.security.roles import Role
+from portal.services.actions_sweeping import RunEndSweeper
 from portal.services.broadcasting import Broadcaster
 from portal.services.readiness import clusters_check, database_check
 from portal.services.retention import keep_purging
@@ -119,6 +121,14 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
                 keep_purging(sessionmaker, retention_days=settings.timeline_retention_days),
                 name="history-retention",
             )
+            sweeper = RunEndSweeper(
+                sessionmaker=sessionmaker,
+                view=view,
+                clients={cluster.name: cluster.client for cluster in clusters},
+                timeout_seconds=settings.kube_write_timeout_seconds,
+            )
+            view.subscribe(sweeper.on_change)
+            _in_background(stack, sweeper.run(), name="run-end-sweeper")
             await _watch_fleet(stack, settings, clusters, view)
             app.state.portal = PortalState(
                 settings=settings,
@@ -128,6 +138,7 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
                 view=view,
                 broadcaster=broadcaster,
                 recorder=recorder,
+                clusters=tuple(clusters),
                 readiness_checks={
                     "database": database_check(engine),
                     "clusters": clusters_check(view),
@@ -171,6 +182,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(canaries_api.router)
     app.include_router(hpas_api.router)
     app.include_router(flagger_events.router)
+    app.include_router(gates.router)
+    app.include_router(gates.freezes_router)
+    app.include_router(actions_api.router)
     app.include_router(audit_page.router)
     app.include_router(admin.router)
     app.include_router(audit_api.router)

@@ -18,6 +18,8 @@ LogFormat = Literal["json", "console"]
 LogLevel = Literal["debug", "info", "warning", "error"]
 AuthMode = Literal["token", "proxy", "local"]
 RoleName = Literal["viewer", "operator", "admin"]
+GateName = Literal["confirm-rollout", "confirm-traffic-increase", "confirm-promotion", "rollback"]
+GatePolicyName = Literal["open", "closed"]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -103,6 +105,18 @@ class Settings(BaseSettings):
         default=False,
         description="Accept /flagger/* calls without a token, trusting a NetworkPolicy that lets "
         "only Flagger reach them. Without a token or this, every gate call is refused.",
+    )
+    gate_defaults: dict[GateName, GatePolicyName] = Field(
+        default_factory=dict,
+        description='JSON: default policy per portal gate, e.g. {"confirm-promotion": "closed"}; '
+        "unset gates keep the built-in default (confirm gates open, rollback closed). A hook's "
+        "metadata.policy (open|closed) overrides it for one canary.",
+    )
+    kube_write_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=120,
+        description="Timeout of each Kubernetes read or patch an operator action makes.",
     )
     timeline_retention_days: int = Field(
         default=90, ge=1, le=3650, description="Days canary runs, events and HPA samples are kept."

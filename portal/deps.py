@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.config import Settings
 from portal.db import SessionMaker
+from portal.kube.clusters import Cluster
 from portal.kube.view import ClusterView
 from portal.services.broadcasting import Broadcaster
 from portal.services.readiness import ReadinessCheck
@@ -32,6 +33,7 @@ class PortalState:
     view: ClusterView
     broadcaster: Broadcaster
     recorder: TimelineRecorder
+    clusters: tuple[Cluster, ...] = ()
     readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
 
 

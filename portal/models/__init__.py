@@ -2,7 +2,18 @@
 which Alembic compares against the migrations."""
 
 from portal.models.audit import AuditEvent
+from portal.models.gates import CanaryAction, Freeze, GateCall, GateOpening
 from portal.models.timeline import CanaryRun, HpaSample, TimelineEntry
 from portal.models.tokens import ApiToken
 
-__all__ = ["ApiToken", "AuditEvent", "CanaryRun", "HpaSample", "TimelineEntry"]
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "CanaryAction",
+    "CanaryRun",
+    "Freeze",
+    "GateCall",
+    "GateOpening",
+    "HpaSample",
+    "TimelineEntry",
+]

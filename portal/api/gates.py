@@ -1,0 +1,129 @@
+"""`POST /flagger/gates/{gate}`: the portal as Flagger's gate service; `/api/v1/freezes`: change
+freezes that hold every new release of a namespace or cluster.
+
+A gate answers 200 to pass and 403 to hold, with one line of plain text: Flagger copies a
+hold's body into its `Halt ...` event, where a JSON envelope would only be noise. Callers are
+checked exactly as on `/flagger/events` (token, cluster), and refusals are audited.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, Field
+
+from portal.api.actions import actor_of
+from portal.deps import SessionDep, StateDep
+from portal.domain.canary_gates import Gate
+from portal.domain.gate_rules import DECISION_GATES
+from portal.models.gates import FreezePublic
+from portal.security.access import AdminUser, ViewerUser, public
+from portal.security.denials import record_denial
+from portal.services.flagger_webhooks import (
+    FlaggerPayload,
+    WebhookRefused,
+    check_webhook_token,
+    resolve_cluster,
+)
+from portal.services.fleet import require_cluster
+from portal.services.gates import answer_gate
+from portal.services.gates_freezes import create_freeze, lift_freeze, list_freezes
+
+router = APIRouter(
+    prefix="/flagger/gates",
+    tags=["flagger"],
+    dependencies=[Depends(public("Flagger gates: shared secret in metadata.token"))],
+)
+freezes_router = APIRouter(prefix="/api/v1/freezes", tags=["freezes"])
+
+GATE_NAMES = tuple(gate.value for gate in DECISION_GATES)
+GatePath = Annotated[str, Path(pattern="^(" + "|".join(GATE_NAMES) + ")$")]
+
+HOLD_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {"text/plain": {}}, "description": "the gate passes; one line says why"},
+    403: {"content": {"text/plain": {}}, "description": "the gate holds; one line says why"},
+}
+
+
+@router.post("/{gate}", response_class=PlainTextResponse, responses=HOLD_RESPONSES)
+async def flagger_gate(
+    *,
+    request: Request,
+    gate: GatePath,
+    payload: FlaggerPayload,
+    state: StateDep,
+    session: SessionDep,
+    cluster: Annotated[str | None, Query(max_length=128)] = None,
+) -> PlainTextResponse:
+    """Answer one Flagger gate call: 200 passes, 403 holds (Flagger shows the body)."""
+    try:
+        check_webhook_token(
+            metadata=payload.metadata,
+            token=state.settings.flagger_webhook_token,
+            network_only=state.settings.flagger_network_only,
+        )
+        named = resolve_cluster(
+            query_cluster=cluster, metadata=payload.metadata, clusters=state.view.clusters
+        )
+    except WebhookRefused as refused:
+        await record_denial(
+            request, identity=None, status=403, detail=refused.detail, action=f"gate-{gate}"
+        )
+        raise
+    answer = await answer_gate(
+        session,
+        view=state.view,
+        cluster=named,
+        gate=Gate(gate),
+        payload=payload,
+        defaults=state.settings.gate_defaults,
+        now=datetime.now(UTC),
+    )
+    return PlainTextResponse(answer.reason + "\n", status_code=answer.status_code)
+
+
+class FreezeIn(BaseModel):
+    cluster: str = Field(min_length=1, max_length=128)
+    namespace: str | None = Field(default=None, min_length=1, max_length=253)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class FreezeList(BaseModel):
+    items: list[FreezePublic]
+
+
+@freezes_router.post("", status_code=201, response_model=FreezePublic)
+async def freeze(
+    request: Request, body: FreezeIn, user: AdminUser, state: StateDep, session: SessionDep
+) -> FreezePublic:
+    """Hold every new release of a namespace (or of a whole cluster) until lifted."""
+    require_cluster(state.view, body.cluster)
+    return await create_freeze(
+        session,
+        cluster=body.cluster,
+        namespace=body.namespace,
+        reason=body.reason.strip() or body.reason,
+        actor=actor_of(request, user, state.settings),
+    )
+
+
+@freezes_router.delete("/{freeze_id}", response_model=FreezePublic)
+async def unfreeze(
+    request: Request, freeze_id: int, user: AdminUser, state: StateDep, session: SessionDep
+) -> FreezePublic:
+    """Lift a freeze (lifting one already lifted changes nothing)."""
+    return await lift_freeze(
+        session,
+        freeze_id=freeze_id,
+        actor=actor_of(request, user, state.settings),
+        now=datetime.now(UTC),
+    )
+
+
+@freezes_router.get("", response_model=FreezeList)
+async def freezes(_: ViewerUser, session: SessionDep, active: bool = True) -> FreezeList:
+    """Change freezes, newest first; `active=false` includes lifted ones."""
+    return FreezeList(items=await list_freezes(session, active_only=active))

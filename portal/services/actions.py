@@ -1,0 +1,342 @@
+"""Operator actions on a canary: pause, resume, rollback, promote, approve, retry.
+
+Each action is authorised by the router, checked against the canary's state (409 with the
+reason when it does not apply), applied with Flagger's own mechanism, and audited in the same
+transaction as its database change. Run-bound actions claim an idempotency key
+(`cluster/ns/name/action/.../run`) with a unique constraint, so concurrent identical requests
+have one effect: the first is "applied", the rest "already requested". Refusals and failed
+Kubernetes calls are audited too, in their own commit, before the error is raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from kubernetes_asyncio.client import ApiClient
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from portal.domain.action_rules import (
+    ActionName,
+    ActionPlan,
+    ActionRefusal,
+    plan_action,
+    rollback_hook_hint,
+    takes_effect,
+)
+from portal.domain.canaries import CanaryView
+from portal.domain.canary_gates import Gate
+from portal.errors import Conflict, NotFound, PortalError
+from portal.kube.patching import KubeWriteFailed
+from portal.kube.view import ClusterView
+from portal.services import fleet
+from portal.services.actions_context import ActorContext, audit_by
+from portal.services.actions_patches import CanaryRef, annotate_for_retry, set_spec_flag
+from portal.services.actions_records import (
+    ActionRecord,
+    Claim,
+    claim_action,
+    existing_action,
+    open_gate,
+    run_checksum,
+)
+from portal.services.gates import last_calls
+from portal.services.gates_freezes import active_freeze_for
+
+Scope = Literal["run", "always"]
+
+
+class ActionNotApplicable(Conflict):
+    """The canary's state does not allow the action now."""
+
+
+class KubernetesCallFailed(PortalError):
+    """The cluster refused the change or did not answer (RBAC, timeout, outage)."""
+
+    status_code = 502
+    title = "Cluster call failed"
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRequest:
+    cluster: str
+    namespace: str
+    name: str
+    action: ActionName
+    reason: str
+    scope: Scope = "run"
+
+
+@dataclass(frozen=True, slots=True)
+class ActionEnv:
+    """What an action needs besides the session: the fleet and how to reach it."""
+
+    view: ClusterView
+    clients: Mapping[str, ApiClient]
+    portal_url: str
+    token_configured: bool
+    timeout: float
+    now: datetime
+
+
+async def perform_action(
+    session: AsyncSession, *, request: ActionRequest, actor: ActorContext, env: ActionEnv
+) -> ActionRecord:
+    """Apply one action and return its record (already-applied requests say so)."""
+    canary = fleet.get_canary(
+        env.view,
+        cluster=request.cluster,
+        namespace=request.namespace,
+        name=request.name,
+        now=env.now,
+    )
+    calls = await last_calls(
+        session, cluster=request.cluster, namespace=request.namespace, name=request.name
+    )
+    held = {g for g, c in calls.items() if not c.passed and c.revision == canary.revision}
+    hint = rollback_hook_hint(env.portal_url, token_key=env.token_configured)
+    plan = plan_action(request.action, canary, held_gates=held, rollback_hint=hint)
+    if isinstance(plan, ActionRefusal):
+        await _refuse(session, request=request, actor=actor, canary=canary, reason=plan.reason)
+    assert isinstance(plan, ActionPlan)
+    step = _Step(session=session, request=request, actor=actor, env=env, canary=canary)
+    try:
+        return await step.run(plan, calls_checksum=run_checksum(calls, canary=canary))
+    except KubeWriteFailed as failed:
+        raise await step.failed(failed) from None
+
+
+async def _refuse(
+    session: AsyncSession,
+    *,
+    request: ActionRequest,
+    actor: ActorContext,
+    canary: CanaryView,
+    reason: str,
+) -> None:
+    await audit_by(session, actor, outcome="rejected", error=reason, **_target(request, canary))
+    await session.commit()
+    raise ActionNotApplicable(reason)
+
+
+def _target(request: ActionRequest, canary: CanaryView) -> dict[str, Any]:
+    return {
+        "action": request.action.value,
+        "cluster": request.cluster,
+        "namespace": request.namespace,
+        "name": request.name,
+        "reason": request.reason,
+        "phase_before": canary.phase or None,
+        "weight_before": canary.canary_weight,
+    }
+
+
+@dataclass
+class _Step:
+    session: AsyncSession
+    request: ActionRequest
+    actor: ActorContext
+    env: ActionEnv
+    canary: CanaryView
+
+    async def run(self, plan: ActionPlan, *, calls_checksum: str | None) -> ActionRecord:
+        if plan.already is not None:
+            return await self._record("already in that state", detail=plan.already)
+        match plan.mechanism:
+            case "suspend" | "resume":
+                return await self._suspend(plan.mechanism == "suspend")
+            case "gate":
+                assert plan.gate is not None
+                return await self._gate(plan, checksum=calls_checksum)
+            case "skip-analysis":
+                return await self._skip_analysis()
+            case _:
+                return await self._retry()
+
+    async def _suspend(self, suspend: bool) -> ActionRecord:
+        changed = await set_spec_flag(
+            self._ref(), field="suspend", value=suspend, resource_version=self._version()
+        )
+        word = "paused (spec.suspend: true)" if suspend else "resumed (spec.suspend: false)"
+        if not changed:
+            return await self._record("already in that state", detail=f"already {word}")
+        return await self._record("applied", detail=word)
+
+    async def _gate(self, plan: ActionPlan, *, checksum: str | None) -> ActionRecord:
+        gate = plan.gate
+        assert gate is not None
+        always = self.request.scope == "always" and gate is not Gate.ROLLBACK
+        if gate is Gate.CONFIRM_ROLLOUT:
+            await self._refuse_when_frozen()
+        if not always and checksum is None:
+            await self._refuse_unseen(gate)
+        bound = "*" if always else checksum
+        assert bound is not None
+        claim = await self._claim(f"{gate}/{bound}", checksum=bound)
+        if claim.action_id is None:
+            return await self._record("already requested", detail=claim.detail, gate=gate)
+        await open_gate(
+            self.session, self._key(), gate=gate, checksum=bound, action_id=claim.action_id
+        )
+        detail = f"opened the {gate} gate for " + ("every run" if always else f"run {bound}")
+        if plan.resume_too:
+            await set_spec_flag(
+                self._ref(), field="suspend", value=False, resource_version=self._version()
+            )
+            detail += " and resumed the canary (spec.suspend: false)"
+        return await self._record("applied", detail=detail, gate=gate, action_id=claim.action_id)
+
+    async def _skip_analysis(self) -> ActionRecord:
+        claim = await self._claim("skip-analysis", checksum=None, reset_pending=True)
+        if claim.action_id is None:
+            return await self._record("already requested", detail=claim.detail)
+        changed = await set_spec_flag(
+            self._ref(), field="skipAnalysis", value=True, resource_version=self._version()
+        )
+        detail = "set spec.skipAnalysis: true (reset to false once the run ends)"
+        if not changed:
+            detail = "spec.skipAnalysis was already true (reset to false once the run ends)"
+        return await self._record("applied", detail=detail, action_id=claim.action_id)
+
+    async def _retry(self) -> ActionRecord:
+        target = self.canary.target
+        if target.kind != "Deployment":
+            await self._refuse(f"retry bumps a Deployment's pod template; target is {target.kind}")
+        claim = await self._claim("retry", checksum=None)
+        if claim.action_id is None:
+            return await self._record("already requested", detail=claim.detail)
+        await annotate_for_retry(
+            self._client(),
+            namespace=self.request.namespace,
+            deployment=target.name,
+            at=self.env.now,
+            timeout_seconds=self.env.timeout,
+        )
+        detail = f"annotated {target.name}'s pod template ({self.env.now.isoformat()}): new run"
+        return await self._record("applied", detail=detail, action_id=claim.action_id)
+
+    async def _claim(
+        self, suffix: str, *, checksum: str | None, reset_pending: bool = False
+    ) -> Claim:
+        run = self.canary.revision or "none"
+        key = "/".join((*self._key(), self.request.action.value, suffix, run))
+        claim = await claim_action(
+            self.session,
+            key=key,
+            target=self._key(),
+            action=self.request.action.value,
+            actor=self.actor.name,
+            reason=self.request.reason,
+            checksum=checksum,
+            revision=self.canary.revision,
+            reset_pending=reset_pending,
+        )
+        if claim.action_id is None:
+            return await existing_action(self.session, key=key)
+        return claim
+
+    async def _refuse_when_frozen(self) -> None:
+        freeze = await active_freeze_for(
+            self.session, cluster=self.request.cluster, namespace=self.request.namespace
+        )
+        if freeze is not None:
+            await self._refuse(
+                f"change freeze #{freeze.id} on {freeze.scope} ({freeze.reason}): lift it first"
+            )
+
+    async def _refuse_unseen(self, gate: Gate) -> None:
+        await self._refuse(
+            f"the portal has not seen a gate call of this run of {self.request.namespace}/"
+            f"{self.request.name} yet, so it cannot bind the {gate} decision to the run; try "
+            f"again after the next analysis tick (within {self.canary.interval_seconds:g}s)"
+        )
+
+    async def _refuse(self, reason: str) -> None:
+        await _refuse(
+            self.session, request=self.request, actor=self.actor, canary=self.canary, reason=reason
+        )
+
+    async def _record(
+        self,
+        outcome: str,
+        *,
+        detail: str,
+        gate: Gate | None = None,
+        action_id: int | None = None,
+    ) -> ActionRecord:
+        event = await audit_by(
+            self.session, self.actor, outcome=outcome, **_target(self.request, self.canary)
+        )
+        return ActionRecord(
+            id=action_id,
+            cluster=self.request.cluster,
+            namespace=self.request.namespace,
+            name=self.request.name,
+            action=self.request.action.value,
+            outcome=outcome,
+            detail=detail,
+            reason=self.request.reason,
+            actor=self.actor.name,
+            phase_before=self.canary.phase or None,
+            weight_before=self.canary.canary_weight,
+            gate=gate.value if gate else None,
+            scope=self.request.scope if gate else None,
+            takes_effect=takes_effect(self.canary),
+            audit_id=event.id or 0,
+            requested_at=event.at,
+        )
+
+    async def failed(self, failed: KubeWriteFailed) -> PortalError:
+        """Audit a failed Kubernetes call (in its own commit) and say what to raise."""
+        await self.session.rollback()
+        cluster = self.request.cluster
+        error: PortalError
+        if failed.status == 409:
+            error = Conflict(
+                f"{self._name()} changed meanwhile (409 from {cluster}): {failed.message}"
+            )
+        elif failed.status == 404:
+            error = NotFound(f"{cluster} answered 404 for {self._name()}: {failed.message}")
+        elif failed.status == 0:
+            error = KubernetesCallFailed(f"cluster {cluster} did not answer: {failed.message}")
+        else:
+            error = KubernetesCallFailed(
+                f"cluster {cluster} refused the change ({failed.status}): {failed.message}"
+            )
+        await audit_by(
+            self.session,
+            self.actor,
+            outcome="failed",
+            error=error.detail,
+            **_target(self.request, self.canary),
+        )
+        await self.session.commit()
+        return error
+
+    def _key(self) -> tuple[str, str, str]:
+        return (self.request.cluster, self.request.namespace, self.request.name)
+
+    def _name(self) -> str:
+        return f"{self.request.namespace}/{self.request.name}"
+
+    def _client(self) -> ApiClient:
+        return self.env.clients[self.request.cluster]
+
+    def _ref(self) -> CanaryRef:
+        return CanaryRef(
+            client=self._client(),
+            namespace=self.request.namespace,
+            name=self.request.name,
+            timeout=self.env.timeout,
+        )
+
+    def _version(self) -> str:
+        raw = self.env.view.get(
+            "canaries",
+            cluster=self.request.cluster,
+            namespace=self.request.namespace,
+            name=self.request.name,
+        )
+        return str(((raw or {}).get("metadata") or {}).get("resourceVersion") or "")

@@ -1,0 +1,132 @@
+"""Answer Flagger's gate calls from the database, and remember each call.
+
+Every replica reads the same rows (policies come from settings and the hook's metadata,
+openings and freezes from the database), so all answer alike and a restart loses nothing. Each
+call is stored as the gate's last call (checksum, phase, the revision the view showed, the
+answer): that is how an operator's action learns the checksum of the run in progress.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from portal.domain.canary_gates import Gate
+from portal.domain.gate_rules import ALWAYS, GateAnswer, decide_gate, policy_for
+from portal.domain.raw_fields import mapping_at, optional_str_at
+from portal.kube.view import ClusterView
+from portal.models.gates import GateCall, GateOpening
+from portal.services.flagger_webhooks import FlaggerPayload
+from portal.services.gates_freezes import active_freeze_for
+
+ANSWER_LIMIT = 1000
+
+
+async def answer_gate(
+    session: AsyncSession,
+    *,
+    view: ClusterView,
+    cluster: str,
+    gate: Gate,
+    payload: FlaggerPayload,
+    defaults: Mapping[Any, str],
+    now: datetime,
+) -> GateAnswer:
+    """Pass or hold one gate call, and store it as that gate's last call (caller commits)."""
+    target = f"{payload.name}.{payload.namespace}"
+    obj = view.get("canaries", cluster=cluster, namespace=payload.namespace, name=payload.name)
+    if obj is None:
+        return GateAnswer(
+            False, f"unknown canary {target} in cluster {cluster}: the portal does not watch it"
+        )
+    freeze = None
+    if gate is Gate.CONFIRM_ROLLOUT:
+        freeze = await active_freeze_for(session, cluster=cluster, namespace=payload.namespace)
+    answer = decide_gate(
+        gate,
+        target=target,
+        policy=policy_for(gate, metadata=payload.metadata, defaults=defaults),
+        checksum=payload.checksum,
+        openings=await openings_for(
+            session, cluster=cluster, payload=payload, gate=gate, checksum=payload.checksum
+        ),
+        freeze=freeze,
+    )
+    revision = optional_str_at(mapping_at(obj, "status"), "lastAppliedSpec")
+    await remember_call(
+        session,
+        cluster=cluster,
+        gate=gate,
+        payload=payload,
+        revision=revision,
+        answer=answer,
+        now=now,
+    )
+    return answer
+
+
+async def openings_for(
+    session: AsyncSession, *, cluster: str, payload: FlaggerPayload, gate: Gate, checksum: str
+) -> set[str]:
+    """The checksums (this run's, or `*`) an operator opened this gate for."""
+    rows = await session.exec(
+        select(GateOpening.checksum).where(
+            GateOpening.cluster == cluster,
+            GateOpening.namespace == payload.namespace,
+            GateOpening.name == payload.name,
+            GateOpening.gate == gate.value,
+            col(GateOpening.checksum).in_([checksum, ALWAYS]),
+        )
+    )
+    return set(rows)
+
+
+def _upsert(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+async def remember_call(
+    session: AsyncSession,
+    *,
+    cluster: str,
+    gate: Gate,
+    payload: FlaggerPayload,
+    revision: str | None,
+    answer: GateAnswer,
+    now: datetime,
+) -> None:
+    """Store the gate's last call: one row per (canary, gate), replaced by each new call."""
+    values = {
+        "checksum": payload.checksum,
+        "revision": revision,
+        "phase": payload.phase,
+        "passed": answer.passed,
+        "answer": answer.reason[:ANSWER_LIMIT],
+        "seen_at": now,
+    }
+    key = {"cluster": cluster, "namespace": payload.namespace, "name": payload.name}
+    table = GateCall.metadata.tables[GateCall.__tablename__]
+    statement = (
+        _upsert(session)(table)
+        .values(**key, gate=gate.value, **values)
+        .on_conflict_do_update(index_elements=["cluster", "namespace", "name", "gate"], set_=values)
+    )
+    await session.exec(statement)
+
+
+async def last_calls(
+    session: AsyncSession, *, cluster: str, namespace: str, name: str
+) -> dict[Gate, GateCall]:
+    """The last call of each portal gate of one canary."""
+    rows = await session.exec(
+        select(GateCall).where(
+            GateCall.cluster == cluster, GateCall.namespace == namespace, GateCall.name == name
+        )
+    )
+    return {Gate(row.gate): row for row in rows}
