@@ -25,6 +25,9 @@ from portal.security.addresses import came_over_tls
 from portal.security.denials import record_denial
 
 COOKIE_NAME = "portal_csrf"
+SECURE_COOKIE_NAME = "__Host-portal_csrf"
+"""Over TLS the `__Host-` prefix makes browsers refuse the cookie unless it is Secure, has
+Path=/ and no Domain, so a sibling subdomain cannot plant a token of its choosing."""
 HEADER_NAME = "x-csrf-token"
 FORM_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -33,10 +36,10 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
-def _cookie_token(headers: Headers) -> str | None:
+def _cookie_token(headers: Headers, *, cookie_name: str) -> str | None:
     for part in headers.get("cookie", "").split(";"):
         name, _, value = part.strip().partition("=")
-        if name == COOKIE_NAME and _TOKEN_SHAPE.fullmatch(value):
+        if name == cookie_name and _TOKEN_SHAPE.fullmatch(value):
             return value
     return None
 
@@ -96,6 +99,11 @@ async def presented_token(
     return await _form_token(scope, body, receive), _replaying(body, receive)
 
 
+def _set_cookie(name: str, token: str, *, secure: bool) -> bytes:
+    flags = "; Path=/; HttpOnly; SameSite=Lax" + ("; Secure" if secure else "")
+    return f"{name}={token}{flags}".encode()
+
+
 def _same(presented: str, known: str) -> bool:
     """Constant-time comparison; bytes, because compare_digest refuses non-ASCII str."""
     return hmac.compare_digest(presented.encode(), known.encode())
@@ -106,17 +114,17 @@ class CsrfMiddleware:
         self.app = app
         self.settings = settings
 
-    def _cookie(self, scope: Scope, token: str) -> bytes:
-        secure = self.settings.secure_cookies or came_over_tls(scope, self.settings.trusted_proxies)
-        flags = "; Path=/; HttpOnly; SameSite=Lax" + ("; Secure" if secure else "")
-        return f"{COOKIE_NAME}={token}{flags}".encode()
+    def _secure(self, scope: Scope) -> bool:
+        return self.settings.secure_cookies or came_over_tls(scope, self.settings.trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        known = _cookie_token(headers)
+        secure = self._secure(scope)
+        cookie_name = SECURE_COOKIE_NAME if secure else COOKIE_NAME
+        known = _cookie_token(headers, cookie_name=cookie_name)
         token = known or secrets.token_urlsafe(32)
         scope.setdefault("state", {})["csrf_token"] = token
 
@@ -124,7 +132,7 @@ class CsrfMiddleware:
             if message["type"] == "http.response.start" and known is None:
                 message["headers"] = [
                     *message.get("headers", []),
-                    (b"set-cookie", self._cookie(scope, token)),
+                    (b"set-cookie", _set_cookie(cookie_name, token, secure=secure)),
                 ]
             await send(message)
 

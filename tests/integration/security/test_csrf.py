@@ -106,14 +106,30 @@ async def test_the_cookie_is_httponly_samesite_lax_and_secure_only_over_tls(
             forged_tls = (await forged.get("/healthz")).headers["set-cookie"]
     token = running.client.cookies["portal_csrf"]
     assert plain == f"portal_csrf={token}; Path=/; HttpOnly; SameSite=Lax"
+    assert behind_tls.startswith("__Host-portal_csrf=")
     assert behind_tls.endswith("; Path=/; HttpOnly; SameSite=Lax; Secure")
+    assert forged_tls.startswith("portal_csrf=")
     assert not forged_tls.endswith("Secure")
 
 
 async def test_secure_cookies_can_be_forced(make_settings: MakeSettings) -> None:
-    async with running_app(make_settings(secure_cookies=True)) as running:
+    async with running_app(make_settings(secure_cookies=True, auth_mode="local")) as running:
         cookie = (await running.client.get("/healthz")).headers["set-cookie"]
+        token = cookie.split(";")[0].split("=", 1)[1]
+        response = await running.client.post(
+            "/api/v1/tokens",
+            json=NEW_TOKEN,
+            headers={"Cookie": f"__Host-portal_csrf={token}", "X-CSRF-Token": token},
+        )
+        plain = await running.client.post(
+            "/api/v1/tokens",
+            json={"name": "plain", "role": "viewer"},
+            headers={"Cookie": f"portal_csrf={token}", "X-CSRF-Token": token},
+        )
+    assert cookie.startswith("__Host-portal_csrf=")
     assert cookie.endswith("; Path=/; HttpOnly; SameSite=Lax; Secure")
+    assert response.status_code == 201
+    assert plain.status_code == 403
 
 
 async def test_the_page_carries_the_token_for_htmx(make_settings: MakeSettings) -> None:
