@@ -83,14 +83,19 @@ class EventStreamResponse(Response):
             self.broadcaster.unsubscribe(subscriber)
             listener.cancel()
             await asyncio.wait([listener])
+            if not listener.cancelled() and (error := listener.exception()) is not None:
+                log.warning("receive failed; stream ended", error=repr(error))
         if reason is not CloseReason.DISCONNECTED:
             await _finish(send, subscriber)
 
 
 async def _close_on_disconnect(receive: Receive, subscriber: Subscriber) -> None:
-    while (await receive())["type"] != "http.disconnect":
-        pass
-    subscriber.close(CloseReason.DISCONNECTED)
+    """Whatever ends this listener (disconnect, a failing receive) also ends the stream."""
+    try:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+    finally:
+        subscriber.close(CloseReason.DISCONNECTED)
 
 
 def _body_writer(send: Send) -> Write:
