@@ -68,6 +68,14 @@ def _deploy_ready(obj: dict[str, Any], now: datetime) -> str:
     )
 
 
+def _deploy_updated(obj: dict[str, Any], now: datetime) -> int:
+    return int(obj.get("status", {}).get("updatedReplicas", 0))
+
+
+def _deploy_available(obj: dict[str, Any], now: datetime) -> int:
+    return int(obj.get("status", {}).get("availableReplicas", 0))
+
+
 def _hpa_reference(obj: dict[str, Any], now: datetime) -> str:
     ref = obj.get("spec", {}).get("scaleTargetRef") or {}
     return f"{ref.get('kind', '')}/{ref.get('name', '')}"
@@ -123,6 +131,8 @@ COMPUTED = {
     "pod-status": _pod_status,
     "pod-restarts": _pod_restarts,
     "deploy-ready": _deploy_ready,
+    "deploy-updated": _deploy_updated,
+    "deploy-available": _deploy_available,
     "hpa-reference": _hpa_reference,
     "hpa-targets": _hpa_targets,
     "node-status": _node_status,
@@ -143,8 +153,8 @@ POD = (
 DEPLOYMENT = (
     NAME,
     _computed("Ready", "deploy-ready"),
-    PrinterColumn("Up-to-date", "integer", ".status.updatedReplicas"),
-    PrinterColumn("Available", "integer", ".status.availableReplicas"),
+    _computed("Up-to-date", "deploy-updated", kind="integer"),
+    _computed("Available", "deploy-available", kind="integer"),
     AGE,
 )
 HPA = (

@@ -302,6 +302,11 @@ async def test_deployment_apply_scale_and_rollout_restart(
     scaled = await kubectl.run("scale", "deployment", "web", "--replicas=4")
     restarted = await kubectl.run("rollout", "restart", "deployment", "web")
     stored = cluster.objects.get("apps/v1", "Deployment", name="web", namespace="default")
+    listed = await kubectl.run("get", "deployments")
+    assert [line.split()[:4] for line in listed.out.splitlines()] == [
+        ["NAME", "READY", "UP-TO-DATE", "AVAILABLE"],
+        ["web", "0/4", "0", "0"],
+    ]
     assert [r.out.strip() for r in (applied, scaled, restarted)] == [
         "deployment.apps/web configured",
         "deployment.apps/web scaled",
