@@ -219,3 +219,40 @@ async def test_leader_election_lease_lock_acquires_a_lease(
     )
     assert lease["spec"]["holderIdentity"] == "replica-a"
     assert lease["spec"]["leaseDurationSeconds"] == 15
+
+
+async def test_watch_resumes_from_its_version_after_the_server_comes_back(
+    cluster: DevCluster, api_client: client.ApiClient
+) -> None:
+    custom = client.CustomObjectsApi(api_client)
+    listed = await custom.list_namespaced_custom_object(GROUP, VERSION, "default", PLURAL)
+    version = listed["metadata"]["resourceVersion"]
+    async with watch.Watch() as stream:
+        events = stream.stream(
+            custom.list_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            "default",
+            PLURAL,
+            resource_version=version,
+            timeout_seconds=30,
+        )
+        first = asyncio.create_task(anext(events))
+        await cluster.store.wait_for_watchers(count=1, resource="canaries.flagger.app")
+        await cluster.stop()
+        with pytest.raises(StopAsyncIteration):
+            await asyncio.wait_for(first, 10)
+    cluster.objects.put(canary("while-down"))
+    await cluster.start()
+    async with watch.Watch() as stream:
+        events = stream.stream(
+            custom.list_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            "default",
+            PLURAL,
+            resource_version=version,
+            timeout_seconds=30,
+        )
+        event = await anext(events)
+    assert (event["type"], event["object"]["metadata"]["name"]) == ("ADDED", "while-down")
