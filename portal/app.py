@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
+from prometheus_client.registry import Collector
 from prometheus_fastapi_instrumentator import Instrumentator
 
 from portal.api import actions as actions_api
@@ -38,6 +39,7 @@ from portal.security.access import public, require_role
 from portal.security.installing import install_security, install_security_headers
 from portal.security.roles import Role
 from portal.services.actions_sweeping import RunEndSweeper
+from portal.services.broadcast_metrics import BroadcastCollector
 from portal.services.broadcasting import Broadcaster
 from portal.services.readiness import clusters_check, database_check
 from portal.services.retention import keep_purging
@@ -48,6 +50,11 @@ from portal.web.live import LivePush
 from portal.web.templating import build_templates
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def _register(stack: AsyncExitStack, registry: CollectorRegistry, collector: Collector) -> None:
+    registry.register(collector)
+    stack.callback(registry.unregister, collector)
 
 
 async def _open_fleet(
@@ -63,9 +70,7 @@ async def _open_fleet(
         )
     )
     view = ClusterView(clusters=[cluster.name for cluster in clusters])
-    collector = WatchCollector(view)
-    registry.register(collector)
-    stack.callback(registry.unregister, collector)
+    _register(stack, registry, WatchCollector(view))
     return clusters, view
 
 
@@ -103,6 +108,7 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
             stack.push_async_callback(engine.dispose)
             templates = build_templates(settings.templates_dir)
             broadcaster = await stack.enter_async_context(Broadcaster())
+            _register(stack, registry, BroadcastCollector(broadcaster.metrics))
             clusters, view = await _open_fleet(stack, settings, registry)
             sessionmaker = create_sessionmaker(engine)
             live = LivePush(app=app, view=view, broadcaster=broadcaster, templates=templates)

@@ -10,9 +10,7 @@ import secrets
 import sys
 from collections.abc import Callable, Sequence
 
-import uvicorn
-
-from portal import demo, migrations
+from portal import demo, migrations, serving
 from portal.app import create_app
 from portal.config import Settings, SettingsError, is_loopback, load_settings
 from portal.logs import configure_logging
@@ -31,14 +29,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         sys.stderr.write(f"refused: PORTAL_AUTH_MODE=local serves loopback only, not {host}\n")
         return EXIT_USAGE
     app = create_app(settings)
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_config=None,
-        proxy_headers=False,
-        timeout_graceful_shutdown=10,
-    )
+    serving.serve(app, host=host, port=port)
     return EXIT_OK
 
 
@@ -51,14 +42,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
             f"infra-fleet demo: http://127.0.0.1:{args.port} (devcluster on "
             f":{args.devcluster_port}, kubectl --kubeconfig {kubeconfig})\n"
         )
-        uvicorn.run(
-            create_app(local),
-            host="127.0.0.1",
-            port=args.port,
-            log_config=None,
-            proxy_headers=False,
-            timeout_graceful_shutdown=10,
-        )
+        serving.serve(create_app(local), host="127.0.0.1", port=args.port)
     return EXIT_OK
 
 

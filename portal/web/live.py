@@ -7,7 +7,8 @@ of changes to one object renders once, and a deleted object renders its removal.
 Per page topic:
 - `canaries`: a changed row replaces itself; when the set of canaries changes, each browser
   refetches its own (filtered) table;
-- `overview`: the overview panels (the same for everyone) are re-rendered once per change;
+- `overview`: the overview panels (the same for everyone) are re-rendered under one fleet-wide
+  key, so at most once per coalescing window however many objects change;
 - `canary`: the detail page's status panel; the stored timeline refreshes after it is written;
 - `hpas`: a changed row replaces itself; a new or removed HPA refetches the table.
 """
@@ -29,6 +30,7 @@ from portal.services.sse_selections import ChangeKey
 from portal.web.fleet_context import overview_context
 
 PUSHED_KINDS = frozenset({"canaries", "hpas"})
+OVERVIEW_KEY = ChangeKey("*", "*", "overview", "panels")
 
 
 def _utcnow() -> datetime:
@@ -60,6 +62,8 @@ class LivePush:
             self._structural.add(key)
         render = self._render_canary if change.kind == "canaries" else self._render_hpa
         self.broadcaster.publish(key, lambda: render(key))
+        # The overview shows the whole fleet: one key for it caps its renders at one per window.
+        self.broadcaster.publish(OVERVIEW_KEY, self._render_overview)
 
     def timeline_changed(self, *, cluster: str, namespace: str, name: str) -> None:
         """Called once stored timeline rows are committed: detail pages refetch them."""
@@ -72,7 +76,7 @@ class LivePush:
     def _render_canary(self, key: ChangeKey) -> dict[str, str]:
         now = self.clock()
         obj = self.view.get("canaries", cluster=key.cluster, namespace=key.namespace, name=key.name)
-        fragments = {"overview": self._render_overview(now)}
+        fragments: dict[str, str] = {}
         structural = key in self._structural
         self._structural.discard(key)
         if obj is None:
@@ -87,15 +91,16 @@ class LivePush:
         fragments["canary"] = self._html("canaries/_status.html", {"canary": canary, "oob": True})
         return fragments
 
-    def _render_overview(self, now: datetime) -> str:
+    def _render_overview(self) -> dict[str, str]:
+        now = self.clock()
         canaries = fleet.attention_first(fleet.all_canaries(self.view, now=now))
         hpas = fleet.list_hpas(self.view, now=now)
         context = overview_context(self.view, canaries=canaries, hpas=hpas)
-        return self._html("overview/_panels.html", {**context, "oob": True})
+        return {"overview": self._html("overview/_panels.html", {**context, "oob": True})}
 
     def _render_hpa(self, key: ChangeKey) -> dict[str, str]:
         now = self.clock()
-        fragments = {"overview": self._render_overview(now)}
+        fragments: dict[str, str] = {}
         structural = key in self._structural
         self._structural.discard(key)
         present = self.view.get("hpas", cluster=key.cluster, namespace=key.namespace, name=key.name)
