@@ -175,8 +175,10 @@ class _Step:
         bound = "*" if always else checksum
         assert bound is not None
         claim = await self._claim(f"{gate}/{bound}", checksum=bound)
-        if claim.action_id is None:
-            return await self._record("already requested", detail=claim.detail, gate=gate)
+        if not claim.new or claim.action_id is None:
+            return await self._record(
+                "already requested", detail=claim.detail, gate=gate, action_id=claim.action_id
+            )
         await open_gate(
             self.session, self._key(), gate=gate, checksum=bound, action_id=claim.action_id
         )
@@ -190,8 +192,10 @@ class _Step:
 
     async def _skip_analysis(self) -> ActionRecord:
         claim = await self._claim("skip-analysis", checksum=None, reset_pending=True)
-        if claim.action_id is None:
-            return await self._record("already requested", detail=claim.detail)
+        if not claim.new or claim.action_id is None:
+            return await self._record(
+                "already requested", detail=claim.detail, action_id=claim.action_id
+            )
         changed = await set_spec_flag(
             self._ref(), field="skipAnalysis", value=True, resource_version=self._version()
         )
@@ -205,8 +209,10 @@ class _Step:
         if target.kind != "Deployment":
             await self._refuse(f"retry bumps a Deployment's pod template; target is {target.kind}")
         claim = await self._claim("retry", checksum=None)
-        if claim.action_id is None:
-            return await self._record("already requested", detail=claim.detail)
+        if not claim.new or claim.action_id is None:
+            return await self._record(
+                "already requested", detail=claim.detail, action_id=claim.action_id
+            )
         await annotate_for_retry(
             self._client(),
             namespace=self.request.namespace,
@@ -233,7 +239,7 @@ class _Step:
             revision=self.canary.revision,
             reset_pending=reset_pending,
         )
-        if claim.action_id is None:
+        if not claim.new:
             return await existing_action(self.session, key=key)
         return claim
 

@@ -49,9 +49,10 @@ class ActionRecord(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """The new action's id, or None with what the earlier identical request did."""
+    """The action's id; `new` when this request made it, else what the earlier one did."""
 
     action_id: int | None
+    new: bool
     detail: str = ""
 
 
@@ -99,7 +100,7 @@ async def claim_action(
     )
     result = await session.exec(statement)
     row = result.first()
-    return Claim(action_id=int(row[0]) if row is not None else None)
+    return Claim(action_id=int(row[0]) if row is not None else None, new=row is not None)
 
 
 async def existing_action(session: AsyncSession, *, key: str) -> Claim:
@@ -107,9 +108,10 @@ async def existing_action(session: AsyncSession, *, key: str) -> Claim:
     rows = await session.exec(select(CanaryAction).where(CanaryAction.idempotency_key == key))
     earlier = rows.first()
     if earlier is None:
-        return Claim(None, "already requested")
+        return Claim(None, new=False, detail="already requested")
     when = earlier.created_at.isoformat(timespec="seconds")
-    return Claim(None, f"already requested by {earlier.actor} at {when} (action #{earlier.id})")
+    detail = f"already requested by {earlier.actor} at {when} (action #{earlier.id})"
+    return Claim(earlier.id, new=False, detail=detail)
 
 
 async def open_gate(

@@ -1,0 +1,286 @@
+"""Operator actions against devcluster's Flagger simulator (time_scale=100: 10s is 0.1s)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlmodel import func, select
+
+from portal.models.gates import CanaryAction, GateOpening
+from portal.security.roles import Role
+from portal.services.gates import last_calls
+from tests.integration.actions.support import (
+    CLUSTER,
+    NS,
+    Stage,
+    act,
+    add_canary,
+    event_count,
+    gated_canary,
+    release,
+    spec,
+    status,
+    wait_phase,
+)
+from tests.support.apps import signed_in
+from tests.support.waiting import wait_until
+
+SKIPPING = "skipping canary run as object is suspended"
+
+
+def slow_canary(stage: Stage, name: str = "web", **extra: Any) -> dict[str, Any]:
+    """A run of 25 steps (2.5 s at time_scale=100), wired to the portal's rollback gate."""
+    return gated_canary(
+        name, base_url=stage.base_url, gates={"rollback": {}}, step_weight=2, **extra
+    )
+
+
+async def count(stage: Stage, model: Any) -> int:
+    async with stage.portal.app.state.portal.sessionmaker() as session:
+        return int((await session.exec(select(func.count()).select_from(model))).one())
+
+
+async def gate_saw_this_run(stage: Stage, name: str = "web") -> None:
+    """Wait until the portal saw a gate call of the run in progress (it then knows the
+    run's checksum)."""
+    state = stage.portal.app.state.portal
+
+    async def seen() -> bool:
+        raw = state.view.get("canaries", cluster=CLUSTER, namespace=NS, name=name) or {}
+        revision = raw.get("status", {}).get("lastAppliedSpec")
+        async with state.sessionmaker() as session:
+            calls = await last_calls(session, cluster=CLUSTER, namespace=NS, name=name)
+        return any(call.revision == revision for call in calls.values())
+
+    await wait_until(seen, what="a gate call of this run")
+
+
+def skips_reach(stage: Stage, wanted: int) -> Callable[[], Awaitable[bool]]:
+    async def reached() -> bool:
+        return await event_count(stage, "web", SKIPPING) >= wanted
+
+    return reached
+
+
+async def audit(stage: Stage, **filters: str) -> list[dict[str, Any]]:
+    async with signed_in(stage.portal, Role.viewer) as viewer:
+        response = await viewer.get("/api/v1/audit", params=filters)
+    assert response.status_code == 200
+    return list(response.json())
+
+
+async def test_a_paused_canary_holds_its_weight_and_resumes(stage: Stage) -> None:
+    await add_canary(stage, slow_canary(stage))
+    release(stage, "web", "registry/web:2")
+    await wait_until(lambda: status(stage, "web").get("canaryWeight", 0) >= 4, what="weight 4")
+    async with signed_in(stage.portal, Role.operator) as operator:
+        paused = await act(operator, "web", "pause")
+        assert paused.status_code == 202, paused.text
+        assert (paused.json()["outcome"], paused.json()["detail"]) == (
+            "applied",
+            "paused (spec.suspend: true)",
+        )
+        assert spec(stage, "web")["suspend"] is True
+        await wait_until(skips_reach(stage, 1), what="the first suspended tick")
+        held = status(stage, "web")
+        await wait_until(skips_reach(stage, 4), what="three more suspended ticks")
+        after = status(stage, "web")
+        assert (after["phase"], after["canaryWeight"]) == ("Progressing", held["canaryWeight"])
+        again = await act(operator, "web", "pause")
+        assert (again.status_code, again.json()["outcome"]) == (202, "already in that state")
+        resumed = await act(operator, "web", "resume")
+        assert (resumed.status_code, resumed.json()["outcome"]) == (202, "applied")
+    await wait_phase(stage, "web", "Succeeded")
+    assert spec(stage, "web")["suspend"] is False
+
+
+async def test_rollback_during_progressing_fails_the_run_within_an_interval(stage: Stage) -> None:
+    await add_canary(stage, slow_canary(stage))
+    release(stage, "web", "registry/web:2")
+    await wait_phase(stage, "web", "Progressing")
+    await gate_saw_this_run(stage)
+    async with signed_in(stage.portal, Role.operator) as operator:
+        response = await act(operator, "web", "rollback", reason="error budget burning")
+    assert response.status_code == 202, response.text
+    record = response.json()
+    assert (record["outcome"], record["gate"], record["phase_before"]) == (
+        "applied",
+        "rollback",
+        "Progressing",
+    )
+    assert record["detail"].startswith("opened the rollback gate for run ")
+    await wait_phase(stage, "web", "Failed", within=0.1 + 3.0)
+    assert await event_count(stage, "web", "Rolling back web.shop manual webhook invoked") == 1
+    [row] = await audit(stage, action="rollback")
+    assert (row["outcome"], row["reason"], row["phase_before"], row["role"]) == (
+        "applied",
+        "error budget burning",
+        "Progressing",
+        "operator",
+    )
+    assert row["weight_before"] == record["weight_before"]
+
+
+async def test_rollback_of_a_paused_canary_resumes_it(stage: Stage) -> None:
+    await add_canary(stage, slow_canary(stage))
+    release(stage, "web", "registry/web:2")
+    await wait_phase(stage, "web", "Progressing")
+    await gate_saw_this_run(stage)
+    async with signed_in(stage.portal, Role.operator) as operator:
+        assert (await act(operator, "web", "pause")).status_code == 202
+        response = await act(operator, "web", "rollback")
+    assert response.status_code == 202, response.text
+    assert response.json()["detail"].endswith("and resumed the canary (spec.suspend: false)")
+    await wait_phase(stage, "web", "Failed")
+    assert spec(stage, "web")["suspend"] is False
+
+
+async def test_a_rollback_for_one_run_does_not_touch_the_next(stage: Stage) -> None:
+    await add_canary(stage, slow_canary(stage))
+    release(stage, "web", "registry/web:a")
+    await wait_phase(stage, "web", "Progressing")
+    await gate_saw_this_run(stage)
+    async with signed_in(stage.portal, Role.operator) as operator:
+        assert (await act(operator, "web", "rollback")).status_code == 202
+    await wait_phase(stage, "web", "Failed")
+    release(stage, "web", "registry/web:b")
+    await wait_phase(stage, "web", "Progressing")
+    await wait_phase(stage, "web", "Succeeded")
+    assert await event_count(stage, "web", "Rolling back web.shop manual webhook invoked") == 1
+
+
+async def test_twenty_concurrent_rollbacks_have_one_effect_and_twenty_audit_rows(
+    stage: Stage,
+) -> None:
+    await add_canary(stage, slow_canary(stage, interval="300s"))
+    release(stage, "web", "registry/web:2")
+    await wait_phase(stage, "web", "Progressing", within=30)
+    await gate_saw_this_run(stage)
+    async with signed_in(stage.portal, Role.operator) as operator:
+        responses = await asyncio.gather(
+            *(act(operator, "web", "rollback", reason=f"r{i}") for i in range(20))
+        )
+    assert [r.status_code for r in responses] == [202] * 20
+    outcomes = sorted(r.json()["outcome"] for r in responses)
+    assert outcomes == ["already requested"] * 19 + ["applied"]
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert (await count(stage, GateOpening), await count(stage, CanaryAction)) == (1, 1)
+    rows = await audit(stage, action="rollback")
+    assert sorted(row["outcome"] for row in rows) == ["already requested"] * 19 + ["applied"]
+    await wait_phase(stage, "web", "Failed", within=30)
+
+
+async def test_promote_opens_a_closed_confirm_promotion_gate(stage: Stage) -> None:
+    gates = {"rollback": {}, "confirm-promotion": {"policy": "closed"}}
+    await add_canary(stage, gated_canary("web", base_url=stage.base_url, gates=gates))
+    release(stage, "web", "registry/web:2")
+    await wait_phase(stage, "web", "WaitingPromotion")
+    await gate_saw_this_run(stage)
+    async with signed_in(stage.portal, Role.operator) as operator:
+        response = await act(operator, "web", "promote")
+    assert response.status_code == 202, response.text
+    assert (response.json()["outcome"], response.json()["gate"]) == (
+        "applied",
+        "confirm-promotion",
+    )
+    await wait_phase(stage, "web", "Succeeded")
+    assert spec(stage, "web").get("skipAnalysis", False) is False
+
+
+async def test_promote_now_skips_the_analysis_and_resets_skip_analysis(stage: Stage) -> None:
+    await add_canary(stage, slow_canary(stage))
+    release(stage, "web", "registry/web:2")
+    await wait_phase(stage, "web", "Progressing")
+    async with signed_in(stage.portal, Role.operator) as operator:
+        response = await act(operator, "web", "promote", reason="hotfix")
+    assert response.status_code == 202, response.text
+    assert response.json()["detail"] == (
+        "set spec.skipAnalysis: true (reset to false once the run ends)"
+    )
+    await wait_phase(stage, "web", "Succeeded")
+    message = "Promotion completed! Canary analysis was skipped for web.shop"
+    assert await event_count(stage, "web", message) == 1
+    await wait_until(
+        lambda: spec(stage, "web").get("skipAnalysis") is False, what="skipAnalysis reset"
+    )
+
+
+async def test_retry_starts_a_new_run_of_a_failed_canary(stage: Stage) -> None:
+    await add_canary(stage, slow_canary(stage))
+    release(stage, "web", "registry/web:2")
+    await wait_phase(stage, "web", "Progressing")
+    await gate_saw_this_run(stage)
+    async with signed_in(stage.portal, Role.operator) as operator:
+        early = await act(operator, "web", "retry")
+        assert early.status_code == 409
+        assert early.json() == {"detail": "shop/web is Progressing: retry needs Failed"}
+        assert (await act(operator, "web", "rollback")).status_code == 202
+        await wait_phase(stage, "web", "Failed")
+        failed_revision = status(stage, "web")["lastAppliedSpec"]
+        retried = await act(operator, "web", "retry")
+    assert (retried.status_code, retried.json()["outcome"]) == (202, "applied")
+    deployment = stage.dc.objects.get("apps/v1", "Deployment", name="web", namespace=NS)
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    assert set(annotations) == {"infra-fleet.io/retry-at"}
+    await wait_phase(stage, "web", "Succeeded")
+    assert status(stage, "web")["lastAppliedSpec"] != failed_revision
+
+
+async def test_actions_need_an_operator_a_reason_and_a_known_canary(stage: Stage) -> None:
+    await add_canary(stage, gated_canary("web", base_url=stage.base_url, gates={}))
+    path = f"/api/v1/canaries/{CLUSTER}/{NS}/web"
+    async with (
+        signed_in(stage.portal, Role.viewer) as viewer,
+        signed_in(stage.portal, Role.operator) as operator,
+    ):
+        assert (await viewer.post(f"{path}/pause", json={"reason": "x"})).status_code == 403
+        for body in ({}, {"reason": ""}, {"reason": "   "}, {"reason": "x" * 501}):
+            assert (await operator.post(f"{path}/pause", json=body)).status_code == 422
+        assert (await operator.post(f"{path}/explode", json={"reason": "x"})).status_code == 422
+        scope = await operator.post(f"{path}/approve", json={"reason": "x", "scope": "ever"})
+        assert scope.status_code == 422
+        ghost = await act(operator, "ghost", "pause")
+        assert ghost.status_code == 404
+        other = await operator.post(f"/api/v1/canaries/prod/{NS}/web/pause", json={"reason": "x"})
+        assert other.status_code == 404
+        refused = await act(operator, "web", "rollback")
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        "shop/web is Initialized: a rollback applies only to a run in progress "
+        "(Progressing or WaitingPromotion)"
+    )
+    assert spec(stage, "web").get("suspend") is None
+    [row] = await audit(stage, action="rollback")
+    assert (row["outcome"], row["phase_before"]) == ("rejected", "Initialized")
+
+
+async def test_rollback_without_a_portal_rollback_hook_says_what_to_add(stage: Stage) -> None:
+    await add_canary(stage, gated_canary("web", base_url=stage.base_url, gates={}, step_weight=2))
+    release(stage, "web", "registry/web:2")
+    await wait_phase(stage, "web", "Progressing")
+    async with signed_in(stage.portal, Role.operator) as operator:
+        refused = await act(operator, "web", "rollback")
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        "shop/web has no rollback webhook pointing at this portal: add to "
+        "spec.analysis.webhooks: {name: portal-rollback, type: rollback, "
+        "url: http://portal.test/flagger/gates/rollback, "
+        "metadata: {token: <PORTAL_FLAGGER_WEBHOOK_TOKEN>}}"
+    )
+
+
+async def test_a_failing_kubernetes_call_is_a_502_with_a_failed_audit_row(stage: Stage) -> None:
+    await add_canary(stage, gated_canary("idle", base_url=stage.base_url, gates={}))
+    stage.dc.faults.fail_next_requests(
+        count=1, status=500, path_prefix=f"/apis/flagger.app/v1beta1/namespaces/{NS}/canaries/idle"
+    )
+    async with signed_in(stage.portal, Role.operator) as operator:
+        response = await act(operator, "idle", "pause")
+    assert response.status_code == 502
+    assert response.json()["detail"].startswith("cluster devcluster refused the change (500): ")
+    [row] = await audit(stage, action="pause")
+    assert (row["outcome"], row["name"]) == ("failed", "idle")
+    assert row["error"] == response.json()["detail"]
+    assert spec(stage, "idle").get("suspend") is None
