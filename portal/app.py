@@ -174,6 +174,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Flagger canaries, HPAs, AWS costs and DORA stats across an EKS fleet.",
         lifespan=_lifespan(settings, registry),
+        # FastAPI's /docs and /redoc load their scripts from a CDN with inline script, which
+        # the portal's CSP forbids; the schema itself is served at /openapi.json.
+        docs_url=None,
+        redoc_url=None,
     )
     install_security(app, settings)
     install_error_handlers(app)
