@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from devcluster import discovery, errors, reading, watch_stream, writing
+from devcluster import applying, discovery, errors, reading, watch_stream, writing
 from devcluster.admin import admin_routes
 from devcluster.auth import Policy, authorize
 from devcluster.auth import Request as AuthRequest
@@ -27,6 +27,7 @@ from devcluster.discovery_routes import (
     version,
 )
 from devcluster.http_common import JSON, cluster_state, guard, json_response, status_response
+from devcluster.patching import APPLY_PATCH
 from devcluster.query_params import parse_bool
 from devcluster.request_log import RequestLogMiddleware
 from devcluster.routing import DiscoveryPath, Target, parse_path
@@ -152,16 +153,47 @@ async def _write(
         if target.rtype.delete_returns_object or stored.obj["metadata"].get("deletionTimestamp"):
             return json_response(reading.raw_view(target.rtype, stored))
         return json_response(writing.delete_status(target, stored))
-    stored = await _apply_write(request, state, target, verb, opts)
+    created = verb == "create"
+    if verb == "patch" and _is_apply(request):
+        stored, created = await _server_side_apply(request, state, target, query, opts)
+    else:
+        stored = await _apply_write(request, state, target, verb, opts)
     if target.subresource == "scale":
         response = json_response(writing.scale_of(target, stored))
     else:
-        code = 201 if verb == "create" else 200
-        response = json_response(reading.raw_view(target.rtype, stored), code)
+        response = json_response(reading.raw_view(target.rtype, stored), 201 if created else 200)
     for warning in opts.mode.warnings:
         escaped = warning.replace("\\", "\\\\").replace('"', '\\"')
         response.headers.append("Warning", f'299 - "{escaped}"')
     return response
+
+
+def _is_apply(request: Request) -> bool:
+    media = request.headers.get("content-type", "").split(";", maxsplit=1)[0].strip().lower()
+    return media == APPLY_PATCH
+
+
+async def _server_side_apply(
+    request: Request,
+    state: ClusterState,
+    target: Target,
+    query: dict[str, str],
+    opts: writing.WriteOptions,
+) -> tuple[Stored, bool]:
+    if not query.get("fieldManager"):
+        cause = errors.Cause(
+            "FieldValueRequired", "Required value: is required for apply patch", "fieldManager"
+        )
+        raise errors.invalid(kind="PatchOptions", group="meta.k8s.io", name="", causes=[cause])
+    document = writing.decode_body(await request.body(), APPLY_PATCH)
+    return applying.apply(
+        state.store,
+        target,
+        document,
+        manager=opts.manager,
+        force=parse_bool(query.get("force")),
+        mode=opts.mode,
+    )
 
 
 async def _apply_write(

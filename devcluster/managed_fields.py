@@ -91,8 +91,13 @@ def record_write(
     operation: str,
     subresource: str,
     now: str,
+    applied: frozenset[Path] | None = None,
 ) -> list[dict[str, Any]]:
-    """The new `managedFields` after `manager` turned `old` into `new`."""
+    """The new `managedFields` after `manager` turned `old` into `new`.
+
+    An update adds what it changed to the manager's fields; an apply (`applied` given) makes
+    the manager own exactly the fields of its configuration.
+    """
     touched = changed_paths(old, _comparable(new, subresource))
     entries = [dict(e) for e in (old or {}).get("metadata", {}).get("managedFields") or []]
     mine = _pop_entry(entries, manager, operation, subresource)
@@ -102,7 +107,8 @@ def record_write(
         remaining = from_fields_v1(entry.get("fieldsV1", {})) - touched
         if remaining:
             kept.append({**entry, "fieldsV1": to_fields_v1(remaining)})
-    if owned | touched:
+    mine_now = set(applied) if applied is not None else owned | touched
+    if mine_now:
         kept.append(
             _entry(
                 manager=manager,
@@ -110,7 +116,7 @@ def record_write(
                 subresource=subresource,
                 obj=new,
                 now=now,
-                paths=owned | touched,
+                paths=mine_now,
             )
         )
     return kept

@@ -18,6 +18,7 @@ from typing import Any
 from devcluster import errors
 from devcluster.buckets import Bucket, Key
 from devcluster.lifecycle import now_rfc3339, prepare_create, prepare_update
+from devcluster.managed_fields import Path as FieldPath
 from devcluster.managed_fields import record_write
 from devcluster.resources import Registry, ResourceType
 from devcluster.validation import SchemaValidator, check_shape
@@ -39,6 +40,11 @@ class WriteMode:
     strict: bool = False
     dry_run: bool = False
     warnings: list[str] = field(default_factory=list)
+    applied: frozenset[FieldPath] | None = None  # server-side apply: the config's fields
+
+    @property
+    def operation(self) -> str:
+        return "Update" if self.applied is None else "Apply"
 
 
 class ObjectStore:
@@ -108,7 +114,13 @@ class ObjectStore:
         if key in self.bucket(rtype).objects:
             raise errors.already_exists(resource=rtype.plural, group=rtype.group, name=name)
         new["metadata"]["managedFields"] = record_write(
-            old=None, new=new, manager=manager, operation="Update", subresource="", now=now
+            old=None,
+            new=new,
+            manager=manager,
+            operation=mode.operation,
+            subresource="",
+            now=now,
+            applied=mode.applied,
         )
         return self._commit(rtype, key, new, "ADDED", previous=None, dry_run=mode.dry_run)
 
@@ -134,9 +146,10 @@ class ObjectStore:
             old=current.obj,
             new=new,
             manager=manager,
-            operation="Update",
+            operation=mode.operation,
             subresource=subresource,
             now=self.clock(),
+            applied=mode.applied,
         )
         meta = new["metadata"]
         gone = meta.get("deletionTimestamp") and not meta.get("finalizers")

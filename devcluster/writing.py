@@ -56,7 +56,8 @@ def write_options(query: dict[str, str], user_agent: str) -> WriteOptions:
 
 def decode_body(body: bytes, content_type: str) -> Any:
     media = content_type.split(";", maxsplit=1)[0].strip().lower()
-    if media not in BODY_MEDIA and media not in (MERGE_PATCH, JSON_PATCH, STRATEGIC_MERGE_PATCH):
+    patches = (MERGE_PATCH, JSON_PATCH, STRATEGIC_MERGE_PATCH, APPLY_PATCH)
+    if media not in BODY_MEDIA and media not in patches:
         raise errors.unsupported_media_type(content_type, list(BODY_MEDIA))
     try:
         if media in ("application/yaml", "application/apply-patch+yaml"):
@@ -126,7 +127,7 @@ def patch(
     accepted = [JSON_PATCH, MERGE_PATCH, APPLY_PATCH]
     if not target.rtype.custom:
         accepted.append(STRATEGIC_MERGE_PATCH)
-    if media not in accepted or media == APPLY_PATCH:
+    if media not in accepted or media == APPLY_PATCH:  # apply is handled by applying.py
         raise errors.unsupported_media_type(content_type, accepted)
     current = store.get(target.rtype, namespace=target.namespace, name=target.name)
     document = (

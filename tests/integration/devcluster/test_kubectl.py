@@ -321,3 +321,41 @@ async def test_deployment_apply_scale_and_rollout_restart(
         "kubectl.kubernetes.io/restartedAt" in stored["spec"]["template"]["metadata"]["annotations"]
     )
     assert stored["metadata"]["generation"] == 4
+
+
+async def test_server_side_apply_conflicts_force_and_prunes_like_flux(
+    cluster: DevCluster, kubectl: Kubectl
+) -> None:
+    """Flux re-applies Git's fields; the portal's suspend (another manager) survives."""
+    flux = ("apply", "--server-side", "--field-manager=kustomize-controller", "-f", "-")
+    created = await kubectl.run(*flux, stdin=json.dumps(canary()))
+    await kubectl.run(
+        "patch",
+        "canary",
+        "podinfo",
+        "--type",
+        "merge",
+        "--field-manager=infra-fleet-portal",
+        "-p",
+        '{"spec":{"suspend":true,"analysis":{"stepWeight":20}}}',
+    )
+    refused = await kubectl.run(*flux, stdin=json.dumps(canary()))
+    without_max = canary()
+    del without_max["spec"]["analysis"]["maxWeight"]
+    forced = await kubectl.run(
+        *flux[:2], "--force-conflicts", *flux[2:], stdin=json.dumps(without_max)
+    )
+    stored = cluster.objects.get(
+        "flagger.app/v1beta1", "Canary", name="podinfo", namespace="default"
+    )
+    assert created.out.strip() == "canary.flagger.app/podinfo serverside-applied"
+    assert refused.code == 1
+    assert refused.err.splitlines()[0] == (
+        'error: Apply failed with 1 conflict: conflict with "infra-fleet-portal" using '
+        "flagger.app/v1beta1: .spec.analysis.stepWeight"
+    )
+    assert forced.out.strip() == "canary.flagger.app/podinfo serverside-applied"
+    assert stored["spec"]["analysis"] == {"interval": "1m", "threshold": 5, "stepWeight": 10}
+    assert stored["spec"]["suspend"] is True
+    managers = {(e["manager"], e["operation"]) for e in stored["metadata"]["managedFields"]}
+    assert managers == {("kustomize-controller", "Apply"), ("infra-fleet-portal", "Update")}

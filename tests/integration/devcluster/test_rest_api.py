@@ -522,3 +522,37 @@ async def test_bad_input_is_a_4xx_status_never_a_500(
     response = await api.request(method, path, content=content, headers=headers)
     assert 400 <= response.status_code < 500, response.text
     assert response.json()["kind"] == "Status"
+
+
+APPLY = {"content-type": "application/apply-patch+yaml"}
+
+
+async def test_apply_creates_a_missing_object_with_201(api: httpx.AsyncClient) -> None:
+    response = await api.patch(
+        f"{CANARIES}/podinfo",
+        params={"fieldManager": "flux"},
+        content=json.dumps(canary()),
+        headers=APPLY,
+    )
+    entry = response.json()["metadata"]["managedFields"][0]
+    assert response.status_code == 201
+    assert (entry["manager"], entry["operation"]) == ("flux", "Apply")
+
+
+async def test_apply_needs_a_field_manager(api: httpx.AsyncClient) -> None:
+    response = await api.patch(f"{CANARIES}/podinfo", content=json.dumps(canary()), headers=APPLY)
+    assert response.status_code == 422
+    assert response.json()["message"] == (
+        'PatchOptions.meta.k8s.io "" is invalid: '
+        "fieldManager: Required value: is required for apply patch"
+    )
+
+
+async def test_apply_of_another_name_is_bad_request(api: httpx.AsyncClient) -> None:
+    response = await api.patch(
+        f"{CANARIES}/other",
+        params={"fieldManager": "flux"},
+        content=json.dumps(canary()),
+        headers=APPLY,
+    )
+    assert response.status_code == 400
