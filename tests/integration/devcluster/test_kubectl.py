@@ -359,3 +359,24 @@ async def test_server_side_apply_conflicts_force_and_prunes_like_flux(
     assert stored["spec"]["suspend"] is True
     managers = {(e["manager"], e["operation"]) for e in stored["metadata"]["managedFields"]}
     assert managers == {("kustomize-controller", "Apply"), ("infra-fleet-portal", "Update")}
+
+
+async def test_kubectl_wait_sees_the_status_change_through_its_informer(
+    cluster: DevCluster, kubectl: Kubectl
+) -> None:
+    cluster.objects.put(canary())
+    process = await kubectl.start(
+        "wait", "--for=jsonpath={.status.phase}=Succeeded", "canary/podinfo", "--timeout=20s"
+    )
+    await cluster.store.wait_for_watchers(count=1, resource="canaries.flagger.app", within=15)
+    done = canary()
+    done["status"] = {"phase": "Succeeded"}
+    cluster.objects.put(done)
+    out, _ = await asyncio.wait_for(process.communicate(), 30)
+    watches = cluster.requests.matching(watch=True)
+    assert (process.returncode, out.decode().strip()) == (
+        0,
+        "canary.flagger.app/podinfo condition met",
+    )
+    assert "allowWatchBookmarks=true" in watches[-1].query
+    assert "fieldSelector=metadata.name%3Dpodinfo" in watches[-1].query
