@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -19,6 +20,7 @@ from portal.config import Settings
 from portal.db import SessionMaker
 from portal.kube.clusters import Cluster
 from portal.kube.view import ClusterView
+from portal.services.actions import ActionEnv
 from portal.services.broadcasting import Broadcaster
 from portal.services.readiness import ReadinessCheck
 from portal.services.timeline_recording import TimelineRecorder
@@ -79,3 +81,19 @@ def get_view(state: StateDep) -> ClusterView:
 
 
 ViewDep = Annotated[ClusterView, Depends(get_view)]
+
+
+def get_action_env(request: Request, state: StateDep) -> ActionEnv:
+    """What an operator action needs to reach the fleet, for the API and the web form alike."""
+    settings = state.settings
+    return ActionEnv(
+        view=state.view,
+        clients={cluster.name: cluster.client for cluster in state.clusters},
+        portal_url=str(request.base_url),
+        token_configured=settings.flagger_webhook_token is not None,
+        timeout=settings.kube_write_timeout_seconds,
+        now=datetime.now(UTC),
+    )
+
+
+ActionEnvDep = Annotated[ActionEnv, Depends(get_action_env)]

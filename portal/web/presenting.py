@@ -6,6 +6,8 @@ import hashlib
 import re
 from typing import Protocol
 
+from portal.domain.action_rules import ActionName, ActionPlan, plan_action, takes_effect
+from portal.domain.canaries import CanaryView
 from portal.domain.canary_gates import gate_named_by_path
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
@@ -71,3 +73,57 @@ def portal_gate(url_path: str) -> str | None:
 
 def hpa_key(obj: Located) -> tuple[str, str, str]:
     return (obj.cluster, obj.namespace, obj.name)
+
+
+ACTION_ORDER = (
+    ActionName.approve,
+    ActionName.promote,
+    ActionName.pause,
+    ActionName.resume,
+    ActionName.rollback,
+    ActionName.retry,
+)
+ACTION_LABELS = {
+    ActionName.approve: "Approve",
+    ActionName.promote: "Promote",
+    ActionName.pause: "Pause",
+    ActionName.resume: "Resume",
+    ActionName.rollback: "Roll back",
+    ActionName.retry: "Retry",
+}
+
+
+def applicable_actions(canary: CanaryView) -> list[str]:
+    """The actions worth offering now; the server checks again when one is requested.
+
+    Gates the portal cannot know to be held here count as held, so approve is offered
+    wherever the canary could wait on a portal gate."""
+    held = set(canary.gates)
+    offered = []
+    for action in ACTION_ORDER:
+        plan = plan_action(action, canary, held_gates=held, rollback_hint="")
+        if isinstance(plan, ActionPlan) and plan.already is None:
+            offered.append(action.value)
+    return offered
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS[ActionName(action)]
+
+
+def action_consequence(canary: CanaryView, action: str) -> str:
+    """What will happen, in the operator's words, for the confirmation dialog."""
+    weight = f"{canary.canary_weight}%"
+    revision = (canary.revision or "this release")[:12]
+    texts = {
+        "pause": f"Flagger stops this canary where it is: {weight} of traffic stays on the "
+        "canary, no analysis, no promotion and no rollback until it is resumed.",
+        "resume": f"Flagger goes on with the analysis from {weight} at its next tick.",
+        "rollback": f"All traffic goes back to the primary and release {revision} ends Failed.",
+        "promote": "The canary's revision becomes the primary now; the rest of the analysis "
+        "is skipped.",
+        "approve": "The gate the release waits on opens and the release proceeds.",
+        "retry": "A new run of the failed release starts (an annotation on the target's pod "
+        "template changes).",
+    }
+    return f"{texts[action]} Takes effect {takes_effect(canary)}."

@@ -46,4 +46,7 @@ def build_templates(directory: Path) -> Jinja2Templates:
     templates.env.filters["duration"] = presenting.duration
     templates.env.filters["portal_gate"] = presenting.portal_gate
     templates.env.filters["hpa_key"] = presenting.hpa_key
+    templates.env.filters["applicable_actions"] = presenting.applicable_actions
+    templates.env.filters["action_label"] = presenting.action_label
+    templates.env.globals["action_consequence"] = presenting.action_consequence
     return templates
