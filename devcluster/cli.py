@@ -65,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.time_scale <= 0:
         sys.stderr.write("devcluster: --time-scale must be positive\n")
         return 2
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(args))
+    except (RuntimeError, OSError) as exc:
+        sys.stderr.write(f"devcluster: {exc}\n")
+        return 1
     return 0

@@ -195,7 +195,8 @@ def _start_simulation(
                 f"scenario {scenario!r} needs devcluster.simulation, which is not installed"
             )
         return None
-    return asyncio.create_task(
+    log.info("starting simulation: scenario=%s time_scale=%s", scenario, time_scale)
+    task = asyncio.create_task(
         _run_simulation(
             simulation,
             url=cluster.url,
@@ -206,3 +207,11 @@ def _start_simulation(
         ),
         name="devcluster-simulation",
     )
+    task.add_done_callback(_report_simulation_end)
+    return task
+
+
+def _report_simulation_end(task: asyncio.Task[None]) -> None:
+    """Say at once when the simulation dies (the exception is raised again on exit)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("devcluster simulation stopped: %r", task.exception())

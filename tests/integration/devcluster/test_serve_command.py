@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -63,3 +64,24 @@ async def test_serve_refuses_a_non_positive_time_scale() -> None:
     _, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
     assert err.decode() == "devcluster: --time-scale must be positive\n"
+
+
+async def test_serve_reports_a_port_in_use_and_exits_1() -> None:
+    blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen()
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            "from devcluster.cli import main; raise SystemExit(main())",
+            "serve",
+            "--port",
+            str(blocker.getsockname()[1]),
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        blocker.close()
+    assert process.returncode == 1
+    assert "Address already in use" in err.decode().splitlines()[-1]
