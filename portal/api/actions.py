@@ -14,14 +14,11 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, field_validator
 
-from portal.config import Settings
 from portal.deps import SessionDep, StateDep
 from portal.domain.action_rules import ActionName
 from portal.security.access import OperatorUser
-from portal.security.addresses import client_address
-from portal.security.roles import Identity
+from portal.security.actors import CurrentActor
 from portal.services.actions import ActionEnv, ActionRequest, perform_action
-from portal.services.actions_context import ActorContext
 from portal.services.actions_records import ActionRecord
 
 router = APIRouter(prefix="/api/v1", tags=["actions"])
@@ -41,16 +38,6 @@ class ActionIn(BaseModel):
         return value.strip()
 
 
-def actor_of(request: Request, user: Identity, settings: Settings) -> ActorContext:
-    """The audit identity of the caller of this request."""
-    return ActorContext(
-        name=user.name,
-        role=user.role.value if user.role else "none",
-        source_ip=client_address(request.scope, settings.trusted_proxies),
-        request_id=request.scope.get("state", {}).get("request_id"),
-    )
-
-
 @router.post(
     "/canaries/{cluster}/{namespace}/{name}/{action}",
     status_code=202,
@@ -65,7 +52,8 @@ async def act_on_canary(
     name: str,
     action: ActionName,
     body: ActionIn,
-    user: OperatorUser,
+    _: OperatorUser,
+    actor: CurrentActor,
     state: StateDep,
     session: SessionDep,
 ) -> ActionRecord:
@@ -87,6 +75,4 @@ async def act_on_canary(
         reason=body.reason,
         scope=body.scope,
     )
-    return await perform_action(
-        session, request=wanted, actor=actor_of(request, user, settings), env=env
-    )
+    return await perform_action(session, request=wanted, actor=actor, env=env)

@@ -15,12 +15,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from portal.api.actions import actor_of
 from portal.deps import SessionDep, StateDep
 from portal.domain.canary_gates import Gate
 from portal.domain.gate_rules import DECISION_GATES
 from portal.models.gates import FreezePublic
 from portal.security.access import AdminUser, ViewerUser, public
+from portal.security.actors import CurrentActor
 from portal.security.denials import record_denial
 from portal.services.flagger_webhooks import (
     FlaggerPayload,
@@ -97,7 +97,7 @@ class FreezeList(BaseModel):
 
 @freezes_router.post("", status_code=201, response_model=FreezePublic)
 async def freeze(
-    request: Request, body: FreezeIn, user: AdminUser, state: StateDep, session: SessionDep
+    body: FreezeIn, _: AdminUser, actor: CurrentActor, state: StateDep, session: SessionDep
 ) -> FreezePublic:
     """Hold every new release of a namespace (or of a whole cluster) until lifted."""
     require_cluster(state.view, body.cluster)
@@ -106,19 +106,19 @@ async def freeze(
         cluster=body.cluster,
         namespace=body.namespace,
         reason=body.reason.strip() or body.reason,
-        actor=actor_of(request, user, state.settings),
+        actor=actor,
     )
 
 
 @freezes_router.delete("/{freeze_id}", response_model=FreezePublic)
 async def unfreeze(
-    request: Request, freeze_id: int, user: AdminUser, state: StateDep, session: SessionDep
+    freeze_id: int, _: AdminUser, actor: CurrentActor, session: SessionDep
 ) -> FreezePublic:
     """Lift a freeze (lifting one already lifted changes nothing)."""
     return await lift_freeze(
         session,
         freeze_id=freeze_id,
-        actor=actor_of(request, user, state.settings),
+        actor=actor,
         now=datetime.now(UTC),
     )
 

@@ -32,7 +32,7 @@ from portal.errors import Conflict, NotFound, PortalError
 from portal.kube.patching import KubeWriteFailed
 from portal.kube.view import ClusterView
 from portal.services import fleet
-from portal.services.actions_context import ActorContext, audit_by
+from portal.services.actions_context import audit_by
 from portal.services.actions_patches import CanaryRef, annotate_for_retry, set_spec_flag
 from portal.services.actions_records import (
     ActionRecord,
@@ -42,6 +42,7 @@ from portal.services.actions_records import (
     open_gate,
     run_checksum,
 )
+from portal.services.audit import Actor
 from portal.services.gates import last_calls
 from portal.services.gates_freezes import active_freeze_for
 
@@ -82,7 +83,7 @@ class ActionEnv:
 
 
 async def perform_action(
-    session: AsyncSession, *, request: ActionRequest, actor: ActorContext, env: ActionEnv
+    session: AsyncSession, *, request: ActionRequest, actor: Actor, env: ActionEnv
 ) -> ActionRecord:
     """Apply one action and return its record (already-applied requests say so)."""
     canary = fleet.get_canary(
@@ -112,7 +113,7 @@ async def _refuse(
     session: AsyncSession,
     *,
     request: ActionRequest,
-    actor: ActorContext,
+    actor: Actor,
     canary: CanaryView,
     reason: str,
 ) -> None:
@@ -137,7 +138,7 @@ def _target(request: ActionRequest, canary: CanaryView) -> dict[str, Any]:
 class _Step:
     session: AsyncSession
     request: ActionRequest
-    actor: ActorContext
+    actor: Actor
     env: ActionEnv
     canary: CanaryView
 

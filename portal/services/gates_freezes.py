@@ -15,7 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from portal.domain.gate_rules import FreezeFact
 from portal.errors import NotFound
 from portal.models.gates import Freeze, FreezePublic
-from portal.services.actions_context import ActorContext, audit_by
+from portal.services.actions_context import audit_by
+from portal.services.audit import Actor
 
 
 class FreezeNotFound(NotFound):
@@ -38,7 +39,7 @@ async def create_freeze(
     cluster: str,
     namespace: str | None,
     reason: str,
-    actor: ActorContext,
+    actor: Actor,
 ) -> FreezePublic:
     freeze = Freeze(cluster=cluster, namespace=namespace, reason=reason, created_by=actor.name)
     session.add(freeze)
@@ -56,7 +57,7 @@ async def create_freeze(
 
 
 async def lift_freeze(
-    session: AsyncSession, *, freeze_id: int, actor: ActorContext, now: datetime
+    session: AsyncSession, *, freeze_id: int, actor: Actor, now: datetime
 ) -> FreezePublic:
     """Lift an active freeze; lifting a lifted one changes nothing and says so (idempotent)."""
     freeze = await session.get(Freeze, freeze_id)
