@@ -96,6 +96,7 @@ async def list_requests(state: ClusterState, body: dict[str, Any]) -> dict[str, 
                 "query": r.query,
                 "status": r.status,
                 "user": r.user,
+                "user_agent": r.user_agent,
             }
             for r in records
         ]

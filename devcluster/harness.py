@@ -23,7 +23,7 @@ and on exit cancels and awaits everything it started.
     .faults       Faults: close_watches(), expire_next_watches(n),
                   fail_next_requests(count=, status=500|429|503, path_prefix=, retry_after=),
                   slow_next_requests(count=, delay_seconds=, path_prefix=), clear()
-    .requests     RequestLog: iterate RequestRecord(method, path, query, status, user),
+    .requests     RequestLog: iterate RequestRecord(method, path, query, status, user, user_agent),
                   matching(...)/count(method=, path=, path_prefix=, watch=, status=), clear()
     .stop()/.start()  go down (watches end, connections refused) and come back on the same port
     .authorizer   add(token, Policy) to grant more tokens while running

@@ -19,6 +19,7 @@ class RequestRecord:
     query: str
     status: int
     user: str
+    user_agent: str = ""
 
     @property
     def is_watch(self) -> bool:
@@ -100,5 +101,13 @@ class RequestLogMiddleware:
                 query=scope.get("query_string", b"").decode("latin-1"),
                 status=status,
                 user=scope.get("state", {}).get("devcluster_user", ""),
+                user_agent=_header(scope, b"user-agent"),
             )
         )
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return ""

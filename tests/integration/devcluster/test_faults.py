@@ -90,7 +90,16 @@ async def test_admin_request_log_lists_calls(api: httpx.AsyncClient) -> None:
     await api.get(CANARIES)
     log = (await api.get("/devcluster/admin/requests", params={"path_prefix": "/apis/"})).json()
     assert log == {
-        "requests": [{"method": "GET", "path": CANARIES, "query": "", "status": 200, "user": ""}]
+        "requests": [
+            {
+                "method": "GET",
+                "path": CANARIES,
+                "query": "",
+                "status": 200,
+                "user": "",
+                "user_agent": f"python-httpx/{httpx.__version__}",
+            }
+        ]
     }
 
 
