@@ -1,6 +1,7 @@
 """The `portal` command: serve the portal, run migrations, and (later) operate canaries.
 
-Exit codes scripts can rely on: 0 success, 2 bad usage or bad settings.
+Exit codes scripts can rely on: 0 success, 2 bad usage or bad settings (`portal canary` adds
+3 refused, 4 not found, 5 auth error, 1 other: see portal/cli_canary.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from portal import demo, migrations, serving
 from portal.app import create_app
+from portal.cli_canary import add_canary_commands
 from portal.config import Settings, SettingsError, is_loopback, load_settings
 from portal.logs import configure_logging
 from portal.security.token_commands import add_token_commands
@@ -73,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade.add_argument("--revision", default="head")
     upgrade.set_defaults(handler=_db_upgrade)
     add_token_commands(commands)
+    add_canary_commands(commands)
     return parser
 
 
