@@ -119,3 +119,14 @@ def _keep_immutable_meta(old: dict[str, Any], new: dict[str, Any]) -> None:
             meta[key] = old["metadata"][key]
         else:
             meta.pop(key, None)
+
+
+def same_content(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Equal apart from the fields the server rewrites on every write."""
+    ignored = ("managedFields", "resourceVersion")
+    old_meta = {k: v for k, v in old["metadata"].items() if k not in ignored}
+    new_meta = {k: v for k, v in new["metadata"].items() if k not in ignored}
+    rest = ("metadata",)
+    return old_meta == new_meta and {k: v for k, v in old.items() if k not in rest} == {
+        k: v for k, v in new.items() if k not in rest
+    }

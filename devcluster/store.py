@@ -17,7 +17,7 @@ from typing import Any
 
 from devcluster import errors
 from devcluster.buckets import Bucket, Key
-from devcluster.lifecycle import now_rfc3339, prepare_create, prepare_update
+from devcluster.lifecycle import now_rfc3339, prepare_create, prepare_update, same_content
 from devcluster.managed_fields import Path as FieldPath
 from devcluster.managed_fields import record_write
 from devcluster.resources import Registry, ResourceType
@@ -142,6 +142,8 @@ class ObjectStore:
         if wanted_rv and wanted_rv != current.obj["metadata"]["resourceVersion"]:
             raise errors.conflict(resource=rtype.plural, group=rtype.group, name=name)
         new = prepare_update(rtype, current.obj, incoming, subresource=subresource)
+        if same_content(current.obj, new):
+            return current  # a no-op write: no new resourceVersion, no watch event
         new["metadata"]["managedFields"] = record_write(
             old=current.obj,
             new=new,

@@ -192,3 +192,18 @@ async def test_version_from_the_future_is_too_large(
     assert events == [{"type": "ERROR", "object": expected}]
     assert listed.status_code == 504
     assert listed.json() == expected
+
+
+async def test_no_op_patch_keeps_the_version_and_sends_no_event(api: httpx.AsyncClient) -> None:
+    await api.post(CANARIES, json=canary("a"))
+    first = await api.patch(
+        f"{CANARIES}/a", content=json.dumps({"spec": {"suspend": True}}), headers=MERGE
+    )
+    version = first.json()["metadata"]["resourceVersion"]
+    async with stream(api, CANARIES, resourceVersion=version, timeoutSeconds="1") as response:
+        again = await api.patch(
+            f"{CANARIES}/a", content=json.dumps({"spec": {"suspend": True}}), headers=MERGE
+        )
+        events = await remaining_events(response.aiter_lines())
+    assert again.json()["metadata"]["resourceVersion"] == version
+    assert events == []
