@@ -195,6 +195,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(flagger_events.router)
     app.include_router(gates.router)
     app.include_router(gates.freezes_router)
+    app.include_router(gates.state_router)
     app.include_router(actions_api.router)
     app.include_router(audit_page.router)
     app.include_router(admin.router)

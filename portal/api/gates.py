@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from portal.deps import SessionDep, StateDep
 from portal.domain.canary_gates import Gate
-from portal.domain.gate_rules import DECISION_GATES
+from portal.domain.gate_rules import ALWAYS, DECISION_GATES
 from portal.models.gates import FreezePublic
 from portal.security.access import AdminUser, ViewerUser, public
 from portal.security.actors import CurrentActor
@@ -29,8 +29,13 @@ from portal.services.flagger_webhooks import (
     resolve_cluster,
 )
 from portal.services.fleet import require_cluster
-from portal.services.gates import answer_gate
-from portal.services.gates_freezes import create_freeze, lift_freeze, list_freezes
+from portal.services.gates import answer_gate, last_calls, openings_of
+from portal.services.gates_freezes import (
+    active_freeze_for,
+    create_freeze,
+    lift_freeze,
+    list_freezes,
+)
 
 router = APIRouter(
     prefix="/flagger/gates",
@@ -38,6 +43,7 @@ router = APIRouter(
     dependencies=[Depends(public("Flagger gates: shared secret in metadata.token"))],
 )
 freezes_router = APIRouter(prefix="/api/v1/freezes", tags=["freezes"])
+state_router = APIRouter(prefix="/api/v1/gates", tags=["gates"])
 
 GATE_NAMES = tuple(gate.value for gate in DECISION_GATES)
 GatePath = Annotated[str, Path(pattern="^(" + "|".join(GATE_NAMES) + ")$")]
@@ -127,3 +133,54 @@ async def unfreeze(
 async def freezes(_: ViewerUser, session: SessionDep, active: bool = True) -> FreezeList:
     """Change freezes, newest first; `active=false` includes lifted ones."""
     return FreezeList(items=await list_freezes(session, active_only=active))
+
+
+class GateCallOut(BaseModel):
+    gate: str
+    checksum: str
+    revision: str | None
+    phase: str
+    passed: bool
+    answer: str
+    seen_at: datetime
+
+
+class GateOpeningOut(BaseModel):
+    gate: str
+    scope: str
+    checksum: str | None
+    created_at: datetime
+
+
+class GateState(BaseModel):
+    calls: list[GateCallOut]
+    openings: list[GateOpeningOut]
+    freeze: str | None
+
+
+@state_router.get("/{cluster}/{namespace}/{name}", response_model=GateState)
+async def gate_state(
+    *, cluster: str, namespace: str, name: str, _: ViewerUser, state: StateDep, session: SessionDep
+) -> GateState:
+    """One canary's portal gates: Flagger's last call to each (with the answer), the openings
+    operators made, and the change freeze holding its releases, if any."""
+    require_cluster(state.view, cluster)
+    calls = await last_calls(session, cluster=cluster, namespace=namespace, name=name)
+    openings = await openings_of(session, cluster=cluster, namespace=namespace, name=name)
+    freeze = await active_freeze_for(session, cluster=cluster, namespace=namespace)
+    return GateState(
+        calls=[
+            GateCallOut.model_validate(call, from_attributes=True)
+            for _, call in sorted(calls.items())
+        ],
+        openings=[
+            GateOpeningOut(
+                gate=o.gate,
+                scope="always" if o.checksum == ALWAYS else "run",
+                checksum=None if o.checksum == ALWAYS else o.checksum,
+                created_at=o.created_at,
+            )
+            for o in openings
+        ],
+        freeze=f"#{freeze.id} on {freeze.scope}: {freeze.reason}" if freeze else None,
+    )

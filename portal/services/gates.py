@@ -130,3 +130,19 @@ async def last_calls(
         )
     )
     return {Gate(row.gate): row for row in rows}
+
+
+async def openings_of(
+    session: AsyncSession, *, cluster: str, namespace: str, name: str
+) -> list[GateOpening]:
+    """The gates operators opened for one canary (run-bound ones until their run ends)."""
+    rows = await session.exec(
+        select(GateOpening)
+        .where(
+            GateOpening.cluster == cluster,
+            GateOpening.namespace == namespace,
+            GateOpening.name == name,
+        )
+        .order_by(col(GateOpening.id))
+    )
+    return list(rows)

@@ -172,6 +172,15 @@ async def test_a_freeze_holds_new_releases_until_lifted(stage: Stage) -> None:
             f"change freeze #{freeze['id']} on namespace shop of cluster devcluster by "
             f"{freeze['created_by']}: Black Friday (lift it to let web.shop start a release)\n",
         )
+        gate_state = (await operator.get(f"/api/v1/gates/{CLUSTER}/{NS}/web")).json()
+        assert (
+            gate_state["freeze"]
+            == f"#{freeze['id']} on namespace shop of cluster devcluster: Black Friday"
+        )
+        assert [(c["gate"], c["passed"]) for c in gate_state["calls"]] == [
+            ("confirm-rollout", False)
+        ]
+        assert gate_state["openings"] == []
         approve = await act(operator, "web", "approve")
         assert approve.status_code == 409
         assert "change freeze" in approve.json()["detail"]
