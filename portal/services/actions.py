@@ -93,6 +93,7 @@ async def perform_action(
         name=request.name,
         now=env.now,
     )
+    version = _resource_version(env.view, request)  # read with the view above, no await between
     calls = await last_calls(
         session, cluster=request.cluster, namespace=request.namespace, name=request.name
     )
@@ -102,7 +103,9 @@ async def perform_action(
     if isinstance(plan, ActionRefusal):
         await _refuse(session, request=request, actor=actor, canary=canary, reason=plan.reason)
     assert isinstance(plan, ActionPlan)
-    step = _Step(session=session, request=request, actor=actor, env=env, canary=canary)
+    step = _Step(
+        session=session, request=request, actor=actor, env=env, canary=canary, version=version
+    )
     try:
         return await step.run(plan, calls_checksum=run_checksum(calls, canary=canary))
     except KubeWriteFailed as failed:
@@ -141,6 +144,8 @@ class _Step:
     actor: Actor
     env: ActionEnv
     canary: CanaryView
+    version: str
+    """The canary's resourceVersion when `canary` was read: patches are conditional on it."""
 
     async def run(self, plan: ActionPlan, *, calls_checksum: str | None) -> ActionRecord:
         if plan.already is not None:
@@ -158,7 +163,7 @@ class _Step:
 
     async def _suspend(self, suspend: bool) -> ActionRecord:
         changed = await set_spec_flag(
-            self._ref(), field="suspend", value=suspend, resource_version=self._version()
+            self._ref(), field="suspend", value=suspend, resource_version=self.version
         )
         word = "paused (spec.suspend: true)" if suspend else "resumed (spec.suspend: false)"
         if not changed:
@@ -186,7 +191,7 @@ class _Step:
         detail = f"opened the {gate} gate for " + ("every run" if always else f"run {bound}")
         if plan.resume_too:
             await set_spec_flag(
-                self._ref(), field="suspend", value=False, resource_version=self._version()
+                self._ref(), field="suspend", value=False, resource_version=self.version
             )
             detail += " and resumed the canary (spec.suspend: false)"
         return await self._record("applied", detail=detail, gate=gate, action_id=claim.action_id)
@@ -198,7 +203,7 @@ class _Step:
                 "already requested", detail=claim.detail, action_id=claim.action_id
             )
         changed = await set_spec_flag(
-            self._ref(), field="skipAnalysis", value=True, resource_version=self._version()
+            self._ref(), field="skipAnalysis", value=True, resource_version=self.version
         )
         detail = "set spec.skipAnalysis: true (reset to false once the run ends)"
         if not changed:
@@ -339,11 +344,9 @@ class _Step:
             timeout=self.env.timeout,
         )
 
-    def _version(self) -> str:
-        raw = self.env.view.get(
-            "canaries",
-            cluster=self.request.cluster,
-            namespace=self.request.namespace,
-            name=self.request.name,
-        )
-        return str(((raw or {}).get("metadata") or {}).get("resourceVersion") or "")
+
+def _resource_version(view: ClusterView, request: ActionRequest) -> str:
+    raw = view.get(
+        "canaries", cluster=request.cluster, namespace=request.namespace, name=request.name
+    )
+    return str(((raw or {}).get("metadata") or {}).get("resourceVersion") or "")

@@ -284,3 +284,46 @@ async def test_a_failing_kubernetes_call_is_a_502_with_a_failed_audit_row(stage:
     assert (row["outcome"], row["name"]) == ("failed", "idle")
     assert row["error"] == response.json()["detail"]
     assert spec(stage, "idle").get("suspend") is None
+
+
+async def test_concurrent_pauses_patch_once_and_report_the_rest(stage: Stage) -> None:
+    await add_canary(stage, gated_canary("web", base_url=stage.base_url, gates={}))
+    async with signed_in(stage.portal, Role.operator) as operator:
+        responses = await asyncio.gather(*(act(operator, "web", "pause") for _ in range(5)))
+    assert [r.status_code for r in responses] == [202] * 5
+    outcomes = sorted(r.json()["outcome"] for r in responses)
+    patches = stage.dc.requests.matching(
+        method="PATCH", path=f"/apis/flagger.app/v1beta1/namespaces/{NS}/canaries/web"
+    )
+    assert outcomes == ["already in that state"] * 4 + ["applied"]
+    assert [r.status for r in patches].count(200) == 1  # the rest were 409 or never sent
+    assert spec(stage, "web")["suspend"] is True
+
+
+async def test_a_cluster_that_does_not_answer_is_a_502(database_url: str) -> None:
+    from devcluster.harness import serve_devcluster
+    from tests.integration.actions.conftest import stage_settings
+    from tests.support import objects
+    from tests.support.apps import running_app
+
+    async with serve_devcluster(scenario="empty", simulate=False) as dc:
+        dc.objects.put(objects.namespace(NS))
+        dc.objects.put(gated_canary("web", base_url="http://unused", gates={}))
+        settings = stage_settings(database_url, dc.kubeconfig, kube_write_timeout_seconds=0.3)
+        async with running_app(settings) as running:
+            view = running.app.state.portal.view
+            await wait_until(
+                lambda: view.get("canaries", cluster=CLUSTER, namespace=NS, name="web") is not None,
+                what="the canary in the view",
+            )
+            dc.faults.slow_next_requests(
+                count=1,
+                delay_seconds=2.0,
+                path_prefix=f"/apis/flagger.app/v1beta1/namespaces/{NS}/canaries/web",
+            )
+            async with signed_in(running, Role.operator) as operator:
+                response = await act(operator, "web", "pause")
+    assert (response.status_code, response.json()) == (
+        502,
+        {"detail": "cluster devcluster did not answer: no answer within 0.3s"},
+    )
