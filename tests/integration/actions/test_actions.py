@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import func, select
 
+from devcluster.auth import Policy, Rule
+from devcluster.harness import serve_devcluster
+from devcluster.kubeconfig import write_kubeconfig
 from portal.models.gates import CanaryAction, GateOpening
 from portal.security.roles import Role
 from portal.services.gates import last_calls
+from tests.integration.actions.conftest import stage_settings
 from tests.integration.actions.support import (
     CLUSTER,
     NS,
@@ -24,7 +29,8 @@ from tests.integration.actions.support import (
     status,
     wait_phase,
 )
-from tests.support.apps import signed_in
+from tests.support import objects
+from tests.support.apps import running_app, signed_in
 from tests.support.waiting import wait_until
 
 SKIPPING = "skipping canary run as object is suspended"
@@ -301,11 +307,6 @@ async def test_concurrent_pauses_patch_once_and_report_the_rest(stage: Stage) ->
 
 
 async def test_a_cluster_that_does_not_answer_is_a_502(database_url: str) -> None:
-    from devcluster.harness import serve_devcluster
-    from tests.integration.actions.conftest import stage_settings
-    from tests.support import objects
-    from tests.support.apps import running_app
-
     async with serve_devcluster(scenario="empty", simulate=False) as dc:
         dc.objects.put(objects.namespace(NS))
         dc.objects.put(gated_canary("web", base_url="http://unused", gates={}))
@@ -327,3 +328,35 @@ async def test_a_cluster_that_does_not_answer_is_a_502(database_url: str) -> Non
         502,
         {"detail": "cluster devcluster did not answer: no answer within 0.3s"},
     )
+
+
+async def test_a_cluster_refusing_the_patch_by_rbac_is_a_502_with_its_message(
+    database_url: str, tmp_path: Path
+) -> None:
+    reader = Policy(
+        user="portal-reader",
+        rules=(Rule(verbs=frozenset({"get", "list", "watch"}), resources=frozenset({"*"})),),
+    )
+    async with serve_devcluster(
+        scenario="empty", simulate=False, admin_token="admin", policies={"reader": reader}
+    ) as dc:
+        dc.objects.put(objects.namespace(NS))
+        dc.objects.put(gated_canary("web", base_url="http://unused", gates={}))
+        kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", server_url=dc.url, token="reader")
+        async with running_app(stage_settings(database_url, kubeconfig)) as running:
+            view = running.app.state.portal.view
+            await wait_until(
+                lambda: view.get("canaries", cluster=CLUSTER, namespace=NS, name="web") is not None,
+                what="the canary in the view",
+            )
+            async with signed_in(running, Role.operator) as operator:
+                response = await act(operator, "web", "pause")
+            async with signed_in(running, Role.viewer) as viewer:
+                [row] = (await viewer.get("/api/v1/audit", params={"action": "pause"})).json()
+    assert response.status_code == 502
+    assert response.json()["detail"] == (
+        'cluster devcluster refused the change (403): canaries.flagger.app "web" is forbidden: '
+        'User "portal-reader" cannot patch resource "canaries" in API group "flagger.app" in '
+        'the namespace "shop"'
+    )
+    assert (row["outcome"], row["error"]) == ("failed", response.json()["detail"])
