@@ -47,7 +47,7 @@ async def close_watches(state: ClusterState, body: dict[str, Any]) -> dict[str, 
 
 
 async def expire_watches(state: ClusterState, body: dict[str, Any]) -> dict[str, Any]:
-    state.faults.expire_next_watches(_int(body, "count"))
+    state.faults.expire_next_watches(_int(body, "count"), path_prefix=_prefix(body))
     return {"expire_next_watches": state.faults.expire_watches}
 
 

@@ -118,7 +118,7 @@ def _read(
             )
         return json_response(reading.raw_view(target.rtype, stored))
     if verb == "watch":
-        return _watch(state, target, query, table=table, media=media)
+        return _watch(request, state, target, query, table=table, media=media)
     page, meta = reading.select(
         state.store, target, reading.list_query(target.rtype, target.namespace, query)
     )
@@ -129,12 +129,18 @@ def _read(
 
 
 def _watch(
-    state: ClusterState, target: Target, query: dict[str, str], *, table: bool, media: str
+    request: Request,
+    state: ClusterState,
+    target: Target,
+    query: dict[str, str],
+    *,
+    table: bool,
+    media: str,
 ) -> Response:
     opts = watch_stream.watch_options(
         query, table=table, default_timeout=state.default_watch_timeout
     )
-    opened = watch_stream.open_watch(state, target, query, opts)
+    opened = watch_stream.open_watch(state, target, query, opts, path=request.url.path)
     if isinstance(opened, bytes):
         return Response(opened, 200, media_type=media)
     return StreamingResponse(

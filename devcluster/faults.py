@@ -37,16 +37,21 @@ class Faults:
     """The switches; consulted by the HTTP layer on every API request."""
 
     store: ObjectStore
-    expire_watches: int = 0
+    watch_expiries: list[RequestFault] = field(default_factory=list)
     request_faults: list[RequestFault] = field(default_factory=list)
 
     def close_watches(self) -> int:
         """End every open watch stream now; returns how many were closed."""
         return self.store.close_watchers()
 
-    def expire_next_watches(self, count: int) -> None:
-        """The next `count` watch requests get a 410 Expired ERROR event and end."""
-        self.expire_watches += count
+    def expire_next_watches(self, count: int, *, path_prefix: str = "") -> None:
+        """The next `count` watches (under `path_prefix`) get a 410 Expired ERROR event."""
+        self.watch_expiries.append(RequestFault(count, path_prefix))
+
+    @property
+    def expire_watches(self) -> int:
+        """How many injected 410s are still pending."""
+        return sum(f.remaining for f in self.watch_expiries)
 
     def fail_next_requests(
         self, *, count: int, status: int = 500, path_prefix: str = "", retry_after: int = 1
@@ -65,14 +70,17 @@ class Faults:
         self.request_faults.append(RequestFault(count, path_prefix, delay_seconds=delay_seconds))
 
     def clear(self) -> None:
-        self.expire_watches = 0
+        self.watch_expiries.clear()
         self.request_faults.clear()
 
-    def take_watch_expiry(self) -> bool:
-        if self.expire_watches <= 0:
-            return False
-        self.expire_watches -= 1
-        return True
+    def take_watch_expiry(self, path: str = "") -> bool:
+        """Consume one pending 410 for a watch of `path`, if any applies."""
+        for fault in self.watch_expiries:
+            if fault.remaining > 0 and path.startswith(fault.path_prefix):
+                fault.remaining -= 1
+                self.watch_expiries = [f for f in self.watch_expiries if f.remaining > 0]
+                return True
+        return False
 
     def plan(self, path: str) -> Planned:
         """Consume the faults that apply to a request for `path`."""

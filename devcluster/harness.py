@@ -20,7 +20,7 @@ and on exit cancels and awaits everything it started.
                   waits until a client's watch is open (no sleeping in tests)
     .objects      DirectAccess: sync put(obj)/get(api_version, kind, name=, namespace=)/delete
                   through the store's single write path, for test setup
-    .faults       Faults: close_watches(), expire_next_watches(n),
+    .faults       Faults: close_watches(), expire_next_watches(n, path_prefix=),
                   fail_next_requests(count=, status=500|429|503, path_prefix=, retry_after=),
                   slow_next_requests(count=, delay_seconds=, path_prefix=), clear()
     .requests     RequestLog: iterate RequestRecord(method, path, query, status, user, user_agent),

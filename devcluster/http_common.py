@@ -67,8 +67,15 @@ def _record_user(request: Request, policy: Policy | None) -> None:
 
 
 async def guard(request: Request) -> Policy | None:
-    """Faults first (as a flaky server would), then authentication."""
+    """Shutdown, then faults (as a flaky server would), then authentication."""
     state = cluster_state(request)
+    if not state.accepting:
+        raise errors.ApiError(
+            code=503,
+            reason="ServiceUnavailable",
+            message="the server is shutting down",
+            retry_after=1,
+        )
     planned = state.faults.plan(request.url.path)
     if planned.delay_seconds:
         await asyncio.sleep(planned.delay_seconds)

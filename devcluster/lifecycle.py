@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from devcluster.errors import ApiError, Cause, bad_request, invalid
+from devcluster.errors import ApiError, Cause, bad_request, conflict, invalid
 from devcluster.resources import ResourceType
 
 _SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -46,7 +46,9 @@ def prepare_create(
         meta["name"] = f"{meta['generateName']}{suffix}"
     if not meta.get("name"):
         raise _name_required(rtype)
-    for key in ("resourceVersion", "deletionTimestamp", "managedFields", "selfLink"):
+    if meta.get("resourceVersion"):
+        raise bad_request("resourceVersion should not be set on objects to be created")
+    for key in ("deletionTimestamp", "managedFields", "selfLink"):
         meta.pop(key, None)
     if rtype.namespaced:
         meta["namespace"] = namespace
@@ -130,3 +132,28 @@ def same_content(old: dict[str, Any], new: dict[str, Any]) -> bool:
     return old_meta == new_meta and {k: v for k, v in old.items() if k not in rest} == {
         k: v for k, v in new.items() if k not in rest
     }
+
+
+def check_preconditions(
+    rtype: ResourceType, current: dict[str, Any], incoming: dict[str, Any]
+) -> None:
+    """A stale resourceVersion or another object's uid in an update is a 409 Conflict."""
+    meta = incoming.get("metadata", {})
+    name = current["metadata"]["name"]
+    wanted_rv = meta.get("resourceVersion")
+    if wanted_rv and wanted_rv != current["metadata"]["resourceVersion"]:
+        raise conflict(resource=rtype.plural, group=rtype.group, name=name)
+    wanted_uid = meta.get("uid")
+    if wanted_uid and wanted_uid != current["metadata"]["uid"]:
+        raise ApiError(
+            code=409,
+            reason="Conflict",
+            message=(
+                f'Operation cannot be fulfilled on {rtype.group_resource} "{name}": Precondition '
+                f"failed: UID in precondition: {wanted_uid}, UID in object meta: "
+                f"{current['metadata']['uid']}"
+            ),
+            name=name,
+            group=rtype.group or None,
+            kind=rtype.plural,
+        )

@@ -79,6 +79,7 @@ class ApiServer:
                 await self._task
                 raise RuntimeError("devcluster server stopped while starting")
             await asyncio.sleep(0.01)
+        self.state.accepting = True
         self._down.clear()
         self._up.set()
 
@@ -86,6 +87,14 @@ class ApiServer:
         """Close every watch and connection and stop listening."""
         if self._server is None or self._task is None:
             return
+        # Stop listening and end keep-alive connections before ending the watches: a client
+        # reconnecting in between (uvicorn notices should_exit only on its 0.1 s tick) must
+        # find the port closed, not open a new watch that shutdown would cut mid-chunk.
+        self.state.accepting = False
+        for listener in self._server.servers:
+            listener.close()
+        for connection in list(self._server.server_state.connections):
+            connection.shutdown()
         self.state.store.close_watchers()
         self._server.should_exit = True
         try:

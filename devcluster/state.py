@@ -29,6 +29,7 @@ class ClusterState:
     bookmark_interval: float = 60.0
     default_watch_timeout: float = 1800.0
     go_down: Callable[[float], Awaitable[None]] | None = None
+    accepting: bool = True  # False while the server shuts down: no new watch may slip in
 
     @property
     def direct(self) -> DirectAccess:

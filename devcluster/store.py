@@ -17,7 +17,13 @@ from typing import Any
 
 from devcluster import errors
 from devcluster.buckets import Bucket, Key
-from devcluster.lifecycle import now_rfc3339, prepare_create, prepare_update, same_content
+from devcluster.lifecycle import (
+    check_preconditions,
+    now_rfc3339,
+    prepare_create,
+    prepare_update,
+    same_content,
+)
 from devcluster.managed_fields import Path as FieldPath
 from devcluster.managed_fields import record_write
 from devcluster.resources import Registry, ResourceType
@@ -138,9 +144,7 @@ class ObjectStore:
         mode = mode or WriteMode()
         current = self.get(rtype, namespace=namespace, name=name)
         incoming = self._storage_form(rtype, obj, mode=mode)
-        wanted_rv = incoming.get("metadata", {}).get("resourceVersion")
-        if wanted_rv and wanted_rv != current.obj["metadata"]["resourceVersion"]:
-            raise errors.conflict(resource=rtype.plural, group=rtype.group, name=name)
+        check_preconditions(rtype, current.obj, incoming)
         new = prepare_update(rtype, current.obj, incoming, subresource=subresource)
         if same_content(current.obj, new):
             return current  # a no-op write: no new resourceVersion, no watch event

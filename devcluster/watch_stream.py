@@ -49,12 +49,12 @@ def watch_options(query: dict[str, str], *, table: bool, default_timeout: float)
 
 
 def open_watch(
-    state: ClusterState, target: Target, query: dict[str, str], opts: WatchOptions
+    state: ClusterState, target: Target, query: dict[str, str], opts: WatchOptions, *, path: str
 ) -> Watcher | bytes:
     """Register the watch, or the single ERROR event line when it cannot start (410)."""
     flt = build_filter(target.rtype, target.namespace, query)
     try:
-        if state.faults.take_watch_expiry():
+        if state.faults.take_watch_expiry(path):
             since = opts.since if opts.since is not None else state.store.revision
             raise errors.expired(f"too old resource version: {since} ({state.store.revision})")
         return state.store.watch(target.rtype, flt=flt, since=opts.since)

@@ -556,3 +556,25 @@ async def test_apply_of_another_name_is_bad_request(api: httpx.AsyncClient) -> N
         headers=APPLY,
     )
     assert response.status_code == 400
+
+
+async def test_create_with_a_resource_version_is_bad_request(api: httpx.AsyncClient) -> None:
+    body = canary()
+    body["metadata"]["resourceVersion"] = "7"
+    response = await api.post(CANARIES, json=body)
+    assert response.status_code == 400
+    assert (
+        response.json()["message"] == "resourceVersion should not be set on objects to be created"
+    )
+
+
+async def test_update_with_another_uid_is_a_precondition_conflict(api: httpx.AsyncClient) -> None:
+    created = (await api.post(CANARIES, json=canary())).json()
+    uid = created["metadata"]["uid"]
+    created["metadata"]["uid"] = "00000000-0000-0000-0000-000000000000"
+    response = await api.put(f"{CANARIES}/podinfo", json=created)
+    assert response.status_code == 409
+    assert response.json()["message"] == (
+        'Operation cannot be fulfilled on canaries.flagger.app "podinfo": Precondition failed: '
+        f"UID in precondition: 00000000-0000-0000-0000-000000000000, UID in object meta: {uid}"
+    )

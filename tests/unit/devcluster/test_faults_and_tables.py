@@ -59,3 +59,12 @@ def test_json_path_reads_nested_fields_and_indexes() -> None:
     obj = {"status": {"conditions": [{"type": "Promoted", "reason": "Succeeded"}]}}
     assert json_path(obj, ".status.conditions[0].reason") == "Succeeded"
     assert json_path(obj, ".status.missing.deeper") is None
+
+
+def test_watch_expiry_can_target_one_resource() -> None:
+    faults = _faults()
+    faults.expire_next_watches(1, path_prefix="/apis/flagger.app/")
+    hpa = "/apis/autoscaling/v2/horizontalpodautoscalers"
+    canaries = "/apis/flagger.app/v1beta1/canaries"
+    assert [faults.take_watch_expiry(p) for p in (hpa, canaries, canaries)] == [False, True, False]
+    assert faults.expire_watches == 0
