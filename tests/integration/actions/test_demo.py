@@ -38,6 +38,7 @@ async def test_the_demo_fleet_promotes_and_rolls_back_by_itself(
             kubeconfig=dc.kubeconfig,
             watch_kinds=["canaries"],
             flagger_webhook_token=SecretStr(TOKEN),
+            rate_limit_webhooks="100000/minute",  # time_scale=100 sends 100x the real traffic
             log_format="console",
         )
         async with (
