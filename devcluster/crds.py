@@ -54,8 +54,14 @@ def crd_types(crds_dir: Path | None) -> list[ResourceType]:
     """CRD kinds from `crds_dir`, or the unvalidated fallback kinds (with a warning)."""
     if crds_dir is not None and crds_dir.is_dir():
         return load_crd_types(crds_dir)
-    log.warning("no CRD directory found (%s): serving custom kinds without validation", crds_dir)
+    _warn_unvalidated(str(crds_dir))
     return _fallback_types()
+
+
+@functools.cache
+def _warn_unvalidated(crds_dir: str) -> None:
+    """Once per process and directory, however many clusters a test run starts."""
+    log.warning("no CRD directory found (%s): serving custom kinds without validation", crds_dir)
 
 
 def _crd_versions(crd: dict[str, Any]) -> list[ResourceType]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from devcluster.crds import default_crds_dir, load_crd_types
+from devcluster.crds import crd_types, default_crds_dir, load_crd_types
 from devcluster.errors import ApiError
 from devcluster.resources import ResourceType
 from devcluster.validation import SchemaValidator
@@ -121,3 +121,23 @@ def test_schema_defaults_fill_missing_fields_of_existing_maps() -> None:
     assert obj["spec"]["force"] is False
     assert obj["status"] == {"observedGeneration": -1}
     assert "sourceRef" not in obj["spec"]
+
+
+def test_missing_crd_directory_serves_flagger_and_flux_kinds_unvalidated(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no-crds-here"
+    with caplog.at_level("WARNING", logger="devcluster.crds"):
+        first = crd_types(missing)
+        crd_types(missing)
+    assert {t.plural for t in first} == {
+        "canaries",
+        "metrictemplates",
+        "alertproviders",
+        "kustomizations",
+        "helmreleases",
+    }
+    assert all(t.schema is None for t in first)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"no CRD directory found ({missing}): serving custom kinds without validation"
+    ]
