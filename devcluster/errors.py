@@ -171,7 +171,3 @@ def too_large_resource_version(requested: int, current: int) -> ApiError:
         causes=[Cause("ResourceVersionTooLarge", "Too large resource version", "")],
         retry_after=1,
     )
-
-
-def gone(message: str) -> ApiError:
-    return ApiError(code=410, reason="Gone", message=message)
