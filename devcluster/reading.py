@@ -64,7 +64,8 @@ def list_query(rtype: ResourceType, namespace: str, query: dict[str, str]) -> Li
     return ListQuery(
         filter=build_filter(rtype, namespace, query),
         has_selectors=bool(query.get("labelSelector") or query.get("fieldSelector")),
-        limit=max(limit, 0),
+        # resourceVersion=0 lists are served from the watch cache, which ignores limit.
+        limit=0 if query.get("resourceVersion") == "0" else max(limit, 0),
         continue_token=query.get("continue", ""),
         min_revision=min_revision,
     )

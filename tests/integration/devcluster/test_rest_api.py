@@ -578,3 +578,11 @@ async def test_update_with_another_uid_is_a_precondition_conflict(api: httpx.Asy
         'Operation cannot be fulfilled on canaries.flagger.app "podinfo": Precondition failed: '
         f"UID in precondition: 00000000-0000-0000-0000-000000000000, UID in object meta: {uid}"
     )
+
+
+async def test_list_at_resource_version_0_ignores_limit(api: httpx.AsyncClient) -> None:
+    for index in range(3):
+        await api.post(CANARIES, json=canary(f"c{index}"))
+    body = (await api.get(CANARIES, params={"limit": 1, "resourceVersion": "0"})).json()
+    assert [i["metadata"]["name"] for i in body["items"]] == ["c0", "c1", "c2"]
+    assert "continue" not in body["metadata"]
