@@ -70,6 +70,17 @@ def skips_reach(stage: Stage, wanted: int) -> Callable[[], Awaitable[bool]]:
     return reached
 
 
+async def wait_for_event(stage: Stage, message: str) -> None:
+    """Flagger writes the status before the tick's events: wait for the event, then check it
+    was recorded once."""
+
+    async def recorded() -> bool:
+        return await event_count(stage, "web", message) >= 1
+
+    await wait_until(recorded, what=f"event {message!r}")
+    assert await event_count(stage, "web", message) == 1
+
+
 async def audit(stage: Stage, **filters: str) -> list[dict[str, Any]]:
     async with signed_in(stage.portal, Role.viewer) as viewer:
         response = await viewer.get("/api/v1/audit", params=filters)
@@ -118,7 +129,7 @@ async def test_rollback_during_progressing_fails_the_run_within_an_interval(stag
     )
     assert record["detail"].startswith("opened the rollback gate for run ")
     await wait_phase(stage, "web", "Failed", within=0.1 + 3.0)
-    assert await event_count(stage, "web", "Rolling back web.shop manual webhook invoked") == 1
+    await wait_for_event(stage, "Rolling back web.shop manual webhook invoked")
     [row] = await audit(stage, action="rollback")
     assert (row["outcome"], row["reason"], row["phase_before"], row["role"]) == (
         "applied",
@@ -206,8 +217,7 @@ async def test_promote_now_skips_the_analysis_and_resets_skip_analysis(stage: St
         "set spec.skipAnalysis: true (reset to false once the run ends)"
     )
     await wait_phase(stage, "web", "Succeeded")
-    message = "Promotion completed! Canary analysis was skipped for web.shop"
-    assert await event_count(stage, "web", message) == 1
+    await wait_for_event(stage, "Promotion completed! Canary analysis was skipped for web.shop")
     await wait_until(
         lambda: spec(stage, "web").get("skipAnalysis") is False, what="skipAnalysis reset"
     )
