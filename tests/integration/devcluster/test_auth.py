@@ -10,7 +10,7 @@ import pytest
 
 from devcluster.auth import Policy, Rule, policy_for_service_account
 from devcluster.harness import DevCluster, serve_devcluster
-from tests.integration.devcluster.conftest import CANARIES, canary
+from tests.integration.devcluster.manifests import CANARIES, canary
 
 READER = Policy(
     user="reader",

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from devcluster.harness import DevCluster
-from tests.integration.devcluster.conftest import CANARIES, canary
+from tests.integration.devcluster.manifests import CANARIES, canary
 from tests.integration.devcluster.watch_reading import next_event, remaining_events, stream
 
 

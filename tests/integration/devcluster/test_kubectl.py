@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from devcluster.harness import DevCluster, serve_devcluster
-from tests.integration.devcluster.conftest import canary
+from tests.integration.devcluster.manifests import canary
 
 KUBECTL = "/usr/bin/kubectl"
 pytestmark = pytest.mark.skipif(not Path(KUBECTL).exists(), reason="kubectl is not installed")

@@ -14,7 +14,7 @@ from kubernetes_asyncio.leaderelection import electionconfig, leaderelection
 from kubernetes_asyncio.leaderelection.resourcelock.leaselock import LeaseLock
 
 from devcluster.harness import DevCluster, serve_devcluster
-from tests.integration.devcluster.conftest import canary
+from tests.integration.devcluster.manifests import canary
 
 GROUP, VERSION, PLURAL = "flagger.app", "v1beta1", "canaries"
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from devcluster.harness import DevCluster
-from tests.integration.devcluster.conftest import CANARIES, canary
+from tests.integration.devcluster.manifests import CANARIES, canary
 
 MERGE = {"content-type": "application/merge-patch+json"}
 

@@ -7,7 +7,7 @@ import json
 import httpx
 
 from devcluster.harness import DevCluster, serve_devcluster
-from tests.integration.devcluster.conftest import CANARIES, canary
+from tests.integration.devcluster.manifests import CANARIES, canary
 from tests.integration.devcluster.watch_reading import next_event, remaining_events, stream
 
 MERGE = {"content-type": "application/merge-patch+json"}
