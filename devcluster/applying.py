@@ -37,6 +37,11 @@ def _config(target: Target, document: Any) -> dict[str, Any]:
         raise errors.bad_request(
             f"the name of the object ({name}) does not match the name on the URL ({target.name})"
         )
+    namespace = document.get("metadata", {}).get("namespace")
+    if rtype.namespaced and namespace not in (None, "", target.namespace):
+        raise errors.bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request"
+        )
     config: dict[str, Any] = document
     return config
 

@@ -586,3 +586,15 @@ async def test_list_at_resource_version_0_ignores_limit(api: httpx.AsyncClient) 
     body = (await api.get(CANARIES, params={"limit": 1, "resourceVersion": "0"})).json()
     assert [i["metadata"]["name"] for i in body["items"]] == ["c0", "c1", "c2"]
     assert "continue" not in body["metadata"]
+
+
+async def test_apply_into_another_namespace_is_bad_request(api: httpx.AsyncClient) -> None:
+    body = canary()
+    body["metadata"]["namespace"] = "kube-system"
+    response = await api.patch(
+        f"{CANARIES}/podinfo",
+        params={"fieldManager": "flux"},
+        content=json.dumps(body),
+        headers=APPLY,
+    )
+    assert response.status_code == 400
