@@ -19,9 +19,10 @@ from devcluster.managed_fields import Path, changed_paths, from_fields_v1
 from devcluster.patching import merge_patch, strategic_merge_patch
 from devcluster.reading import view
 from devcluster.routing import Target
-from devcluster.store import ObjectStore, WriteMode
+from devcluster.store import ObjectStore
 from devcluster.validation import check_shape
 from devcluster.watchers import Stored
+from devcluster.write_mode import WriteMode
 
 
 def _config(target: Target, document: Any) -> dict[str, Any]:

@@ -171,3 +171,13 @@ def too_large_resource_version(requested: int, current: int) -> ApiError:
         causes=[Cause("ResourceVersionTooLarge", "Too large resource version", "")],
         retry_after=1,
     )
+
+
+def namespace_protected(name: str) -> ApiError:
+    return ApiError(
+        code=403,
+        reason="Forbidden",
+        message=f'namespaces "{name}" is forbidden: this namespace may not be deleted',
+        name=name,
+        kind="namespaces",
+    )

@@ -140,6 +140,7 @@ async def serve_devcluster(
     crds_dir: Path | None = None,
     history_size: int = 1000,
     bookmark_interval: float = 60.0,
+    event_ttl_seconds: float = 3600.0,
     host: str = "127.0.0.1",
     port: int = 0,
 ) -> AsyncIterator[DevCluster]:
@@ -152,6 +153,7 @@ async def serve_devcluster(
         policies=all_policies,
         history_size=history_size,
         bookmark_interval=bookmark_interval,
+        event_ttl_seconds=event_ttl_seconds,
     )
     server = ApiServer(state, host=host, port=port)
     simulation_task: asyncio.Task[None] | None = None

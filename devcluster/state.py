@@ -42,12 +42,18 @@ def build_state(
     policies: dict[str, Policy] | None = None,
     history_size: int = 1000,
     bookmark_interval: float = 60.0,
+    event_ttl_seconds: float = 3600.0,
 ) -> ClusterState:
     """A fresh cluster: built-in kinds, the CRD kinds of `crds_dir`, default namespaces."""
     registry = Registry()
     registry.add(builtin_types())
     registry.add(crd_types(crds_dir))
-    store = ObjectStore(registry=registry, validator=SchemaValidator(), history_size=history_size)
+    store = ObjectStore(
+        registry=registry,
+        validator=SchemaValidator(),
+        history_size=history_size,
+        event_ttl_seconds=event_ttl_seconds,
+    )
     return ClusterState(
         registry=registry,
         store=store,

@@ -12,11 +12,11 @@ import copy
 import json
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from devcluster import errors
 from devcluster.buckets import Bucket, Key
+from devcluster.event_expiry import EVENT_BUCKET, EventExpiry, parse_stamp
 from devcluster.lifecycle import (
     check_preconditions,
     now_rfc3339,
@@ -24,12 +24,12 @@ from devcluster.lifecycle import (
     prepare_update,
     same_content,
 )
-from devcluster.managed_fields import Path as FieldPath
 from devcluster.managed_fields import record_write
 from devcluster.resources import Registry, ResourceType
 from devcluster.validation import SchemaValidator, check_shape
 from devcluster.watch_registry import WatchRegistry
 from devcluster.watchers import Change, Stored, Watcher, WatchFilter
+from devcluster.write_mode import WriteMode
 
 DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public")
@@ -37,20 +37,6 @@ PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public")
 
 def encode(obj: dict[str, Any]) -> bytes:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-@dataclass
-class WriteMode:
-    """How a write is made: strict field validation, dry run, and the warnings it collected."""
-
-    strict: bool = False
-    dry_run: bool = False
-    warnings: list[str] = field(default_factory=list)
-    applied: frozenset[FieldPath] | None = None  # server-side apply: the config's fields
-
-    @property
-    def operation(self) -> str:
-        return "Update" if self.applied is None else "Apply"
 
 
 class ObjectStore:
@@ -63,8 +49,10 @@ class ObjectStore:
         validator: SchemaValidator | None = None,
         history_size: int = 1000,
         clock: Callable[[], str] = now_rfc3339,
+        event_ttl_seconds: float = 3600.0,
     ) -> None:
         self.registry = registry
+        self.event_expiry = EventExpiry(event_ttl_seconds)
         self.validator = validator or SchemaValidator()
         self.history_size = history_size
         self.clock = clock
@@ -94,6 +82,8 @@ class ObjectStore:
         self, rtype: ResourceType, *, namespace: str, after: Key = ("", "")
     ) -> tuple[Bucket, list[Key]]:
         """The bucket and its keys in storage order (namespace, name), after `after`."""
+        if rtype.key == EVENT_BUCKET:
+            self.expire_events()
         bucket = self.bucket(rtype)
         return bucket, bucket.keys_after(after, namespace if rtype.namespaced else "")
 
@@ -128,7 +118,20 @@ class ObjectStore:
             now=now,
             applied=mode.applied,
         )
-        return self._commit(rtype, key, new, "ADDED", previous=None, dry_run=mode.dry_run)
+        stored = self._commit(rtype, key, new, "ADDED", previous=None, dry_run=mode.dry_run)
+        if rtype.key == EVENT_BUCKET and not mode.dry_run:
+            self.event_expiry.track(stored)
+            self.expire_events()
+        return stored
+
+    def expire_events(self) -> None:
+        """Delete the events whose time-to-live has passed (with DELETED watch events)."""
+        bucket = self._buckets.get(EVENT_BUCKET)
+        for key, uid in self.event_expiry.due(parse_stamp(self.clock())):
+            stored = bucket.objects.get(key) if bucket else None
+            if stored is not None and stored.obj["metadata"]["uid"] == uid:
+                rtype = self.registry.lookup(group="", version="v1", plural="events")
+                self._commit(rtype, key, stored.obj, "DELETED", stored.obj)
 
     def update(
         self,
@@ -168,13 +171,7 @@ class ObjectStore:
         """Delete now, or mark for deletion when finalizers remain (as the server does)."""
         current = self.get(rtype, namespace=namespace, name=name)
         if rtype.plural == "namespaces" and name in PROTECTED_NAMESPACES:
-            raise errors.ApiError(
-                code=403,
-                reason="Forbidden",
-                message=f'namespaces "{name}" is forbidden: this namespace may not be deleted',
-                name=name,
-                kind="namespaces",
-            )
+            raise errors.namespace_protected(name)
         if dry_run:
             return current
         if rtype.plural == "namespaces":

@@ -25,8 +25,9 @@ from devcluster.patching import (
 )
 from devcluster.reading import view
 from devcluster.routing import Target
-from devcluster.store import ObjectStore, WriteMode
+from devcluster.store import ObjectStore
 from devcluster.watchers import Stored
+from devcluster.write_mode import WriteMode
 
 BODY_MEDIA = ("application/json", "application/yaml")
 

@@ -212,3 +212,29 @@ def test_system_namespaces_may_not_be_deleted() -> None:
         403,
         'namespaces "default" is forbidden: this namespace may not be deleted',
     )
+
+
+def test_events_expire_after_their_ttl_with_deleted_watch_events() -> None:
+    now = ["2026-01-01T00:00:00Z"]
+    registry = Registry()
+    registry.add(builtin_types())
+    store = ObjectStore(registry=registry, clock=lambda: now[0], event_ttl_seconds=3600)
+    events = _type(store, "", "v1", "events")
+    leases = _type(store, "coordination.k8s.io", "v1", "leases")
+    store.create(
+        events, {"metadata": {"name": "old"}, "message": "a"}, namespace="default", manager="t"
+    )
+    now[0] = "2026-01-01T00:30:00Z"
+    store.create(
+        events, {"metadata": {"name": "newer"}, "message": "b"}, namespace="default", manager="t"
+    )
+    store.create(leases, _lease("kept"), namespace="default", manager="t")
+    watcher = store.watch(events, flt=ALL, since=store.revision)
+    now[0] = "2026-01-01T01:00:00Z"
+    _, keys = store.scan(events, namespace="")
+    assert keys == [("default", "newer")]
+    assert [(kind, s.obj["metadata"]["name"]) for kind, s in watcher.pending if s] == [
+        ("DELETED", "old")
+    ]  # type: ignore[misc]
+    _, lease_keys = store.scan(leases, namespace="")
+    assert lease_keys == [("default", "kept")]
