@@ -175,8 +175,15 @@ def policy_from_rbac(manifests: str, *, user: str) -> Policy:
 
 
 def policy_for_service_account(manifests: str, *, namespace: str, name: str) -> Policy:
-    """What the bindings in the YAML grant ServiceAccount `namespace/name`."""
+    """What the bindings in the YAML grant ServiceAccount `namespace/name`.
+
+    Namespaced documents without `metadata.namespace` (a kustomize base whose overlay sets it)
+    are taken to be in the ServiceAccount's namespace.
+    """
     docs = [d for d in yaml.safe_load_all(manifests) if isinstance(d, dict)]
+    for doc in docs:
+        if doc.get("kind") in ("Role", "RoleBinding"):
+            doc.setdefault("metadata", {}).setdefault("namespace", namespace)
     roles = {
         (d["kind"], d["metadata"].get("namespace", ""), d["metadata"]["name"]): d
         for d in docs

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from devcluster.auth import Authorizer, Policy, Request, authorize, policy_from_rbac
+from devcluster.auth import (
+    Authorizer,
+    Policy,
+    Request,
+    authorize,
+    policy_for_service_account,
+    policy_from_rbac,
+)
 from devcluster.errors import ApiError
 
 RBAC = """
@@ -69,3 +76,24 @@ def test_authorizer_off_without_policies_and_strict_with_them() -> None:
         with pytest.raises(ApiError) as raised:
             strict.authenticate(header)
         assert raised.value.code == 401
+
+
+def test_service_account_policy_places_unnamespaced_roles_in_its_namespace() -> None:
+    base = """
+kind: Role
+apiVersion: rbac.authorization.k8s.io/v1
+metadata: {name: leases}
+rules:
+  - {apiGroups: [coordination.k8s.io], resources: [leases], verbs: [get, update]}
+---
+kind: RoleBinding
+apiVersion: rbac.authorization.k8s.io/v1
+metadata: {name: leases}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: leases}
+subjects:
+  - {kind: ServiceAccount, name: portal}
+"""
+    policy = policy_for_service_account(base, namespace="infra-fleet", name="portal")
+    lease = {"verb": "update", "group": "coordination.k8s.io", "resource": "leases", "name": "x"}
+    assert policy.allows(namespace="infra-fleet", **lease)
+    assert not policy.allows(namespace="default", **lease)
