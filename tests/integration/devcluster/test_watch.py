@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
@@ -207,3 +208,32 @@ async def test_no_op_patch_keeps_the_version_and_sends_no_event(api: httpx.Async
         events = await remaining_events(response.aiter_lines())
     assert again.json()["metadata"]["resourceVersion"] == version
     assert events == []
+
+
+async def test_concurrent_writers_are_seen_in_resource_version_order(
+    cluster: DevCluster, api: httpx.AsyncClient
+) -> None:
+    names = [f"c{i}" for i in range(5)]
+    for name in names:
+        cluster.objects.put(canary(name))
+    start = cluster.store.revision
+
+    async def writer(name: str) -> None:
+        for step in range(10):
+            patch = {"metadata": {"annotations": {"step": str(step)}}}
+            response = await api.patch(
+                f"{CANARIES}/{name}", content=json.dumps(patch), headers=MERGE
+            )
+            response.raise_for_status()
+
+    async with stream(api, CANARIES, resourceVersion=str(start)) as response:
+        lines = response.aiter_lines()
+        await asyncio.gather(*(writer(name) for name in names))
+        events = [await next_event(lines) for _ in range(50)]
+    versions = [int(e["object"]["metadata"]["resourceVersion"]) for e in events]
+    assert versions == list(range(start + 1, start + 51))
+    final = {
+        e["object"]["metadata"]["name"]: e["object"]["metadata"]["annotations"]["step"]
+        for e in events
+    }
+    assert final == dict.fromkeys(names, "9")
