@@ -33,6 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--token", help="turn auth on with this all-powerful admin token")
     serve.add_argument("--gate-base-url", help="base URL of the portal's Flagger gates")
     serve.add_argument("--crds-dir", type=Path, help="CRD directory (default: ../shared/crds)")
+    serve.add_argument(
+        "--event-ttl", type=float, default=3600.0, help="seconds before events expire"
+    )
+    serve.add_argument(
+        "--history-size", type=int, default=1000, help="watch history kept per resource"
+    )
     return parser
 
 
@@ -50,6 +56,8 @@ async def serve(args: argparse.Namespace) -> None:
         crds_dir=args.crds_dir,
         host=args.host,
         port=args.port,
+        event_ttl_seconds=args.event_ttl,
+        history_size=args.history_size,
     ) as cluster:
         sys.stdout.write(f"devcluster serving {cluster.url} (kubeconfig {cluster.kubeconfig})\n")
         sys.stdout.flush()
@@ -64,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per simulator request
     if args.time_scale <= 0:
         sys.stderr.write("devcluster: --time-scale must be positive\n")
+        return 2
+    if args.event_ttl <= 0 or args.history_size <= 0:
+        sys.stderr.write("devcluster: --event-ttl and --history-size must be positive\n")
         return 2
     try:
         with contextlib.suppress(KeyboardInterrupt):
