@@ -121,12 +121,6 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
             )
             view.subscribe(live.on_change)
             view.subscribe(recorder.on_change)
-            _in_background(stack, recorder.run(), name="timeline-recorder")
-            _in_background(
-                stack,
-                keep_purging(sessionmaker, retention_days=settings.timeline_retention_days),
-                name="history-retention",
-            )
             sweeper = RunEndSweeper(
                 sessionmaker=sessionmaker,
                 view=view,
@@ -135,6 +129,12 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
             )
             view.subscribe(sweeper.on_change)
             _in_background(stack, sweeper.run(), name="run-end-sweeper")
+            _in_background(stack, recorder.run(), name="timeline-recorder")
+            _in_background(
+                stack,
+                keep_purging(sessionmaker, retention_days=settings.timeline_retention_days),
+                name="history-retention",
+            )
             await _watch_fleet(stack, settings, clusters, view)
             app.state.portal = PortalState(
                 settings=settings,
