@@ -118,7 +118,10 @@ async def freeze(
 
 @freezes_router.delete("/{freeze_id}", response_model=FreezePublic)
 async def unfreeze(
-    freeze_id: int, _: AdminUser, actor: CurrentActor, session: SessionDep
+    freeze_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    _: AdminUser,
+    actor: CurrentActor,
+    session: SessionDep,
 ) -> FreezePublic:
     """Lift a freeze (lifting one already lifted changes nothing)."""
     return await lift_freeze(

@@ -236,3 +236,36 @@ async def test_two_portals_on_one_database_answer_alike(stage: Stage, database_u
         == [(200, "confirm-promotion of web.shop approved by an operator for every run\n")] * 2
     )
     assert spec(stage, "web").get("skipAnalysis") is None
+
+
+async def test_bad_input_is_a_4xx_with_a_reason_and_writes_nothing(stage: Stage) -> None:
+    bad_payloads: list[dict[str, Any]] = [
+        {"namespace": NS},
+        {"name": "web", "namespace": NS, "checksum": "c" * 257, "metadata": {"token": GATE_TOKEN}},
+        {"name": "web", "namespace": NS, "metadata": {"token": GATE_TOKEN, "policy": 1}},
+        {"name": "w" * 254, "namespace": NS, "metadata": {"token": GATE_TOKEN}},
+    ]
+    for body in bad_payloads:
+        response = await stage.portal.client.post("/flagger/gates/rollback", json=body)
+        assert response.status_code == 422
+        assert response.json()["detail"]
+    async with signed_in(stage.portal, Role.admin) as admin:
+        for body in (
+            {"cluster": CLUSTER, "reason": ""},
+            {"cluster": CLUSTER, "namespace": "", "reason": "x"},
+            {"cluster": "c" * 129, "reason": "x"},
+            {"reason": "x"},
+        ):
+            assert (await admin.post("/api/v1/freezes", json=body)).status_code == 422
+        unknown = await admin.post("/api/v1/freezes", json={"cluster": "prod", "reason": "x"})
+        assert (unknown.status_code, unknown.json()) == (
+            404,
+            {"detail": "unknown cluster 'prod' (watched clusters: devcluster)"},
+        )
+        for freeze_id in ("abc", "0", str(2**63)):
+            assert (await admin.delete(f"/api/v1/freezes/{freeze_id}")).status_code == 422
+        assert (await admin.get("/api/v1/freezes", params={"active": "false"})).json() == {
+            "items": []
+        }
+        gates = await admin.get("/api/v1/gates/prod/shop/web")
+    assert gates.status_code == 404
