@@ -9,7 +9,9 @@ stops devcluster.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -23,6 +25,7 @@ from pydantic import SecretStr
 from portal.config import Settings
 
 STARTUP_SECONDS = 30.0
+PR_SET_PDEATHSIG = 1
 
 
 def devcluster_command(
@@ -57,6 +60,14 @@ def wait_for_devcluster(process: subprocess.Popen[bytes], *, port: int, kubeconf
         time.sleep(0.1)
 
 
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGTERM when this process dies, even by a signal that skips our
+    cleanup (uvicorn re-raises SIGTERM once it has shut down)."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 @contextmanager
 def running_devcluster(args: argparse.Namespace, *, token: str) -> Iterator[Path]:
     kubeconfig = Path(args.state_dir) / "devcluster.kubeconfig"
@@ -69,7 +80,11 @@ def running_devcluster(args: argparse.Namespace, *, token: str) -> Iterator[Path
         time_scale=args.time_scale,
     )
     env = {**os.environ, "DEVCLUSTER_GATE_TOKEN": token}
-    process = subprocess.Popen(command, env=env)  # noqa: S603 - our own console script
+    process = subprocess.Popen(  # noqa: S603 - our own console script
+        command,
+        env=env,
+        preexec_fn=_die_with_parent,  # noqa: PLW1509 - runs before any thread starts
+    )
     try:
         wait_for_devcluster(process, port=args.devcluster_port, kubeconfig=kubeconfig)
         yield kubeconfig

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.db import SessionMaker
 from portal.models import CanaryRun, HpaSample, TimelineEntry
+from portal.services.uninterrupted import uninterrupted
 
 log = structlog.get_logger("portal.retention")
 PURGE_EVERY_SECONDS = 3600.0
@@ -36,6 +37,13 @@ async def purge_before(session: AsyncSession, *, cutoff: datetime) -> Purged:
     return Purged(entries.rowcount, runs.rowcount, samples.rowcount)
 
 
+async def _purge(sessionmaker: SessionMaker, *, cutoff: datetime) -> Purged:
+    async with sessionmaker() as session:
+        purged = await purge_before(session, cutoff=cutoff)
+        await session.commit()
+    return purged
+
+
 async def keep_purging(
     sessionmaker: SessionMaker, *, retention_days: int, every: float = PURGE_EVERY_SECONDS
 ) -> None:
@@ -43,9 +51,7 @@ async def keep_purging(
     while True:
         cutoff = datetime.now(UTC) - timedelta(days=retention_days)
         try:
-            async with sessionmaker() as session:
-                purged = await purge_before(session, cutoff=cutoff)
-                await session.commit()
+            purged = await uninterrupted(_purge(sessionmaker, cutoff=cutoff))
             log.info("history purged", cutoff=cutoff.isoformat(), **asdict(purged))
         except Exception:
             log.exception("history purge failed")

@@ -33,6 +33,7 @@ from portal.kube.view import Change, ClusterView
 from portal.services import fleet
 from portal.services.run_writing import apply_decisions, load_state
 from portal.services.timeline_rows import TimelineWrite, insert_entry, insert_sample
+from portal.services.uninterrupted import uninterrupted
 
 log = structlog.get_logger("portal.timeline")
 
@@ -190,7 +191,7 @@ class TimelineRecorder:
         while True:
             work = await self.queue.get()
             try:
-                await self.process(work)
+                await uninterrupted(self.process(work))
             except Exception:
                 log.exception("timeline write failed", work=repr(work)[:300])
             finally:
