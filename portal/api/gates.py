@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from portal.deps import SessionDep, StateDep
 from portal.domain.canary_gates import Gate
@@ -138,6 +138,14 @@ async def freezes(_: ViewerUser, session: SessionDep, active: bool = True) -> Fr
     return FreezeList(items=await list_freezes(session, active_only=active))
 
 
+def _in_utc(value: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they are stored in UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+UtcTime = Annotated[datetime, AfterValidator(_in_utc)]
+
+
 class GateCallOut(BaseModel):
     gate: str
     checksum: str
@@ -145,14 +153,14 @@ class GateCallOut(BaseModel):
     phase: str
     passed: bool
     answer: str
-    seen_at: datetime
+    seen_at: UtcTime
 
 
 class GateOpeningOut(BaseModel):
     gate: str
     scope: str
     checksum: str | None
-    created_at: datetime
+    created_at: UtcTime
 
 
 class GateState(BaseModel):

@@ -7,7 +7,7 @@ of freezes stays readable. Creating and lifting are audited in the same transact
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -23,8 +23,21 @@ class FreezeNotFound(NotFound):
     """No change freeze with that id."""
 
 
+def _in_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands timestamps back without their zone; they are stored in UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
 def freeze_public(freeze: Freeze) -> FreezePublic:
-    return FreezePublic.model_validate({**freeze.model_dump(), "active": freeze.lifted_at is None})
+    fields = freeze.model_dump()
+    fields |= {
+        "created_at": _in_utc(freeze.created_at),
+        "lifted_at": _in_utc(freeze.lifted_at),
+        "active": freeze.lifted_at is None,
+    }
+    return FreezePublic.model_validate(fields)
 
 
 def freeze_scope(freeze: Freeze) -> str:

@@ -186,6 +186,8 @@ async def test_a_freeze_holds_new_releases_until_lifted(stage: Stage) -> None:
         assert "change freeze" in approve.json()["detail"]
         listed = (await operator.get("/api/v1/freezes")).json()["items"]
         assert [f["id"] for f in listed] == [freeze["id"]]
+        assert listed[0]["created_at"] == freeze["created_at"]
+        assert gate_state["calls"][0]["seen_at"].endswith(("Z", "+00:00"))
         lifted = await admin.delete(f"/api/v1/freezes/{freeze['id']}")
         assert (lifted.status_code, lifted.json()["active"]) == (200, False)
         await wait_phase(stage, "web", "Succeeded")
