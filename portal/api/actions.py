@@ -8,17 +8,16 @@ action does not apply, 404 for an unknown cluster or canary, 422 for a bad actio
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field, field_validator
 
-from portal.deps import SessionDep, StateDep
+from portal.deps import ActionEnvDep, SessionDep
 from portal.domain.action_rules import ActionName
 from portal.security.access import OperatorUser
 from portal.security.actors import CurrentActor
-from portal.services.actions import ActionEnv, ActionRequest, perform_action
+from portal.services.actions import ActionRequest, perform_action
 from portal.services.actions_records import ActionRecord
 
 router = APIRouter(prefix="/api/v1", tags=["actions"])
@@ -46,7 +45,6 @@ class ActionIn(BaseModel):
 )
 async def act_on_canary(
     *,
-    request: Request,
     cluster: str,
     namespace: str,
     name: str,
@@ -54,19 +52,10 @@ async def act_on_canary(
     body: ActionIn,
     _: OperatorUser,
     actor: CurrentActor,
-    state: StateDep,
+    env: ActionEnvDep,
     session: SessionDep,
 ) -> ActionRecord:
     """Pause, resume, roll back, promote, approve or retry one canary."""
-    settings = state.settings
-    env = ActionEnv(
-        view=state.view,
-        clients={c.name: c.client for c in state.clusters},
-        portal_url=str(request.base_url),
-        token_configured=settings.flagger_webhook_token is not None,
-        timeout=settings.kube_write_timeout_seconds,
-        now=datetime.now(UTC),
-    )
     wanted = ActionRequest(
         cluster=cluster,
         namespace=namespace,

@@ -10,16 +10,13 @@ Kubernetes calls are audited too, in their own commit, before the error is raise
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Literal
+from typing import Any, NoReturn
 
 from kubernetes_asyncio.client import ApiClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.domain.action_rules import (
-    ActionName,
     ActionPlan,
     ActionRefusal,
     plan_action,
@@ -28,7 +25,7 @@ from portal.domain.action_rules import (
 )
 from portal.domain.canaries import CanaryView
 from portal.domain.canary_gates import Gate
-from portal.errors import Conflict, NotFound, PortalError
+from portal.errors import Conflict, PortalError
 from portal.kube.patching import KubeWriteFailed
 from portal.kube.view import ClusterView
 from portal.services import fleet
@@ -42,44 +39,28 @@ from portal.services.actions_records import (
     open_gate,
     run_checksum,
 )
+from portal.services.actions_requests import (
+    ActionEnv,
+    ActionRequest,
+    KubernetesCallFailed,
+    cluster_error,
+)
 from portal.services.audit import Actor
 from portal.services.gates import last_calls
 from portal.services.gates_freezes import active_freeze_for
 
-Scope = Literal["run", "always"]
+__all__ = [
+    "ActionEnv",
+    "ActionNotApplicable",
+    "ActionRecord",
+    "ActionRequest",
+    "KubernetesCallFailed",
+    "perform_action",
+]
 
 
 class ActionNotApplicable(Conflict):
     """The canary's state does not allow the action now."""
-
-
-class KubernetesCallFailed(PortalError):
-    """The cluster refused the change or did not answer (RBAC, timeout, outage)."""
-
-    status_code = 502
-    title = "Cluster call failed"
-
-
-@dataclass(frozen=True, slots=True)
-class ActionRequest:
-    cluster: str
-    namespace: str
-    name: str
-    action: ActionName
-    reason: str
-    scope: Scope = "run"
-
-
-@dataclass(frozen=True, slots=True)
-class ActionEnv:
-    """What an action needs besides the session: the fleet and how to reach it."""
-
-    view: ClusterView
-    clients: Mapping[str, ApiClient]
-    portal_url: str
-    token_configured: bool
-    timeout: float
-    now: datetime
 
 
 async def perform_action(
@@ -102,7 +83,6 @@ async def perform_action(
     plan = plan_action(request.action, canary, held_gates=held, rollback_hint=hint)
     if isinstance(plan, ActionRefusal):
         await _refuse(session, request=request, actor=actor, canary=canary, reason=plan.reason)
-    assert isinstance(plan, ActionPlan)
     step = _Step(
         session=session, request=request, actor=actor, env=env, canary=canary, version=version
     )
@@ -119,7 +99,8 @@ async def _refuse(
     actor: Actor,
     canary: CanaryView,
     reason: str,
-) -> None:
+) -> NoReturn:
+    """Audit the refusal in its own commit (the request's rollback cannot undo it), then 409."""
     await audit_by(session, actor, outcome="rejected", error=reason, **_target(request, canary))
     await session.commit()
     raise ActionNotApplicable(reason)
@@ -258,14 +239,14 @@ class _Step:
                 f"change freeze #{freeze.id} on {freeze.scope} ({freeze.reason}): lift it first"
             )
 
-    async def _refuse_unseen(self, gate: Gate) -> None:
+    async def _refuse_unseen(self, gate: Gate) -> NoReturn:
         await self._refuse(
             f"the portal has not seen a gate call of this run of {self.request.namespace}/"
             f"{self.request.name} yet, so it cannot bind the {gate} decision to the run; try "
             f"again after the next analysis tick (within {self.canary.interval_seconds:g}s)"
         )
 
-    async def _refuse(self, reason: str) -> None:
+    async def _refuse(self, reason: str) -> NoReturn:
         await _refuse(
             self.session, request=self.request, actor=self.actor, canary=self.canary, reason=reason
         )
@@ -303,20 +284,7 @@ class _Step:
     async def failed(self, failed: KubeWriteFailed) -> PortalError:
         """Audit a failed Kubernetes call (in its own commit) and say what to raise."""
         await self.session.rollback()
-        cluster = self.request.cluster
-        error: PortalError
-        if failed.status == 409:
-            error = Conflict(
-                f"{self._name()} changed meanwhile (409 from {cluster}): {failed.message}"
-            )
-        elif failed.status == 404:
-            error = NotFound(f"{cluster} answered 404 for {self._name()}: {failed.message}")
-        elif failed.status == 0:
-            error = KubernetesCallFailed(f"cluster {cluster} did not answer: {failed.message}")
-        else:
-            error = KubernetesCallFailed(
-                f"cluster {cluster} refused the change ({failed.status}): {failed.message}"
-            )
+        error = cluster_error(failed, cluster=self.request.cluster, target=self._name())
         await audit_by(
             self.session,
             self.actor,
