@@ -1,14 +1,15 @@
 """Finish what operator actions leave behind once their run ends.
 
 - a promote that set `spec.skipAnalysis: true` must put it back to false, or every later
-  revision would skip its analysis too (FLAGGER.md);
+  revision would skip its analysis too (FLAGGER.md): as soon as the canary shows an ended phase;
 - gate openings bound to a run and the run's idempotency keys are retired, so a decision never
   leaks into a later run, even one that happens to reuse the same checksum.
 
-A run has ended when the watched canary is Succeeded, Failed or Initialized; rows created before
-its `lastTransitionTime` belong to the ended run. The state is in the database, so after a
-restart the first sweep catches up; each canary change wakes the sweeper, and it also sweeps
-on its own every `idle_seconds`. Replicas may sweep concurrently: every step is idempotent.
+A run has ended when the watched canary is Succeeded, Failed or Initialized; openings and keys
+created before its `lastTransitionTime` belong to the ended run. The state is in the database,
+so after a restart the first sweep catches up; each canary change wakes the sweeper, and it
+also sweeps on its own every `idle_seconds`. Replicas may sweep concurrently: every step is
+idempotent.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from portal.db import SessionMaker
 from portal.domain.action_rules import ENDED_PHASES
 from portal.domain.gate_rules import ALWAYS
-from portal.domain.raw_fields import bool_at, mapping_at, str_at, time_at
+from portal.domain.raw_fields import mapping_at, str_at, time_at
 from portal.kube.patching import KubeWriteFailed
 from portal.kube.view import Change, ClusterView, RawObject
 from portal.models.gates import CanaryAction, GateOpening
@@ -83,18 +84,17 @@ class RunEndSweeper:
                 )
                 ended_at = _run_ended_at(raw)
                 if raw is not None and ended_at is not None:
-                    await self._retire(session, target, raw=raw, before=ended_at)
+                    await self._retire(session, target, before=ended_at)
             await session.commit()
 
-    async def _retire(
-        self, session: AsyncSession, target: Target, *, raw: RawObject, before: datetime
-    ) -> None:
-        if await _resets_due(session, target, before=before):
-            if bool_at(mapping_at(raw, "spec"), "skipAnalysis") and not await self._reset(target):
+    async def _retire(self, session: AsyncSession, target: Target, *, before: datetime) -> None:
+        pending = await _pending_resets(session, target)
+        if pending:
+            if not await self._reset(target):
                 return
             await session.exec(
                 update(CanaryAction)
-                .where(_of(CanaryAction, target), col(CanaryAction.created_at) < before)
+                .where(col(CanaryAction.id).in_(pending))
                 .values(reset_pending=False)
             )
         await session.exec(
@@ -115,6 +115,8 @@ class RunEndSweeper:
         )
 
     async def _reset(self, target: Target) -> bool:
+        """Patch skipAnalysis to false (always: the watched copy may be older than the patch
+        that set it)."""
         client = self._clients.get(target[0])
         if client is None:
             return False
@@ -157,12 +159,14 @@ async def _pending_targets(session: AsyncSession) -> set[Target]:
     return {(c, ns, n) for c, ns, n in [*actions, *openings]}
 
 
-async def _resets_due(session: AsyncSession, target: Target, *, before: datetime) -> bool:
+async def _pending_resets(session: AsyncSession, target: Target) -> list[int]:
+    """Promotes of this canary whose skipAnalysis still has to be put back.
+
+    No time comparison here: the run of every pending promote has ended once the canary shows
+    an ended phase (the promote needed an active one), and resetting too early only means the
+    analysis runs after all, while never resetting would skip every later release's analysis.
+    """
     rows = await session.exec(
-        select(CanaryAction.id).where(
-            _of(CanaryAction, target),
-            col(CanaryAction.reset_pending),
-            col(CanaryAction.created_at) < before,
-        )
+        select(CanaryAction.id).where(_of(CanaryAction, target), col(CanaryAction.reset_pending))
     )
-    return rows.first() is not None
+    return [row for row in rows if row is not None]
