@@ -44,7 +44,7 @@ from portal.services.broadcasting import Broadcaster
 from portal.services.readiness import clusters_check, database_check
 from portal.services.retention import keep_purging
 from portal.services.timeline_recording import TimelineRecorder
-from portal.web import admin, canary_actions, fleet_pages, pages, stream
+from portal.web import admin, canary_actions, fleet_pages, freezes, pages, stream
 from portal.web import audit as audit_page
 from portal.web.live import LivePush
 from portal.web.templating import build_templates
@@ -188,6 +188,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router, dependencies=[Depends(public("probes; no data"))])
     app.include_router(fleet_pages.router)
     app.include_router(canary_actions.router)
+    app.include_router(freezes.router)
     app.include_router(pages.router)
     app.include_router(stream.router, dependencies=[Depends(require_role(Role.viewer))])
     app.include_router(canaries_api.router)

@@ -19,6 +19,7 @@ from portal.security.access import require_role
 from portal.security.roles import Role
 from portal.services import fleet, timeline
 from portal.services.canary_details import canary_details, run_duration
+from portal.services.gates_freezes import list_freezes
 from portal.web.fleet_context import base_context, overview_context
 from portal.web.presenting import hpa_key
 from portal.web.sparklines import sparkline
@@ -36,11 +37,17 @@ Text = Annotated[str | None, Query(max_length=253)]
 
 
 @router.get("/", response_class=HTMLResponse, name="overview")
-async def overview(request: Request, templates: TemplatesDep, view: ViewDep) -> HTMLResponse:
+async def overview(
+    *, request: Request, templates: TemplatesDep, view: ViewDep, session: SessionDep
+) -> HTMLResponse:
     now = datetime.now(UTC)
     canaries = fleet.attention_first(fleet.all_canaries(view, now=now))
     hpas = fleet.list_hpas(view, now=now)
-    context = overview_context(view, canaries=canaries, hpas=hpas)
+    context = {
+        **overview_context(view, canaries=canaries, hpas=hpas),
+        "freezes": await list_freezes(session, active_only=True),
+        "cluster_names": view.clusters,
+    }
     return templates.TemplateResponse(request, "overview/index.html", context)
 
 
@@ -50,6 +57,7 @@ async def canaries_page(
     request: Request,
     templates: TemplatesDep,
     view: ViewDep,
+    session: SessionDep,
     cluster: Text = None,
     namespace: Text = None,
     search: Text = None,
@@ -69,6 +77,7 @@ async def canaries_page(
         "query": query,
         "cluster_names": view.clusters,
         "namespaces": sorted({c.namespace for c in fleet.all_canaries(view, now=now)}),
+        "freezes": await list_freezes(session, active_only=True),
     }
     return templates.TemplateResponse(request, "canaries/index.html", context)
 
@@ -105,6 +114,7 @@ async def canary_page(
         "runs": [_run_row(run) for run in details.runs],
         "metric_values": details.metrics.values,
         "metric_note": details.metrics.note,
+        "freezes": await list_freezes(session, active_only=True),
     }
     return templates.TemplateResponse(request, "canaries/detail.html", context)
 
@@ -163,6 +173,7 @@ async def hpas_page(
         "hpas": hpas,
         "sparks": sparks,
         "history_hours": HISTORY_HOURS,
+        "freezes": await list_freezes(session, active_only=True),
     }
     return templates.TemplateResponse(request, "hpas/index.html", context)
 
