@@ -9,6 +9,7 @@ the open run's start or the last run's end changes nothing, and a step the statu
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from portal.domain.canary_status import Phase
 from portal.domain.flagger_events import EventKind, HaltReason, RollbackCause
@@ -23,6 +24,11 @@ from portal.domain.run_records import (
     predates_last_end,
     stepped,
 )
+
+TIMESTAMP_RESOLUTION = timedelta(seconds=1)
+"""Kubernetes times (lastTransitionTime, event timestamps) are whole seconds; the event webhook
+carries milliseconds. A new-revision event less than a second after the run's recorded start is
+that same start, not a newer revision."""
 
 _START_TRIGGERS = {
     EventKind.NEW_REVISION: "new revision",
@@ -57,8 +63,8 @@ def _new_revision(update: RunUpdate, *, observed: EventObserved) -> RunUpdate:
             return update
         update = opened(update, at=at, revision=None, image=observed.image, trigger=trigger)
         return stepped(update, at=at, phase=Phase.PROGRESSING, weight=0, iterations=0)
-    if at <= run.started_at or run.revision is None:
-        return update
+    if at < run.started_at + TIMESTAMP_RESOLUTION or run.revision is None:
+        return update  # the same start, seen first through the (second-precise) status
     reason = _SUPERSEDE_REASONS[observed.event.kind]
     update = closed(update, at=at, outcome=Outcome.SUPERSEDED, reason=reason)
     update = opened(update, at=at, revision=None, image=observed.image, trigger=trigger)

@@ -308,3 +308,24 @@ def test_a_whole_run_from_interleaved_status_and_events() -> None:
         ),
     ]
     assert (state.phase, state.open_run, state.revision) == ("Failed", None, NEW)
+
+
+def test_a_webhook_event_a_fraction_of_a_second_after_the_status_start_is_the_same_run() -> None:
+    """The status dates the start to the second; the event webhook to the millisecond."""
+    _, decisions = feed(
+        IDLE,
+        seen("Progressing", 0),
+        heard("New revision detected! Scaling up podinfo.test", 0.265 / 60),
+    )
+    assert [type(d) for d in decisions] == [StartRun, RecordStep]
+
+
+def test_a_new_revision_a_second_or_more_after_the_start_supersedes_the_run() -> None:
+    _, decisions = feed(RUNNING, heard("New revision detected! Scaling up podinfo.test", 1 / 60))
+    assert [type(d) for d in decisions] == [EndRun, StartRun, RecordStep]
+    end = decisions[0]
+    assert isinstance(end, EndRun)
+    assert (end.outcome, end.reason) == (
+        Outcome.SUPERSEDED,
+        "new revision detected before this run was seen to end",
+    )
