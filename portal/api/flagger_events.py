@@ -12,15 +12,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
+from portal.api.flagger_callers import flagger_cluster
 from portal.deps import StateDep
 from portal.errors import Unprocessable
 from portal.security.access import public
-from portal.security.denials import record_denial
 from portal.services.flagger_webhooks import (
     FlaggerPayload,
-    WebhookRefused,
-    check_webhook_token,
-    resolve_cluster,
 )
 
 router = APIRouter(
@@ -52,20 +49,9 @@ async def flagger_event(
     state: StateDep,
     cluster: Annotated[str | None, Query(max_length=128)] = None,
 ) -> Accepted:
-    try:
-        check_webhook_token(
-            metadata=payload.metadata,
-            token=state.settings.flagger_webhook_token,
-            network_only=state.settings.flagger_network_only,
-        )
-        named = resolve_cluster(
-            query_cluster=cluster, metadata=payload.metadata, clusters=state.view.clusters
-        )
-    except WebhookRefused as refused:
-        await record_denial(
-            request, identity=None, status=403, detail=refused.detail, action="flagger-event"
-        )
-        raise
+    named = await flagger_cluster(
+        request, payload=payload, state=state, query_cluster=cluster, action="flagger-event"
+    )
     message = payload.metadata.get("eventMessage", "").strip()
     if not message:
         raise Unprocessable("metadata.eventMessage is required on a Flagger event webhook")

@@ -15,18 +15,15 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import AfterValidator, BaseModel, Field
 
+from portal.api.flagger_callers import flagger_cluster
 from portal.deps import SessionDep, StateDep
 from portal.domain.canary_gates import Gate
 from portal.domain.gate_rules import ALWAYS, DECISION_GATES
 from portal.models.gates import FreezePublic
 from portal.security.access import AdminUser, ViewerUser, public
 from portal.security.actors import CurrentActor
-from portal.security.denials import record_denial
 from portal.services.flagger_webhooks import (
     FlaggerPayload,
-    WebhookRefused,
-    check_webhook_token,
-    resolve_cluster,
 )
 from portal.services.fleet import require_cluster
 from portal.services.gates import answer_gate, last_calls, openings_of
@@ -65,20 +62,9 @@ async def flagger_gate(
     cluster: Annotated[str | None, Query(max_length=128)] = None,
 ) -> PlainTextResponse:
     """Answer one Flagger gate call: 200 passes, 403 holds (Flagger shows the body)."""
-    try:
-        check_webhook_token(
-            metadata=payload.metadata,
-            token=state.settings.flagger_webhook_token,
-            network_only=state.settings.flagger_network_only,
-        )
-        named = resolve_cluster(
-            query_cluster=cluster, metadata=payload.metadata, clusters=state.view.clusters
-        )
-    except WebhookRefused as refused:
-        await record_denial(
-            request, identity=None, status=403, detail=refused.detail, action=f"gate-{gate}"
-        )
-        raise
+    named = await flagger_cluster(
+        request, payload=payload, state=state, query_cluster=cluster, action=f"gate-{gate}"
+    )
     answer = await answer_gate(
         session,
         view=state.view,

@@ -4,6 +4,7 @@ from the watch and from Flagger's event webhook."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -85,7 +86,8 @@ async def test_a_good_release_is_recorded_as_a_promoted_run(
     release(dc, "registry/web:2")
     [run] = await wait_for_runs(running, 1)
     assert (run["outcome"], run["reason"], run["image"]) == ("promoted", None, "registry/web:2")
-    assert run["duration_seconds"] > 0
+    started, ended = (datetime.fromisoformat(run[k]) for k in ("started_at", "ended_at"))
+    assert run["duration_seconds"] == (ended - started).total_seconds()
     messages = [entry["message"] for entry in (await detail(running))["timeline"]]
     assert "New revision detected! Scaling up web.shop" in messages
     assert "Advance web.shop canary weight 50" in messages
