@@ -20,6 +20,7 @@ class RequestFault:
     remaining: int
     path_prefix: str = ""
     status: int | None = None
+    method: str | None = None
     retry_after: int = 1
     delay_seconds: float = 0.0
 
@@ -54,20 +55,28 @@ class Faults:
         return sum(f.remaining for f in self.watch_expiries)
 
     def fail_next_requests(
-        self, *, count: int, status: int = 500, path_prefix: str = "", retry_after: int = 1
+        self,
+        *,
+        count: int,
+        status: int = 500,
+        path_prefix: str = "",
+        retry_after: int = 1,
+        method: str | None = None,
     ) -> None:
-        """Answer the next `count` matching requests with `status` (500 or 429)."""
+        """Answer the next `count` matching requests (of `method`, if given) with `status`."""
         if status not in (429, 500, 503):
             raise ValueError(f"unsupported fault status {status}: use 429, 500 or 503")
         self.request_faults.append(
-            RequestFault(count, path_prefix, status=status, retry_after=retry_after)
+            RequestFault(count, path_prefix, status=status, retry_after=retry_after, method=method)
         )
 
     def slow_next_requests(
-        self, *, count: int, delay_seconds: float, path_prefix: str = ""
+        self, *, count: int, delay_seconds: float, path_prefix: str = "", method: str | None = None
     ) -> None:
-        """Delay the next `count` matching requests by `delay_seconds`."""
-        self.request_faults.append(RequestFault(count, path_prefix, delay_seconds=delay_seconds))
+        """Delay the next `count` matching requests (of `method`, if given) by `delay_seconds`."""
+        self.request_faults.append(
+            RequestFault(count, path_prefix, delay_seconds=delay_seconds, method=method)
+        )
 
     def clear(self) -> None:
         self.watch_expiries.clear()
@@ -82,11 +91,13 @@ class Faults:
                 return True
         return False
 
-    def plan(self, path: str) -> Planned:
-        """Consume the faults that apply to a request for `path`."""
+    def plan(self, path: str, method: str = "GET") -> Planned:
+        """Consume the faults that apply to a `method` request for `path`."""
         planned = Planned()
         for fault in self.request_faults:
             if fault.remaining <= 0 or not path.startswith(fault.path_prefix):
+                continue
+            if fault.method is not None and fault.method != method:
                 continue
             fault.remaining -= 1
             planned.delay_seconds += fault.delay_seconds

@@ -76,7 +76,7 @@ async def guard(request: Request) -> Policy | None:
             message="the server is shutting down",
             retry_after=1,
         )
-    planned = state.faults.plan(request.url.path)
+    planned = state.faults.plan(request.url.path, request.method)
     if planned.delay_seconds:
         await asyncio.sleep(planned.delay_seconds)
     if planned.error is not None:

@@ -290,7 +290,10 @@ async def test_rollback_without_a_portal_rollback_hook_says_what_to_add(stage: S
 async def test_a_failing_kubernetes_call_is_a_502_with_a_failed_audit_row(stage: Stage) -> None:
     await add_canary(stage, gated_canary("idle", base_url=stage.base_url, gates={}))
     stage.dc.faults.fail_next_requests(
-        count=1, status=500, path_prefix=f"/apis/flagger.app/v1beta1/namespaces/{NS}/canaries/idle"
+        count=1,
+        status=500,
+        method="PATCH",
+        path_prefix=f"/apis/flagger.app/v1beta1/namespaces/{NS}/canaries/idle",
     )
     async with signed_in(stage.portal, Role.operator) as operator:
         response = await act(operator, "idle", "pause")
