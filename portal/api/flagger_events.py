@@ -13,12 +13,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from portal.api.flagger_callers import flagger_cluster
-from portal.deps import StateDep
+from portal.deps import SessionDep, StateDep
 from portal.errors import Unprocessable
 from portal.security.access import public
 from portal.services.flagger_webhooks import (
     FlaggerPayload,
 )
+from portal.services.gates import remember_event_call
 
 router = APIRouter(
     prefix="/flagger",
@@ -47,6 +48,7 @@ async def flagger_event(
     request: Request,
     payload: FlaggerPayload,
     state: StateDep,
+    session: SessionDep,
     cluster: Annotated[str | None, Query(max_length=128)] = None,
 ) -> Accepted:
     named = await flagger_cluster(
@@ -55,6 +57,9 @@ async def flagger_event(
     message = payload.metadata.get("eventMessage", "").strip()
     if not message:
         raise Unprocessable("metadata.eventMessage is required on a Flagger event webhook")
+    await remember_event_call(
+        session, view=state.view, cluster=named, payload=payload, now=datetime.now(UTC)
+    )
     event_type = payload.metadata.get("eventType", "Normal")
     state.recorder.record_webhook_event(
         cluster=named,

@@ -86,6 +86,31 @@ async def openings_for(
     return set(rows)
 
 
+async def remember_event_call(
+    session: AsyncSession,
+    *,
+    view: ClusterView,
+    cluster: str,
+    payload: FlaggerPayload,
+    now: datetime,
+) -> None:
+    """An event webhook call also names the run's checksum: keep it like a passed gate call, so
+    an action finds the run in progress before Flagger has called any gate of it (caller
+    commits). Calls for canaries the portal does not watch are not kept."""
+    obj = view.get("canaries", cluster=cluster, namespace=payload.namespace, name=payload.name)
+    if obj is None or not payload.checksum:
+        return
+    await remember_call(
+        session,
+        cluster=cluster,
+        gate=Gate.EVENT,
+        payload=payload,
+        revision=optional_str_at(mapping_at(obj, "status"), "lastAppliedSpec"),
+        answer=GateAnswer(True, "event recorded"),
+        now=now,
+    )
+
+
 def _upsert(session: AsyncSession) -> Any:
     dialect = session.get_bind().dialect.name
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
