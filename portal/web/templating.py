@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from portal.kube.view import ClusterStatus
+from portal.services import fleet
 from portal.web import presenting
 
 NAVIGATION: tuple[tuple[str, str], ...] = (
@@ -25,6 +28,13 @@ def format_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "never"
 
 
+def fleet_health(request: Request) -> list[ClusterStatus] | None:
+    """Every watched cluster's health, for the banner every page carries (None before the
+    lifespan has built the view, e.g. for an error page at start-up)."""
+    state = getattr(request.app.state, "portal", None)
+    return fleet.fleet_status(state.view) if state is not None else None
+
+
 @pass_context
 def url_path_for(context: Context, name: str, /, **params: object) -> str:
     """Site-relative URLs (behind any ingress prefix), also for fragments rendered without a
@@ -38,6 +48,7 @@ def url_path_for(context: Context, name: str, /, **params: object) -> str:
 def build_templates(directory: Path) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(directory))
     templates.env.globals["url_for"] = url_path_for
+    templates.env.globals["fleet_health"] = fleet_health
     templates.env.globals["navigation"] = NAVIGATION
     templates.env.filters["time"] = format_time
     templates.env.filters["dom_id"] = presenting.dom_id
