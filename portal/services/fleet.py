@@ -39,7 +39,8 @@ class CanaryQuery:
 
     def matches(self, canary: CanaryView) -> bool:
         return (
-            (self.namespace is None or canary.namespace == self.namespace)
+            (self.cluster is None or canary.cluster == self.cluster)
+            and (self.namespace is None or canary.namespace == self.namespace)
             and (self.attention is None or canary.needs_attention == self.attention)
             and (not self.search or _search_hit(canary, self.search))
         )

@@ -69,14 +69,14 @@ async def canaries_page(
         attention=True if attention else None,
         search=_blank_to_none(search),
     )
-    now = datetime.now(UTC)
-    canaries = fleet.list_canaries(view, query=query, now=now)
+    fleet.require_cluster(view, query.cluster)
+    everything = fleet.all_canaries(view, now=datetime.now(UTC))
     context = {
         **base_context(view, active="canaries"),
-        "canaries": canaries,
+        "canaries": [canary for canary in everything if query.matches(canary)],
         "query": query,
         "cluster_names": view.clusters,
-        "namespaces": sorted({c.namespace for c in fleet.all_canaries(view, now=now)}),
+        "namespaces": sorted({c.namespace for c in everything}),
         "freezes": await list_freezes(session, active_only=True),
     }
     return templates.TemplateResponse(request, "canaries/index.html", context)
