@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from fastapi import FastAPI
+from playwright.async_api import Browser, Page, async_playwright
+
+from devcluster.harness import DevCluster, serve_devcluster
+from portal.app import create_app
+from portal.config import Settings
+from tests.integration.fleet.conftest import seed
+from tests.support.servers import serve_app
+from tests.support.waiting import wait_until
 
 CHROMIUM = Path(os.environ.get("PORTAL_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -48,3 +57,41 @@ async def browser(chromium_path: Path) -> AsyncIterator[Browser]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@dataclass
+class LivePortal:
+    """A seeded devcluster, the portal (local mode) served against it, and a browser page
+    whose console errors are collected in `problems`."""
+
+    dc: DevCluster
+    app: FastAPI
+    base_url: str
+    page: Page
+    problems: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+async def live_portal(browser: Browser, database_url: str) -> AsyncIterator[LivePortal]:
+    async with serve_devcluster(scenario="empty", simulate=False) as dc:
+        seed(dc)
+        settings = Settings(
+            database_url=database_url,
+            kubeconfig=dc.kubeconfig,
+            auth_mode="local",
+            log_format="console",
+        )
+        app = create_app(settings)
+        async with serve_app(app) as base_url:
+            view = app.state.portal.view
+            await wait_until(lambda: view.unready_clusters() == {}, what="first lists")
+            page = await browser.new_page()
+            live = LivePortal(dc=dc, app=app, base_url=base_url, page=page)
+            page.on(
+                "console", lambda m: live.problems.append(m.text) if m.type == "error" else None
+            )
+            page.on("pageerror", lambda e: live.problems.append(str(e)))
+            try:
+                yield live
+            finally:
+                await page.close()

@@ -1,67 +1,47 @@
 """An operator pauses a canary from the browser: the dialog names the canary, the cluster and
 the consequence and asks why; the answer arrives as a toast; the page shows the effect live;
-the audit log has the record."""
+devcluster records the patch under the portal's field manager."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import expect
 
-from devcluster.harness import serve_devcluster
-from portal.app import create_app
-from portal.config import Settings
-from tests.integration.fleet.conftest import seed
-from tests.support.servers import serve_app
-from tests.support.waiting import wait_until
+from tests.e2e.conftest import LivePortal
 
 pytestmark = pytest.mark.browser
 
 
 async def test_operator_pauses_a_canary_from_its_page(
-    browser: Browser, database_url: str, artifacts: Path
+    live_portal: LivePortal, artifacts: Path
 ) -> None:
-    async with serve_devcluster(scenario="empty", simulate=False) as dc:
-        seed(dc)
-        settings = Settings(
-            database_url=database_url,
-            kubeconfig=dc.kubeconfig,
-            auth_mode="local",
-            log_format="console",
-        )
-        app = create_app(settings)
-        async with serve_app(app) as base_url:
-            view = app.state.portal.view
-            await wait_until(lambda: view.unready_clusters() == {}, what="first lists")
-            page = await browser.new_page()
-            problems: list[str] = []
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            await page.goto(base_url + "/canaries/devcluster/shop/web")
-            status = page.locator(".status-panel")
-            await expect(status.locator(".action-button")).to_have_text(
-                ["Promote", "Pause", "Roll back"]
-            )
-            await status.get_by_role("button", name="Pause").click()
-            dialog = page.locator("#action-dialog")
-            await expect(dialog).to_be_visible()
-            await expect(dialog.locator("h2")).to_have_text("Pause web?")
-            await expect(dialog).to_contain_text("Cluster devcluster, namespace shop")
-            await expect(dialog).to_contain_text(
-                "Flagger stops this canary where it is: 20% of traffic stays on the canary"
-            )
-            await dialog.locator("textarea").fill("error budget burning, investigating")
-            await dialog.get_by_role("button", name="Pause").click()
-            await expect(dialog).to_be_hidden()
-            await expect(page.locator("#toasts .toast")).to_contain_text(
-                "Takes effect at the next analysis tick, within 10s."
-            )
-            await expect(status.locator(".chip-paused")).to_have_text("paused")
-            await expect(status.locator(".action-button")).to_have_text(["Resume", "Roll back"])
-            await page.screenshot(path=str(artifacts / "canary-paused.png"), full_page=True)
-            await page.close()
-        canary = dc.objects.get("flagger.app/v1beta1", "Canary", name="web", namespace="shop")
-        managers = {entry["manager"] for entry in canary["metadata"]["managedFields"]}
+    page = live_portal.page
+    await page.goto(live_portal.base_url + "/canaries/devcluster/shop/web")
+    status = page.locator(".status-panel")
+    await expect(status.locator(".action-button")).to_have_text(["Promote", "Pause", "Roll back"])
+    await status.get_by_role("button", name="Pause").click()
+    dialog = page.locator("#action-dialog")
+    await expect(dialog).to_be_visible()
+    await expect(dialog.locator("h2")).to_have_text("Pause web?")
+    await expect(dialog).to_contain_text("Cluster devcluster, namespace shop")
+    await expect(dialog).to_contain_text(
+        "Flagger stops this canary where it is: 20% of traffic stays on the canary"
+    )
+    await dialog.locator("textarea").fill("error budget burning, investigating")
+    await dialog.get_by_role("button", name="Pause").click()
+    await expect(dialog).to_be_hidden()
+    await expect(page.locator("#toasts .toast")).to_contain_text(
+        "Takes effect at the next analysis tick, within 10s."
+    )
+    await expect(status.locator(".chip-paused")).to_have_text("paused")
+    await expect(status.locator(".action-button")).to_have_text(["Resume", "Roll back"])
+    await page.screenshot(path=str(artifacts / "canary-paused.png"), full_page=True)
+    canary = live_portal.dc.objects.get(
+        "flagger.app/v1beta1", "Canary", name="web", namespace="shop"
+    )
+    managers = {entry["manager"] for entry in canary["metadata"]["managedFields"]}
     assert canary["spec"]["suspend"] is True
     assert "infra-fleet-portal" in managers
-    assert problems == []
+    assert live_portal.problems == []

@@ -6,57 +6,39 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import expect
 
-from devcluster.harness import serve_devcluster
-from portal.app import create_app
-from portal.config import Settings
-from tests.integration.fleet.conftest import PROGRESSING_STATUS, seed
+from tests.e2e.conftest import LivePortal
+from tests.integration.fleet.conftest import PROGRESSING_STATUS
 from tests.support import objects
-from tests.support.servers import serve_app
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
 
 async def test_canary_table_updates_live_when_the_cluster_changes(
-    browser: Browser, database_url: str, artifacts: Path
+    live_portal: LivePortal, artifacts: Path
 ) -> None:
-    async with serve_devcluster(scenario="empty", simulate=False) as dc:
-        seed(dc)
-        settings = Settings(
-            database_url=database_url,
-            kubeconfig=dc.kubeconfig,
-            auth_mode="local",
-            log_format="console",
-        )
-        app = create_app(settings)
-        async with serve_app(app) as base_url:
-            view = app.state.portal.view
-            await wait_until(lambda: view.unready_clusters() == {}, what="first lists")
-            page = await browser.new_page()
-            problems: list[str] = []
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            await page.goto(base_url + "/canaries")
-            rows = page.locator("#canary-rows tr")
-            await expect(rows).to_have_count(2)
-            web = rows.filter(has_text="web")
-            await expect(web.locator(".chip").first).to_have_text("Progressing")
-            await expect(web.locator("progress")).to_have_attribute("value", "40")
-            await page.wait_for_function("window.htmx !== undefined")
-            await expect(page.locator(".live-stream")).to_have_count(1)
-            await wait_until(lambda: app.state.portal.broadcaster.clients == 1, what="stream")
+    page, dc = live_portal.page, live_portal.dc
+    await page.goto(live_portal.base_url + "/canaries")
+    rows = page.locator("#canary-rows tr")
+    await expect(rows).to_have_count(2)
+    web = rows.filter(has_text="web")
+    await expect(web.locator(".chip").first).to_have_text("Progressing")
+    await expect(web.locator("progress")).to_have_attribute("value", "40")
+    await page.wait_for_function("window.htmx !== undefined")
+    await expect(page.locator(".live-stream")).to_have_count(1)
+    broadcaster = live_portal.app.state.portal.broadcaster
+    await wait_until(lambda: broadcaster.clients == 1, what="stream")
 
-            canary = objects.canary("web", "shop", gate_base_url="http://portal.test")
-            status = {**PROGRESSING_STATUS, "canaryWeight": 40, "failedChecks": 0}
-            dc.objects.put({**canary, "status": status})
-            await expect(web.locator("progress")).to_have_attribute("value", "80")
-            await expect(web.locator(".progress-label")).to_have_text("40% / 50%")
+    canary = objects.canary("web", "shop", gate_base_url="http://portal.test")
+    status = {**PROGRESSING_STATUS, "canaryWeight": 40, "failedChecks": 0}
+    dc.objects.put({**canary, "status": status})
+    await expect(web.locator("progress")).to_have_attribute("value", "80")
+    await expect(web.locator(".progress-label")).to_have_text("40% / 50%")
 
-            dc.objects.put(objects.deployment("search", "shop"))
-            dc.objects.put(objects.canary("search", "shop"))
-            await expect(rows).to_have_count(3)
-            await page.screenshot(path=str(artifacts / "canaries-live.png"), full_page=True)
-            await page.close()
-    assert problems == []
+    dc.objects.put(objects.deployment("search", "shop"))
+    dc.objects.put(objects.canary("search", "shop"))
+    await expect(rows).to_have_count(3)
+    await page.screenshot(path=str(artifacts / "canaries-live.png"), full_page=True)
+    assert live_portal.problems == []
