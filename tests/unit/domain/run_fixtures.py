@@ -7,7 +7,15 @@ from typing import Any
 
 from portal.domain.canaries import build_canary_view
 from portal.domain.flagger_events import classify_flagger_event
-from portal.domain.runs import CanaryObserved, EventObserved
+from portal.domain.runs import (
+    CanaryObserved,
+    EventObserved,
+    Observation,
+    OpenRun,
+    RunDecision,
+    RunState,
+    decide_run,
+)
 from tests.unit.domain.objects import canary, flagger_status
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -51,3 +59,21 @@ def seen(
 def heard(message: str, minute: float, *, image: str | None = None) -> EventObserved:
     """A Flagger event stamped at `minute`."""
     return EventObserved(event=classify_flagger_event(message), at=at(minute), image=image)
+
+
+IDLE = RunState(phase="Succeeded", revision=OLD)
+RUNNING = RunState(
+    phase="Progressing",
+    canary_weight=10,
+    revision=NEW,
+    open_run=OpenRun(started_at=at(0), revision=NEW, image=IMAGE),
+)
+
+
+def feed(state: RunState, *observations: Observation) -> tuple[RunState, list[RunDecision]]:
+    decisions: list[RunDecision] = []
+    for observation in observations:
+        update = decide_run(state=state, observation=observation)
+        state = update.state
+        decisions.extend(update.decisions)
+    return state, decisions

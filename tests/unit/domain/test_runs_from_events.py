@@ -8,34 +8,14 @@ from portal.domain.flagger_events import RollbackCause
 from portal.domain.runs import (
     ClosedRun,
     EndRun,
-    Observation,
     OpenRun,
     Outcome,
     RecordStep,
-    RunDecision,
     RunState,
     StartRun,
     UpdateRun,
-    decide_run,
 )
-from tests.unit.domain.run_fixtures import IMAGE, NEW, OLD, at, heard, seen
-
-IDLE = RunState(phase="Succeeded", revision=OLD)
-RUNNING = RunState(
-    phase="Progressing",
-    canary_weight=10,
-    revision=NEW,
-    open_run=OpenRun(started_at=at(0), revision=NEW, image=IMAGE),
-)
-
-
-def feed(state: RunState, *observations: Observation) -> tuple[RunState, list[RunDecision]]:
-    decisions: list[RunDecision] = []
-    for observation in observations:
-        update = decide_run(state=state, observation=observation)
-        state = update.state
-        decisions.extend(update.decisions)
-    return state, decisions
+from tests.unit.domain.run_fixtures import IDLE, IMAGE, NEW, RUNNING, at, feed, heard, seen
 
 
 def test_new_revision_event_starts_a_run_that_the_status_names() -> None:

@@ -7,35 +7,15 @@ from portal.domain.runs import (
     AmendRunEnd,
     ClosedRun,
     EndRun,
-    Observation,
     OpenRun,
     Outcome,
     RecordStep,
-    RunDecision,
     RunState,
     StartRun,
     UpdateRun,
-    decide_run,
 )
 from tests.unit.domain.objects import blue_green_analysis
-from tests.unit.domain.run_fixtures import IMAGE, NEW, OLD, at, heard, seen
-
-IDLE = RunState(phase="Succeeded", revision=OLD)
-RUNNING = RunState(
-    phase="Progressing",
-    canary_weight=10,
-    revision=NEW,
-    open_run=OpenRun(started_at=at(0), revision=NEW, image=IMAGE),
-)
-
-
-def feed(state: RunState, *observations: Observation) -> tuple[RunState, list[RunDecision]]:
-    decisions: list[RunDecision] = []
-    for observation in observations:
-        update = decide_run(state=state, observation=observation)
-        state = update.state
-        decisions.extend(update.decisions)
-    return state, decisions
+from tests.unit.domain.run_fixtures import IDLE, IMAGE, NEW, OLD, RUNNING, at, feed, heard, seen
 
 
 def test_new_revision_progressing_after_success_starts_a_run() -> None:
