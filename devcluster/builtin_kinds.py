@@ -6,6 +6,7 @@ versions, as in a real cluster: the converters below map field names between the
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from devcluster import builtin_printers as printers
@@ -37,6 +38,16 @@ def events_v1_to_event(obj: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def secret_to_storage(obj: dict[str, Any]) -> dict[str, Any]:
+    """`stringData` is write-only: the server merges it into `data` (base64) and drops it."""
+    out = {**obj, "apiVersion": "v1"}
+    plain = out.pop("stringData", None) or {}
+    if plain:
+        encoded = {k: base64.b64encode(str(v).encode()).decode() for k, v in plain.items()}
+        out["data"] = {**(out.get("data") or {}), **encoded}
+    return out
+
+
 _EVENT_FIELDS = (
     "involvedObject.kind",
     "involvedObject.namespace",
@@ -52,8 +63,88 @@ _EVENT_FIELDS = (
 )
 
 
+def _plain(
+    group: str,
+    plural: str,
+    kind: str,
+    *,
+    namespaced: bool = True,
+    short: tuple[str, ...] = (),
+    status: bool = False,
+    generation: bool = False,
+    workload: bool = False,
+    version: str = "v1",
+) -> ResourceType:
+    """A built-in kind with nothing special beyond its scope, status and generation."""
+    return ResourceType(
+        group=group,
+        version=version,
+        plural=plural,
+        singular=kind.lower(),
+        kind=kind,
+        namespaced=namespaced,
+        short_names=short,
+        categories=("all",) if workload else (),
+        status_subresource=status,
+        tracks_generation=generation,
+        delete_returns_object=True,
+    )
+
+
+def platform_types() -> list[ResourceType]:
+    """The kinds a Flux tree of manifests uses besides workloads: config, network, access."""
+    rbac = "rbac.authorization.k8s.io"
+    return [
+        _plain("", "services", "Service", short=("svc",), status=True, workload=True),
+        _plain("", "serviceaccounts", "ServiceAccount", short=("sa",)),
+        _plain("", "configmaps", "ConfigMap", short=("cm",)),
+        ResourceType(
+            group="",
+            version="v1",
+            plural="secrets",
+            singular="secret",
+            kind="Secret",
+            namespaced=True,
+            delete_returns_object=True,
+            to_storage=secret_to_storage,
+        ),
+        _plain("", "resourcequotas", "ResourceQuota", short=("quota",), status=True),
+        _plain("", "limitranges", "LimitRange", short=("limits",)),
+        _plain("batch", "jobs", "Job", status=True, generation=True, workload=True),
+        _plain("batch", "cronjobs", "CronJob", short=("cj",), status=True, generation=True),
+        _plain(
+            "networking.k8s.io",
+            "ingresses",
+            "Ingress",
+            short=("ing",),
+            status=True,
+            generation=True,
+        ),
+        _plain("networking.k8s.io", "ingressclasses", "IngressClass", namespaced=False),
+        _plain(
+            "networking.k8s.io",
+            "networkpolicies",
+            "NetworkPolicy",
+            short=("netpol",),
+            generation=True,
+        ),
+        _plain(
+            "policy", "poddisruptionbudgets", "PodDisruptionBudget", short=("pdb",), status=True
+        ),
+        _plain(rbac, "roles", "Role"),
+        _plain(rbac, "rolebindings", "RoleBinding"),
+        _plain(rbac, "clusterroles", "ClusterRole", namespaced=False),
+        _plain(rbac, "clusterrolebindings", "ClusterRoleBinding", namespaced=False),
+    ]
+
+
 def builtin_types() -> list[ResourceType]:
     """Every built-in kind devcluster serves."""
+    return [*_core_types(), *platform_types()]
+
+
+def _core_types() -> list[ResourceType]:
+    """The kinds infra-fleet's portal and simulators read and write."""
     return [
         ResourceType(
             group="",

@@ -202,10 +202,9 @@ class ObjectStore:
         self, rtype: ResourceType, obj: dict[str, Any], *, mode: WriteMode
     ) -> dict[str, Any]:
         check_shape(obj)
-        if rtype.custom:
-            pruned = self.validator.prepare(rtype, obj, strict=mode.strict)
-            mode.warnings.extend(f'unknown field "{path}"' for path in pruned.unknown)
-            obj = pruned.obj
+        pruned = self.validator.prepare(rtype, obj, strict=mode.strict)
+        mode.warnings.extend(f'unknown field "{path}"' for path in pruned.unknown)
+        obj = pruned.obj
         return rtype.to_storage(obj) if rtype.to_storage else obj
 
     def _commit(

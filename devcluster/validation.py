@@ -18,6 +18,7 @@ from typing import Any
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import ValidationError
 
+from devcluster import builtin_schemas
 from devcluster.errors import Cause, bad_request, invalid
 from devcluster.resources import ResourceType
 
@@ -49,16 +50,16 @@ class SchemaValidator:
 
     def prepare(self, rtype: ResourceType, obj: dict[str, Any], *, strict: bool) -> Pruned:
         """Drop nulls and undeclared fields; with `strict`, undeclared fields are a 400."""
-        if rtype.schema is None:
+        if not rtype.custom:
+            pruned = _prune_builtin(rtype, obj)
+        elif rtype.schema is None:
             return Pruned(obj)
-        pruned = Pruned({})
-        pruned.obj = _prune(obj, rtype.schema, "", pruned.unknown, root=True)
+        else:
+            pruned = Pruned({})
+            pruned.obj = _prune(obj, rtype.schema, "", pruned.unknown, root=True)
         if strict and pruned.unknown:
             listed = ", ".join(f'unknown field "{p}"' for p in pruned.unknown)
-            raise bad_request(
-                f'{rtype.kind} in version "{rtype.version}" cannot be handled as a '
-                f"{rtype.kind}: strict decoding error: {listed}"
-            )
+            raise _cannot_handle(rtype, f"strict decoding error: {listed}")
         return pruned
 
     def default(self, rtype: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
@@ -73,6 +74,8 @@ class SchemaValidator:
         causes = validate_name(rtype, obj)
         if rtype.schema is not None:
             causes += schema_causes(self._validator(rtype), obj)
+        elif not rtype.custom:
+            causes += _builtin_causes(rtype, obj)
         if causes:
             raise invalid(kind=rtype.kind, group=rtype.group, name=name, causes=causes)
 
@@ -81,6 +84,42 @@ class SchemaValidator:
         if key not in self._compiled:
             self._compiled[key] = Draft4Validator(_without_metadata(rtype.schema or {}))
         return self._compiled[key]
+
+
+def _cannot_handle(rtype: ResourceType, detail: str) -> Exception:
+    return bad_request(
+        f'{rtype.kind} in version "{rtype.version}" cannot be handled as a {rtype.kind}: {detail}'
+    )
+
+
+def _prune_builtin(rtype: ResourceType, obj: dict[str, Any]) -> Pruned:
+    """Nulls and the fields Kubernetes 1.32 does not declare for the kind, removed."""
+    clean = builtin_schemas.drop_nulls(obj)
+    unknown = builtin_schemas.unknown_fields(clean, api_version=rtype.api_version, kind=rtype.kind)
+    builtin_schemas.remove_fields(clean, unknown)
+    return Pruned(clean, [u.path for u in unknown])
+
+
+def _builtin_causes(rtype: ResourceType, obj: dict[str, Any]) -> list[Cause]:
+    """The 1.32 schema's verdict: a wrong JSON type is a 400 (Go's decoder), the rest 422s."""
+    if builtin_schemas.conforms(obj, api_version=rtype.api_version, kind=rtype.kind):
+        return []
+    validator = builtin_schemas.validator_for(
+        api_version=rtype.api_version, kind=rtype.kind, strict=False
+    )
+    if validator is None:
+        return []
+    errors = list(validator.iter_errors(obj))
+    wrong = builtin_schemas.wrong_types(errors)
+    if wrong:
+        first = wrong[0]
+        raise _cannot_handle(
+            rtype,
+            f"json: cannot unmarshal {first.actual} into Go struct field {first.path} "
+            f"of type {first.expected}",
+        )
+    errors.sort(key=lambda e: _field_path(e.absolute_path))
+    return [cause for error in errors for cause in _causes(error)]
 
 
 _META_SHAPES: dict[str, tuple[type, str]] = {

@@ -336,7 +336,14 @@ async def test_scale_subresource_reads_and_sets_replicas(api: httpx.AsyncClient)
             "apiVersion": "apps/v1",
             "kind": "Deployment",
             "metadata": {"name": "web"},
-            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}},
+            "spec": {
+                "replicas": 2,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "web", "image": "web:1"}]},
+                },
+            },
         },
     )
     scale = (await api.get(f"{path}/web/scale")).json()

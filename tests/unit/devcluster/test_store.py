@@ -145,6 +145,7 @@ def test_events_share_storage_across_api_versions() -> None:
             "apiVersion": "events.k8s.io/v1",
             "kind": "Event",
             "metadata": {"name": "e"},
+            "eventTime": "2026-01-01T00:00:00.000000Z",
             "note": "hi",
             "regarding": {"kind": "Canary"},
         },
@@ -222,11 +223,17 @@ def test_events_expire_after_their_ttl_with_deleted_watch_events() -> None:
     events = _type(store, "", "v1", "events")
     leases = _type(store, "coordination.k8s.io", "v1", "leases")
     store.create(
-        events, {"metadata": {"name": "old"}, "message": "a"}, namespace="default", manager="t"
+        events,
+        {"metadata": {"name": "old"}, "involvedObject": {"kind": "Pod"}, "message": "a"},
+        namespace="default",
+        manager="t",
     )
     now[0] = "2026-01-01T00:30:00Z"
     store.create(
-        events, {"metadata": {"name": "newer"}, "message": "b"}, namespace="default", manager="t"
+        events,
+        {"metadata": {"name": "newer"}, "involvedObject": {"kind": "Pod"}, "message": "b"},
+        namespace="default",
+        manager="t",
     )
     store.create(leases, _lease("kept"), namespace="default", manager="t")
     watcher = store.watch(events, flt=ALL, since=store.revision)
