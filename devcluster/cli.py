@@ -14,7 +14,7 @@ import signal
 import sys
 from pathlib import Path
 
-from devcluster.harness import serve_devcluster
+from devcluster.harness import DEFAULT_MESH_PROVIDER, serve_devcluster
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--time-scale", type=float, default=1.0, help="simulation speed-up factor")
     serve.add_argument("--token", help="turn auth on with this all-powerful admin token")
     serve.add_argument("--gate-base-url", help="base URL of the portal's Flagger gates")
+    serve.add_argument(
+        "--mesh-provider",
+        default=DEFAULT_MESH_PROVIDER,
+        help="Flagger's -mesh-provider flag: the provider of canaries without spec.provider "
+        f"(default {DEFAULT_MESH_PROVIDER}; kubernetes never routes traffic)",
+    )
     serve.add_argument("--crds-dir", type=Path, help="CRD directory (default: ../shared/crds)")
     serve.add_argument(
         "--event-ttl", type=float, default=3600.0, help="seconds before events expire"
@@ -52,6 +58,7 @@ async def serve(args: argparse.Namespace) -> None:
         time_scale=args.time_scale,
         admin_token=args.token,
         gate_base_url=args.gate_base_url,
+        mesh_provider=args.mesh_provider,
         kubeconfig_out=args.kubeconfig_out,
         crds_dir=args.crds_dir,
         host=args.host,

@@ -55,6 +55,8 @@ from devcluster.store import ObjectStore
 
 log = logging.getLogger(__name__)
 Simulation = Callable[..., Awaitable[None]]
+DEFAULT_MESH_PROVIDER = "istio"
+"""Flagger's `-mesh-provider` flag default (cmd/flagger/main.go at v1.44.0)."""
 
 
 @dataclass
@@ -117,6 +119,7 @@ async def _run_simulation(
     scenario: str,
     time_scale: float,
     gate_base_url: str | None,
+    mesh_provider: str,
 ) -> None:
     await simulation(
         api_url=url,
@@ -124,6 +127,7 @@ async def _run_simulation(
         scenario=scenario,
         time_scale=time_scale,
         gate_base_url=gate_base_url,
+        mesh_provider=mesh_provider,
     )
 
 
@@ -135,6 +139,7 @@ async def serve_devcluster(
     admin_token: str | None = None,
     policies: dict[str, Policy] | None = None,
     gate_base_url: str | None = None,
+    mesh_provider: str = DEFAULT_MESH_PROVIDER,
     simulate: bool = True,
     kubeconfig_out: Path | None = None,
     crds_dir: Path | None = None,
@@ -169,6 +174,7 @@ async def serve_devcluster(
                 scenario=scenario,
                 time_scale=time_scale,
                 gate_base_url=gate_base_url,
+                mesh_provider=mesh_provider,
                 simulate=simulate,
             )
             yield cluster
@@ -186,6 +192,7 @@ def _start_simulation(
     scenario: str,
     time_scale: float,
     gate_base_url: str | None,
+    mesh_provider: str,
     simulate: bool,
 ) -> asyncio.Task[None] | None:
     if not simulate:
@@ -206,6 +213,7 @@ def _start_simulation(
             scenario=scenario,
             time_scale=time_scale,
             gate_base_url=gate_base_url,
+            mesh_provider=mesh_provider,
         ),
         name="devcluster-simulation",
     )

@@ -58,8 +58,10 @@ def _advance(tick: Tick) -> None:
     if phase in ("", "Initializing"):
         _initialise(tick)
         return
-    unchanged = tick.given.target_hash == canary.status.last_applied_spec
-    if phase not in (*ACTIVE_PHASES, "Waiting") and unchanged:
+    if not _should_advance(tick):
+        return
+    if not canary.skip_analysis and not tick.given.primary.ready:
+        _primary_not_ready(tick)
         return
     if phase not in ACTIVE_PHASES:
         _start_revision(tick)
@@ -75,6 +77,46 @@ def _advance(tick: Tick) -> None:
     _analyse(tick)
 
 
+def _should_advance(tick: Tick) -> bool:
+    """Flagger's shouldAdvance (scheduler.go:861-867) and hasSpecChanged (spec.go:32-49), v1.44.0.
+
+    A Failed canary's status is synced every tick before the change check, so `lastAppliedSpec`
+    takes the target's hash even when this tick goes no further: a later tick sees no change.
+    A target reverted to `lastPromotedSpec` is never a new revision.
+    """
+    status, target_hash = tick.canary.status, tick.given.target_hash
+    if status.phase in (*ACTIVE_PHASES, "Waiting"):
+        return True
+    if status.phase == "Failed":
+        tick.set_field(last_applied_spec=target_hash)
+    return target_hash not in (status.last_applied_spec, status.last_promoted_spec)
+
+
+def _primary_not_ready(tick: Tick) -> None:
+    """IsPrimaryReady failed (scheduler.go:295-310 at v1.44.0): wait, or give up at its deadline.
+
+    Past the deadline a promotion in flight fails keeping the canary serving everything
+    (scheduler.go:1000-1035); any other phase rolls back to the primary, even an unready one.
+    """
+    primary = tick.given.primary
+    tick.record(primary.message, warning=True)
+    if not primary.deadline_exceeded:
+        return
+    if tick.canary.status.phase in ("Promoting", "Finalising"):
+        _fail_promotion(tick)
+        return
+    _roll_back(tick)
+
+
+def _fail_promotion(tick: Tick) -> None:
+    canary = tick.canary
+    reason = tick.given.primary.message
+    message = f"Promotion of {canary.target_key} failed, primary not ready: {reason}"
+    tick.routed = TOTAL_WEIGHT
+    tick.record(message, warning=True, phase="Failed")
+    tick.sync_status(phase="Failed", canary_weight=TOTAL_WEIGHT)
+
+
 def _initialise(tick: Tick) -> None:
     tick.act(Action.INITIALISE_PRIMARY)
     tick.sync_status(phase="Initialized")
@@ -84,7 +126,8 @@ def _initialise(tick: Tick) -> None:
 def _start_revision(tick: Tick) -> None:
     canary = tick.canary
     for hook in canary.analysis.hooks_of("confirm-rollout"):
-        if not tick.ask(hook=hook).passed:
+        # The payload names the phase the canary is in (scheduler_hooks.go:47 at v1.44.0).
+        if not tick.ask(hook=hook, phase=canary.status.phase).passed:
             if canary.status.phase != "Waiting":
                 tick.set_phase("Waiting")
                 message = f"Halt {canary.key} advancement waiting for approval {hook.name}"
@@ -119,12 +162,14 @@ def _waits_for_readiness(tick: Tick) -> bool:
 
 
 def _skip_analysis(tick: Tick) -> None:
+    """Promote at once; post-rollout hooks still run (scheduler.go:843 at v1.44.0)."""
     canary = tick.canary
     tick.routed = 0
     tick.record(copying_message(tick))
     tick.act(Action.PROMOTE_TARGET)
     tick.act(Action.SCALE_DOWN_TARGET)
     tick.set_phase("Succeeded")
+    tick.post_rollout_phase = "Succeeded"
     tick.record(f"Promotion completed! Canary analysis was skipped for {canary.target_key}")
 
 
@@ -172,7 +217,7 @@ def _roll_back(tick: Tick) -> None:
 
 def _shift_traffic_to_primary(tick: Tick) -> None:
     step = tick.canary.analysis.step_weight_promotion
-    if tick.canary.provider == KUBERNETES_PROVIDER:
+    if tick.provider == KUBERNETES_PROVIDER:
         tick.routed = 0
         tick.set_phase("Finalising")
         return

@@ -15,7 +15,7 @@ KUBERNETES_PROVIDER = "kubernetes"
 
 
 def step_strategy(tick: Tick) -> None:
-    if tick.canary.provider == KUBERNETES_PROVIDER:
+    if tick.provider == KUBERNETES_PROVIDER:
         _force_blue_green(tick)
     strategy = tick.canary.analysis.strategy
     if strategy is Strategy.AB_TESTING:
@@ -65,7 +65,7 @@ def _step_blue_green(tick: Tick) -> None:
     if not _promotion_confirmed(tick):
         return
     if analysis.iterations == done:
-        if tick.canary.provider != KUBERNETES_PROVIDER:
+        if tick.provider != KUBERNETES_PROVIDER:
             tick.record("Routing all traffic to canary")
             tick.routed = TOTAL_WEIGHT
         tick.set_field(iterations=done + 1)

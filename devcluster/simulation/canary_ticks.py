@@ -80,6 +80,9 @@ class TickInput:
     metrics: MetricSignal
     now: str
     readiness: Readiness = Readiness()
+    primary: Readiness = Readiness()
+    mesh_provider: str = ""
+    """Flagger's `-mesh-provider` flag: the provider of canaries whose spec.provider is unset."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,11 @@ class Tick:
         return self.given.canary
 
     @property
+    def provider(self) -> str:
+        """spec.provider, else the `-mesh-provider` flag (scheduler.go:176-180 at v1.44.0)."""
+        return self.canary.provider or self.given.mesh_provider
+
+    @property
     def checksum(self) -> str:
         return run_checksum(
             last_applied_spec=self.status.last_applied_spec,
@@ -130,7 +138,12 @@ class Tick:
         )
 
     def ask(self, *, hook: Webhook, phase: str = "Progressing") -> HookAnswer:
-        call = HookCall(hook=hook, phase=phase, checksum=self.checksum)
+        """A hook's answer; its payload names the canary as read when the tick began."""
+        status = self.canary.status
+        checksum = run_checksum(
+            last_applied_spec=status.last_applied_spec, tracked_configs=status.tracked_configs
+        )
+        call = HookCall(hook=hook, phase=phase, checksum=checksum)
         if call.key not in self.answers:
             raise HookUnanswered(call)
         return self.answers[call.key]

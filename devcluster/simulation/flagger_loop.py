@@ -51,6 +51,7 @@ class CanaryMemory:
 
     routed_weight: int
     not_ready_since: float | None = None
+    primary_not_ready_since: float | None = None
     revision: str = ""
     rng: random.Random = field(default_factory=lambda: revision_rng(revision=""))
 
@@ -69,6 +70,8 @@ class FlaggerSimulator:
     caller: WebhookCaller
     workloads: WorkloadActions
     time_scale: float
+    mesh_provider: str = "istio"
+    """Flagger's `-mesh-provider` flag (used when a canary's spec.provider is unset)."""
     tasks: dict[tuple[str, str], asyncio.Task[None]] = field(default_factory=dict)
 
     async def run(self) -> None:
@@ -120,13 +123,21 @@ class FlaggerSimulator:
         if target is None:
             await self._target_missing(canary=canary, obj=obj)
             return memory
-        outcome = await self._decide(canary=canary, target=target, memory=memory)
+        primary = await self.api.get(
+            kind=DEPLOYMENTS, namespace=namespace, name=f"{canary.target_name}-primary"
+        )
+        outcome = await self._decide(canary=canary, target=target, primary=primary, memory=memory)
         memory.routed_weight = outcome.routed_weight
         await self._apply(canary=canary, obj=obj, target=target, outcome=outcome)
         return memory
 
     async def _decide(
-        self, *, canary: Canary, target: dict[str, Any], memory: CanaryMemory
+        self,
+        *,
+        canary: Canary,
+        target: dict[str, Any],
+        primary: dict[str, Any] | None,
+        memory: CanaryMemory,
     ) -> TickOutcome:
         target_hash = compute_hash(obj=target["spec"]["template"])
         found = target["metadata"].get("annotations") or {}
@@ -144,6 +155,8 @@ class FlaggerSimulator:
             metrics=signal,
             now=utc_now(),
             readiness=self._readiness(canary=canary, target=target, memory=memory),
+            primary=self._primary_readiness(canary=canary, primary=primary, memory=memory),
+            mesh_provider=self.mesh_provider,
         )
         answers: dict[HookKey, HookAnswer] = {}
         while isinstance(result := decide_tick(given=given, answers=answers), HookCall):
@@ -172,6 +185,29 @@ class FlaggerSimulator:
             ready=False,
             message=message,
             deadline_exceeded=elapsed > canary.progress_deadline_seconds,
+        )
+
+    def _primary_readiness(
+        self, *, canary: Canary, primary: dict[str, Any] | None, memory: CanaryMemory
+    ) -> Readiness:
+        """The primary's pods: unready while it carries the ready=false signal; the deadline
+        is the primary Deployment's progressDeadlineSeconds (Flagger copies the canary's)."""
+        found = ((primary or {}).get("metadata") or {}).get("annotations") or {}
+        if primary is None or found.get(signals.READY) != "false":
+            memory.primary_not_ready_since = None
+            return Readiness()
+        now = asyncio.get_running_loop().time() * self.time_scale
+        if memory.primary_not_ready_since is None:
+            memory.primary_not_ready_since = now
+        elapsed = now - memory.primary_not_ready_since
+        exceeded = elapsed > canary.progress_deadline_seconds
+        replicas = int(primary["spec"].get("replicas", 1))
+        return Readiness(
+            ready=False,
+            message=primary_not_ready_message(
+                canary=canary, replicas=replicas, deadline_exceeded=exceeded
+            ),
+            deadline_exceeded=exceeded,
         )
 
     async def _apply(
@@ -238,6 +274,19 @@ class FlaggerSimulator:
             f'deployments.apps "{canary.target_name}" not found'
         )
         await self.recorder.record(involved=obj, reason="Synced", message=message, warning=True)
+
+
+def primary_not_ready_message(*, canary: Canary, replicas: int, deadline_exceeded: bool) -> str:
+    """IsPrimaryReady's error, as Flagger's deployment controller words it."""
+    name = f"{canary.target_name}-primary"
+    if deadline_exceeded:
+        return f'primary deployment {name}.{canary.namespace} not ready: deployment "{name}" ' + (
+            "exceeded its progress deadline"
+        )
+    return (
+        f"primary deployment {name}.{canary.namespace} not ready: waiting for rollout to "
+        f"finish: 0 of {replicas} (readyThreshold 100%) updated replicas are available"
+    )
 
 
 def _checksum_of(canary: Canary) -> str:

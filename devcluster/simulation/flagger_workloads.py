@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from devcluster.simulation import signal_annotations as signals
 from devcluster.simulation.api_client import DEPLOYMENTS, HPAS, KubeApi
 from devcluster.simulation.canary_model import Canary
 from devcluster.simulation.canary_ticks import Action
@@ -39,7 +40,7 @@ class WorkloadActions:
                 kind=DEPLOYMENTS,
                 namespace=canary.namespace,
                 name=f"{canary.target_name}-primary",
-                patch=promotion_patch(target=target),
+                patch=promotion_patch(target=target) | _primary_readiness_patch(target=target),
             )
 
     async def _initialise(
@@ -72,3 +73,10 @@ class WorkloadActions:
             name=canary.target_name,
             patch={"spec": {"replicas": replicas}},
         )
+
+
+def _primary_readiness_patch(*, target: dict[str, Any]) -> dict[str, Any]:
+    """The primary runs the promoted revision: unready when the target says its copy breaks."""
+    annotations = target["metadata"].get("annotations") or {}
+    breaks = annotations.get(signals.PRIMARY_READY) == "false"
+    return {"metadata": {"annotations": {signals.READY: "false" if breaks else None}}}

@@ -35,6 +35,7 @@ async def run_simulation(
     scenario: str,
     time_scale: float,
     gate_base_url: str | None,
+    mesh_provider: str = "istio",
 ) -> None:
     """Seed `scenario` through the API at `api_url`, then simulate until cancelled."""
     if time_scale <= 0:
@@ -47,12 +48,14 @@ async def run_simulation(
             api=KubeApi(http=http, field_manager="devcluster-scenario"), objects=objects
         )
         async with asyncio.TaskGroup() as group:
-            for name, runner in _simulators(http=http, time_scale=time_scale, scenario=scenario):
+            for name, runner in _simulators(
+                http=http, time_scale=time_scale, scenario=scenario, mesh_provider=mesh_provider
+            ):
                 group.create_task(runner, name=f"devcluster-simulation:{name}")
 
 
 def _simulators(
-    *, http: httpx.AsyncClient, time_scale: float, scenario: str
+    *, http: httpx.AsyncClient, time_scale: float, scenario: str, mesh_provider: str
 ) -> list[tuple[str, Coroutine[Any, Any, None]]]:
     flagger_api = KubeApi(http=http, field_manager="flagger")
     hpa_api = KubeApi(http=http, field_manager="horizontal-pod-autoscaler")
@@ -62,6 +65,7 @@ def _simulators(
         caller=WebhookCaller(http=http, time_scale=time_scale),
         workloads=WorkloadActions(api=flagger_api),
         time_scale=time_scale,
+        mesh_provider=mesh_provider,
     )
     hpas = HpaSimulator(
         api=hpa_api,

@@ -15,6 +15,9 @@ SUCCESS_RATE = PREFIX + "success-rate"
 """On a canary's target Deployment: the request success rate (percent) a failed check reports."""
 READY = PREFIX + "ready"
 """On a Deployment: "false" keeps its pods unready (a canary then waits, then hits its deadline)."""
+PRIMARY_READY = PREFIX + "primary-ready"
+"""On a canary's target Deployment: "false" makes the primary's copy of this revision never
+ready once Flagger promotes it (the primary gets ready=false): a failed promotion."""
 LOAD = PREFIX + "load"
 """On an HPA: the CPU utilisation ratio (0.9 = 90%) the workload shows at minReplicas."""
 

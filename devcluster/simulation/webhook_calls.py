@@ -50,6 +50,13 @@ def event_metadata(
     return {**hook_metadata, **own}
 
 
+def giving_up(*, url: str, attempts: int, cause: str) -> str:
+    """go-retryablehttp's error once the last answer was retryable: a 429 or 5xx body is lost,
+    even with `retries: 0` (one attempt); a connection error keeps its cause."""
+    message = f"POST {url} giving up after {attempts} attempt(s)"
+    return f"{message}: {cause}" if cause else message
+
+
 def _retryable(status_code: int) -> bool:
     return status_code == 429 or (status_code >= 500 and status_code != 501)
 
@@ -86,28 +93,29 @@ class WebhookCaller:
     ) -> HookAnswer:
         """POST with Flagger's retry policy; the answer carries the body or the error."""
         attempts = max(0, retries) + 1
-        answer = HookAnswer(passed=False, message="no attempt made")
+        cause = ""
         for attempt in range(attempts):
             if attempt:
                 await asyncio.sleep(max(MIN_BACKOFF_SECONDS, 2 ** (attempt - 1) / self.time_scale))
-            answer, retry = await self._attempt(url=url, payload=payload, hook_timeout=hook_timeout)
-            if not retry:
+            answer, cause = await self._attempt(url=url, payload=payload, hook_timeout=hook_timeout)
+            if answer is not None:
                 return answer
-        if attempts > 1:
-            return HookAnswer(passed=False, message=f"giving up after {attempts} attempt(s)")
-        return answer
+        return HookAnswer(passed=False, message=giving_up(url=url, attempts=attempts, cause=cause))
 
     async def _attempt(
         self, *, url: str, payload: dict[str, Any], hook_timeout: float
-    ) -> tuple[HookAnswer, bool]:
+    ) -> tuple[HookAnswer | None, str]:
+        """The final answer, or None with the cause (empty for a 429/5xx) when worth retrying."""
         try:
             response = await self.http.post(
                 url, json=payload, timeout=self.timeout_for(seconds=hook_timeout)
             )
         except httpx.HTTPError as error:
-            return HookAnswer(passed=False, message=f"{type(error).__name__}: {error}"), True
+            return None, f"{type(error).__name__}: {error}"
+        if _retryable(response.status_code):
+            return None, ""
         passed = response.status_code in PASSING_CODES
-        return HookAnswer(passed=passed, message=response.text), _retryable(response.status_code)
+        return HookAnswer(passed=passed, message=response.text), ""
 
 
 def unix_ms_now() -> int:

@@ -248,7 +248,7 @@ async def test_webhook_payloads_are_exactly_flaggers(api: Api, gates: GateServer
     assert rollout_call.payload == {
         "name": "web",
         "namespace": NS,
-        "phase": "Progressing",
+        "phase": "Initialized",
         "checksum": run_checksum(last_applied_spec=before, tracked_configs={}),
         "metadata": {"token": "s3cret"},
     }
@@ -336,3 +336,25 @@ async def test_canary_without_its_target_reports_the_missing_deployment(api: Api
     events = [e for e in await api.canary_events(NS, "web") if e["message"] == message]
     assert [e["type"] for e in events] == ["Warning"]
     assert await phase(api) == ""
+
+
+async def test_a_primary_that_never_gets_ready_fails_the_promotion_onto_the_canary(
+    api: Api, gates: GateServer
+) -> None:
+    """Issue 10.2: the target's primary-ready=false signal breaks the primary's copy."""
+    body = canary([hook(gates, "event")])
+    body["spec"]["progressDeadlineSeconds"] = 30
+    await initialised(api, body)
+    await release(api, "1.1.0", {"devcluster.infra-fleet.io/primary-ready": "false"})
+    await wait_for(lambda: _phase_is(api, "Failed"))
+    status = (await api.get(CANARY))["status"]
+    assert (status["phase"], status["canaryWeight"]) == ("Failed", 100)
+    assert (await api.get(TARGET))["spec"]["replicas"] == 2
+    primary = await api.get(PRIMARY)
+    assert primary["metadata"]["annotations"]["devcluster.infra-fleet.io/ready"] == "false"
+    failed = [m for m in gates.event_messages() if m.startswith("Promotion of")]
+    assert failed == [
+        "Promotion of web-app.shop failed, primary not ready: primary deployment "
+        'web-app-primary.shop not ready: deployment "web-app-primary" exceeded its progress '
+        "deadline"
+    ]

@@ -55,6 +55,8 @@ class Driver:
         self.calls: list[HookCall] = []
         self.failing = False
         self.readiness = Readiness()
+        self.primary = Readiness()
+        self.mesh_provider = ""
         self.events: list[str] = []
         self.actions: list[Action] = []
         self.last: TickOutcome | None = None
@@ -73,6 +75,8 @@ class Driver:
             metrics=signal,
             now=NOW,
             readiness=self.readiness,
+            primary=self.primary,
+            mesh_provider=self.mesh_provider,
         )
         while isinstance(result := decide_tick(given=given, answers=answered), HookCall):
             self.calls.append(result)
