@@ -69,7 +69,9 @@ async def _open_fleet(
             in_cluster_name=settings.kube_in_cluster_name,
         )
     )
-    view = ClusterView(clusters=[cluster.name for cluster in clusters])
+    view = ClusterView(
+        clusters=[cluster.name for cluster in clusters], mesh_providers=settings.mesh_providers
+    )
     _register(stack, registry, WatchCollector(view))
     return clusters, view
 

@@ -79,6 +79,13 @@ class Settings(BaseSettings):
         description='JSON: namespaces the portal may see per cluster, e.g. {"prod": ["shop"]}; '
         '"*" applies to every cluster; unset means all namespaces.',
     )
+    mesh_providers: dict[str, str] = Field(
+        default_factory=dict,
+        description="JSON: the value of Flagger's -mesh-provider flag per cluster, e.g. "
+        '{"prod": "kubernetes"}; "*" applies to every cluster; unset means Flagger\'s default, '
+        "istio. Canaries without spec.provider use it: with kubernetes nothing is routed and a "
+        "weighted canary runs as Blue/Green with 10 iterations.",
+    )
     kube_in_cluster_name: str = Field(
         default="in-cluster", description="Cluster name used with the in-cluster ServiceAccount."
     )

@@ -10,13 +10,16 @@ one-line reason the action does not apply (409).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
 from portal.domain.canaries import CanaryView
 from portal.domain.canary_gates import Gate
+from portal.domain.canary_status import is_failed_promotion
 
 Mechanism = Literal["suspend", "resume", "gate", "skip-analysis", "retry", "none"]
 ACTIVE_PHASES = frozenset({"Progressing", "WaitingPromotion"})
@@ -40,6 +43,9 @@ class ActionPlan:
     gate: Gate | None = None
     resume_too: bool = False
     already: str | None = None
+    withdraw_promote: bool = False
+    """Set spec.skipAnalysis back to false first: a pending skipAnalysis promotes before Flagger
+    ever consults a rollback hook (scheduler.go:354-378 at v1.44.0)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +82,7 @@ def plan_action(
         case ActionName.approve:
             return _plan_approve(canary, held_gates=held_gates)
         case ActionName.retry:
-            if canary.phase != "Failed":
-                return ActionRefusal(f"{_name(canary)} is {_phase(canary)}: retry needs Failed")
-            return ActionPlan("retry")
+            return _plan_retry(canary)
 
 
 def _plan_rollback(canary: CanaryView, *, rollback_hint: str) -> ActionPlan | ActionRefusal:
@@ -91,7 +95,30 @@ def _plan_rollback(canary: CanaryView, *, rollback_hint: str) -> ActionPlan | Ac
         return ActionRefusal(
             f"{_name(canary)} has no rollback webhook pointing at this portal: {rollback_hint}"
         )
-    return ActionPlan("gate", gate=Gate.ROLLBACK, resume_too=canary.suspended)
+    return ActionPlan(
+        "gate",
+        gate=Gate.ROLLBACK,
+        resume_too=canary.suspended,
+        withdraw_promote=canary.skip_analysis,
+    )
+
+
+def _plan_retry(canary: CanaryView) -> ActionPlan | ActionRefusal:
+    if canary.phase != "Failed":
+        return ActionRefusal(f"{_name(canary)} is {_phase(canary)}: retry needs Failed")
+    failed_promotion = is_failed_promotion(
+        phase=canary.phase, raw_canary_weight=canary.raw_canary_weight
+    )
+    if failed_promotion and canary.primary_ready is not True:
+        primary = f"{canary.namespace}/{canary.target.primary_name}"
+        return ActionRefusal(
+            f"{_name(canary)} failed during promotion: its primary {primary} never became ready "
+            "and all traffic is on the canary. A retry starts a new revision, and Flagger would "
+            "route everything back to the unready primary and scale the canary, the only "
+            f"healthy copy, to zero. Fix the primary first (kubectl -n {canary.namespace} "
+            f"rollout status deployment/{canary.target.primary_name}); retry once it is ready"
+        )
+    return ActionPlan("retry")
 
 
 def _plan_promote(canary: CanaryView) -> ActionPlan | ActionRefusal:
@@ -136,9 +163,41 @@ def _plan_approve(
     return ActionPlan("gate", gate=gate)
 
 
-def takes_effect(canary: CanaryView) -> str:
-    """When Flagger acts on a change: at its next tick, up to one interval later."""
-    return f"at the next analysis tick, within {canary.interval_seconds:g}s"
+def takes_effect(
+    canary: CanaryView, *, action: ActionName | None = None, now: datetime | None = None
+) -> str:
+    """When Flagger acts on a change: at its next tick, up to one interval later.
+
+    A rollback of a canary whose pods are not ready waits longer: Flagger stops each tick at the
+    readiness check, before any rollback hook, and rolls back only at the progress deadline.
+    """
+    next_tick = f"at the next analysis tick, within {canary.interval_seconds:g}s"
+    if action is not ActionName.rollback or canary.target_ready is not False:
+        return next_tick
+    left = _seconds_to_deadline(canary, now=now)
+    if left is None:
+        return (
+            "at the progress deadline: the canary's pods are not ready, and Flagger consults "
+            f"rollback hooks only once they are (progressDeadlineSeconds "
+            f"{canary.progress_deadline_seconds})"
+        )
+    if left <= 0:
+        return f"{next_tick}: the canary's pods are not ready and its progress deadline passed"
+    return (
+        f"at the progress deadline, in {left}s: the canary's pods are not ready, and Flagger "
+        "consults rollback hooks only once they are"
+    )
+
+
+def _seconds_to_deadline(canary: CanaryView, *, now: datetime | None) -> int | None:
+    """Seconds until the run's progress deadline, counted from when it started Progressing."""
+    started = next(
+        (c.last_transition_time for c in canary.conditions if c.type == "Promoted"), None
+    )
+    if started is None or now is None:
+        return None
+    elapsed = (now - started).total_seconds()
+    return math.ceil(canary.progress_deadline_seconds - elapsed)
 
 
 def _name(canary: CanaryView) -> str:

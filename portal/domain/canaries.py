@@ -16,13 +16,21 @@ from portal.domain.canary_analysis import Analysis, Strategy, build_analysis, st
 from portal.domain.canary_attention import AttentionFacts, attention_reasons, is_stuck
 from portal.domain.canary_gates import Gate, miswired_hooks, wired_gates
 from portal.domain.canary_metrics import MetricView
-from portal.domain.canary_progress import current_step, progress, routed_weight
+from portal.domain.canary_progress import (
+    current_step,
+    progress,
+    provider_analysis,
+    routed_weight,
+)
 from portal.domain.canary_status import IN_FLIGHT_PHASES, CanaryStatus, build_canary_status
 from portal.domain.canary_webhooks import WebhookView
 from portal.domain.conditions import Condition
 from portal.domain.raw_fields import bool_at, int_at, mapping_at, optional_str_at, str_at
+from portal.domain.workload_readiness import deployment_ready
 
 DEFAULT_PROGRESS_DEADLINE_SECONDS = 600
+DEFAULT_MESH_PROVIDER = "istio"
+"""Flagger's `-mesh-provider` flag default (cmd/flagger/main.go at v1.44.0)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +43,14 @@ class TargetRef:
     @property
     def primary_name(self) -> str:
         return f"{self.name}-primary"
+
+
+@dataclass(frozen=True, slots=True)
+class Workloads:
+    """The raw target and `-primary` Deployments of a canary, as watched (None: not seen)."""
+
+    target: Mapping[str, Any] | None = None
+    primary: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +94,10 @@ class CanaryView:
     tracked_configs: tuple[tuple[str, str], ...]
     conditions: tuple[Condition, ...]
     stuck: bool
+    primary_ready: bool | None
+    """Whether `<target>-primary` has all its replicas ready (None: not known)."""
+    target_ready: bool | None
+    """Whether the target (the canary workload) has all its replicas ready (None: not known)."""
     needs_attention: bool
     attention_reasons: tuple[str, ...]
 
@@ -91,18 +111,32 @@ class CanaryView:
         return gate in self.gates
 
 
-def build_canary_view(obj: Mapping[str, Any], *, cluster: str, now: datetime) -> CanaryView:
+def build_canary_view(
+    obj: Mapping[str, Any],
+    *,
+    cluster: str,
+    now: datetime,
+    mesh_provider: str = DEFAULT_MESH_PROVIDER,
+    workloads: Workloads | None = None,
+) -> CanaryView:
     """The view of a Canary object as the Kubernetes API returns it (JSON-decoded).
 
     `now` (timezone-aware) is when the view is built; it only decides whether a run is stuck.
+    `mesh_provider` is the cluster's Flagger `-mesh-provider` flag, used when spec.provider is
+    unset (scheduler.go:176-180 at v1.44.0). `workloads` are the watched target and primary
+    Deployments, when known.
     """
+    found = workloads or Workloads()
     metadata, spec = mapping_at(obj, "metadata"), mapping_at(obj, "spec")
     namespace = str_at(metadata, "namespace", default="default")
-    analysis = build_analysis(mapping_at(spec, "analysis"), namespace=namespace)
+    provider = optional_str_at(spec, "provider")
+    effective = provider or mesh_provider
+    analysis = provider_analysis(
+        build_analysis(mapping_at(spec, "analysis"), namespace=namespace), provider=effective
+    )
     status = build_canary_status(mapping_at(obj, "status"))
     plan = step_plan(analysis)
-    provider = optional_str_at(spec, "provider")
-    weight = routed_weight(analysis, status=status, plan=plan, provider=provider)
+    weight = routed_weight(analysis, status=status, plan=plan, provider=effective)
     facts = _attention_facts(spec, analysis=analysis, status=status)
     reasons = attention_reasons(facts, now=now)
     return CanaryView(
@@ -143,6 +177,8 @@ def build_canary_view(obj: Mapping[str, Any], *, cluster: str, now: datetime) ->
         tracked_configs=status.tracked_configs,
         conditions=status.conditions,
         stuck=is_stuck(facts, now=now),
+        primary_ready=deployment_ready(found.primary),
+        target_ready=deployment_ready(found.target),
         needs_attention=bool(reasons),
         attention_reasons=reasons,
     )

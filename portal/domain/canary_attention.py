@@ -60,7 +60,10 @@ def _phase_reason(facts: AttentionFacts) -> str | None:
     if facts.phase != Phase.FAILED:
         return None
     if is_failed_promotion(phase=facts.phase, raw_canary_weight=facts.raw_canary_weight):
-        return "failed during promotion: primary not ready"
+        return (
+            "failed during promotion: primary not ready, all traffic on the canary; "
+            "fix the primary before any new revision"
+        )
     return "failed: rolled back to primary"
 
 

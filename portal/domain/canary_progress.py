@@ -12,18 +12,30 @@ What each strategy routes to the canary, phase by phase:
   traffic to primary` has moved the run to Finalising, nor outside a run.
 - Blue/Green: nothing during the analysis iterations; everything once the promotion gate opened
   and Flagger logged `Routing all traffic to canary` (status iterations exceed analysis
-  iterations) and while Promoting. With the `kubernetes` provider there is no router: the
-  primary service keeps all traffic until the primary itself is updated.
+  iterations, which one WaitingPromotion tick already reaches: scheduler.go:533-557 at v1.44.0)
+  and while Promoting, where stepWeightPromotion lowers the status weight step by step
+  (scheduler.go:711-731).
+- A failed promotion (primary never ready) ends `Failed` with `canaryWeight: 100` and Flagger
+  really routes everything to the canary (scheduler.go:1000-1035); any other Failed routes
+  nothing to it.
+- The provider is `spec.provider`, else Flagger's `-mesh-provider` flag (scheduler.go:176-180).
+  With `kubernetes` there is no router: the primary service keeps all traffic until the primary
+  itself is updated, and a weighted canary runs as Blue/Green with 10 iterations
+  (scheduler.go:470-480).
 - A/B: only requests matching `match` reach the canary; there is no share of traffic to report,
   so the weight is 0 and progress comes from iterations.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from portal.domain.canary_analysis import TOTAL_WEIGHT, Analysis, Strategy
-from portal.domain.canary_status import CanaryStatus, Phase
+from portal.domain.canary_status import CanaryStatus, Phase, is_failed_promotion
 
 KUBERNETES_PROVIDER = "kubernetes"
+KUBERNETES_ITERATIONS = 10
+"""Iterations Flagger sets for a weighted canary under the kubernetes provider."""
 
 _DONE_PHASES = frozenset(
     {Phase.WAITING_PROMOTION, Phase.PROMOTING, Phase.FINALISING, Phase.SUCCEEDED}
@@ -31,13 +43,27 @@ _DONE_PHASES = frozenset(
 _PAST_ANALYSIS_PHASES = frozenset({Phase.WAITING_PROMOTION, Phase.PROMOTING, Phase.FINALISING})
 
 
+def provider_analysis(analysis: Analysis, *, provider: str) -> Analysis:
+    """The analysis Flagger really runs: the kubernetes provider forces Blue/Green."""
+    if provider != KUBERNETES_PROVIDER:
+        return analysis
+    iterations = analysis.iterations if analysis.iterations >= 1 else KUBERNETES_ITERATIONS
+    return replace(analysis, strategy=Strategy.BLUE_GREEN, iterations=iterations)
+
+
 def routed_weight(
-    analysis: Analysis, *, status: CanaryStatus, plan: tuple[int, ...], provider: str | None
+    analysis: Analysis, *, status: CanaryStatus, plan: tuple[int, ...], provider: str
 ) -> int:
-    """The percentage of traffic Flagger's router sends to the canary right now."""
+    """The percentage of traffic Flagger's router sends to the canary right now.
+
+    `provider` is the effective one (spec.provider, else the `-mesh-provider` flag)."""
+    if provider == KUBERNETES_PROVIDER:
+        return 0
+    if is_failed_promotion(phase=status.phase, raw_canary_weight=status.canary_weight):
+        return TOTAL_WEIGHT
     if analysis.strategy is Strategy.CANARY:
         return _canary_routed_weight(analysis, status=status, plan=plan)
-    if analysis.strategy is Strategy.BLUE_GREEN and provider != KUBERNETES_PROVIDER:
+    if analysis.strategy is Strategy.BLUE_GREEN:
         return _blue_green_routed_weight(analysis, status=status)
     return 0
 
@@ -89,9 +115,10 @@ def _canary_routed_weight(
 
 def _blue_green_routed_weight(analysis: Analysis, *, status: CanaryStatus) -> int:
     if status.phase == Phase.PROMOTING:
-        return TOTAL_WEIGHT
+        return _clamped(status.canary_weight) or TOTAL_WEIGHT
     switched = status.iterations > analysis.iterations
-    return TOTAL_WEIGHT if status.phase == Phase.PROGRESSING and switched else 0
+    in_analysis = status.phase in (Phase.PROGRESSING, Phase.WAITING_PROMOTION)
+    return TOTAL_WEIGHT if in_analysis and switched else 0
 
 
 def _fraction(done: int, total: int) -> float:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from portal.domain.canaries import DEFAULT_MESH_PROVIDER
+
 RawObject = dict[str, Any]
 ObjectKey = tuple[str, str]
 ChangeType = Literal["ADDED", "MODIFIED", "DELETED"]
@@ -82,8 +84,15 @@ class _Store:
 
 
 class ClusterView:
-    def __init__(self, *, clusters: Sequence[str], clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        *,
+        clusters: Sequence[str],
+        clock: Callable[[], datetime] = utcnow,
+        mesh_providers: Mapping[str, str] | None = None,
+    ) -> None:
         self.clusters = tuple(clusters)
+        self._mesh_providers = dict(mesh_providers or {})
         self._clock = clock
         self._store = _Store()
         self._watches: dict[tuple[str, str, str | None], WatchState] = {}
@@ -178,6 +187,11 @@ class ClusterView:
 
     def watches(self) -> list[WatchState]:
         return list(self._watches.values())
+
+    def mesh_provider(self, cluster: str) -> str:
+        """Flagger's `-mesh-provider` flag on `cluster` (PORTAL_MESH_PROVIDERS, "*", istio)."""
+        found = self._mesh_providers.get(cluster) or self._mesh_providers.get("*")
+        return found or DEFAULT_MESH_PROVIDER
 
     def cluster_status(self, cluster: str) -> ClusterStatus:
         states = [s for s in self._watches.values() if s.cluster == cluster]

@@ -30,7 +30,12 @@ from portal.kube.patching import KubeWriteFailed
 from portal.kube.view import ClusterView
 from portal.services import fleet
 from portal.services.actions_context import audit_by
-from portal.services.actions_patches import CanaryRef, annotate_for_retry, set_spec_flag
+from portal.services.actions_patches import (
+    CanaryRef,
+    annotate_for_retry,
+    reset_skip_analysis,
+    set_spec_flag,
+)
 from portal.services.actions_records import (
     ActionRecord,
     Claim,
@@ -166,10 +171,15 @@ class _Step:
             return await self._record(
                 "already requested", detail=claim.detail, gate=gate, action_id=claim.action_id
             )
+        withdrawn = ""
+        if plan.withdraw_promote:
+            await reset_skip_analysis(self._ref())
+            withdrawn = "withdrew the pending promote (spec.skipAnalysis: false), then "
         await open_gate(
             self.session, self._key(), gate=gate, checksum=bound, action_id=claim.action_id
         )
-        detail = f"opened the {gate} gate for " + ("every run" if always else f"run {bound}")
+        detail = withdrawn + f"opened the {gate} gate for "
+        detail += "every run" if always else f"run {bound}"
         if plan.resume_too:
             await set_spec_flag(
                 self._ref(), field="suspend", value=False, resource_version=self.version
@@ -240,6 +250,13 @@ class _Step:
             )
 
     async def _refuse_unseen(self, gate: Gate) -> NoReturn:
+        if gate is Gate.ROLLBACK and self.canary.target_ready is False:
+            await self._refuse(
+                f"{self.request.namespace}/{self.request.name}'s canary pods are not ready: "
+                "Flagger calls no rollback hook until they are, so the portal cannot bind a "
+                "rollback to this run; Flagger rolls it back by itself at the progress deadline "
+                f"(progressDeadlineSeconds {self.canary.progress_deadline_seconds})"
+            )
         await self._refuse(
             f"the portal has not seen a gate call of this run of {self.request.namespace}/"
             f"{self.request.name} yet, so it cannot bind the {gate} decision to the run; try "
@@ -276,7 +293,7 @@ class _Step:
             weight_before=self.canary.canary_weight,
             gate=gate.value if gate else None,
             scope=self.request.scope if gate else None,
-            takes_effect=takes_effect(self.canary),
+            takes_effect=takes_effect(self.canary, action=self.request.action, now=self.env.now),
             audit_id=event.id or 0,
             requested_at=event.at,
         )

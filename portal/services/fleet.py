@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from portal.domain.canaries import CanaryView, build_canary_view
+from portal.domain.canaries import CanaryView, Workloads, build_canary_view
 from portal.domain.hpas import HpaView, build_hpa_view, canary_by_hpa
 from portal.errors import NotFound
-from portal.kube.view import ClusterStatus, ClusterView
+from portal.kube.view import ClusterStatus, ClusterView, RawObject
 
 
 class UnknownCluster(NotFound):
@@ -58,11 +58,31 @@ def require_cluster(view: ClusterView, cluster: str | None) -> None:
         raise UnknownCluster(f"unknown cluster {cluster!r} (watched clusters: {known})")
 
 
+def canary_view(view: ClusterView, obj: RawObject, *, cluster: str, now: datetime) -> CanaryView:
+    """The view of one watched Canary with its cluster's mesh provider and its Deployments."""
+    spec, metadata = obj.get("spec") or {}, obj.get("metadata") or {}
+    target = str((spec.get("targetRef") or {}).get("name") or "")
+    namespace = str(metadata.get("namespace") or "default")
+    workloads = Workloads(
+        target=view.get("deployments", cluster=cluster, namespace=namespace, name=target),
+        primary=view.get(
+            "deployments", cluster=cluster, namespace=namespace, name=f"{target}-primary"
+        ),
+    )
+    return build_canary_view(
+        obj,
+        cluster=cluster,
+        now=now,
+        mesh_provider=view.mesh_provider(cluster),
+        workloads=workloads,
+    )
+
+
 def all_canaries(
     view: ClusterView, *, now: datetime, cluster: str | None = None
 ) -> list[CanaryView]:
     return [
-        build_canary_view(obj, cluster=name, now=now)
+        canary_view(view, obj, cluster=name, now=now)
         for name, obj in view.objects("canaries", cluster=cluster)
     ]
 
@@ -80,7 +100,7 @@ def get_canary(
     obj = view.get("canaries", cluster=cluster, namespace=namespace, name=name)
     if obj is None:
         raise CanaryNotFound(f"canary {namespace}/{name} not found in cluster {cluster}")
-    return build_canary_view(obj, cluster=cluster, now=now)
+    return canary_view(view, obj, cluster=cluster, now=now)
 
 
 def attention_first(canaries: Iterable[CanaryView]) -> list[CanaryView]:

@@ -156,7 +156,12 @@ class TimelineRecorder:
             log.warning("timeline queue full; observation dropped", dropped=self.dropped)
 
     def _canary_work(self, change: Change) -> CanaryWork:
-        canary = build_canary_view(change.obj, cluster=change.cluster, now=self.clock())
+        canary = build_canary_view(
+            change.obj,
+            cluster=change.cluster,
+            now=self.clock(),
+            mesh_provider=self.view.mesh_provider(change.cluster),
+        )
         observed = CanaryObserved(view=canary, at=self.clock())
         return CanaryWork((change.cluster, canary.namespace, canary.name), observed)
 

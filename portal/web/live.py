@@ -22,7 +22,6 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 
-from portal.domain.canaries import build_canary_view
 from portal.kube.view import Change, ClusterView
 from portal.services import fleet
 from portal.services.broadcasting import Broadcaster
@@ -82,7 +81,7 @@ class LivePush:
         if obj is None:
             fragments["canaries"] = self._html("canaries/_refresh.html", {})
             return fragments
-        canary = build_canary_view(obj, cluster=key.cluster, now=now)
+        canary = fleet.canary_view(self.view, obj, cluster=key.cluster, now=now)
         fragments["canaries"] = (
             self._html("canaries/_refresh.html", {})
             if structural

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import UTC, datetime
 from typing import Protocol
 
-from portal.domain.action_rules import ActionName, ActionPlan, plan_action, takes_effect
+from portal.domain.action_rules import (
+    ActionName,
+    ActionPlan,
+    ActionRefusal,
+    plan_action,
+    takes_effect,
+)
 from portal.domain.canaries import CanaryView
 from portal.domain.canary_gates import gate_named_by_path
 
@@ -107,6 +114,14 @@ def applicable_actions(canary: CanaryView) -> list[str]:
     return offered
 
 
+def action_notes(canary: CanaryView) -> list[str]:
+    """Refusals an operator must see next to the buttons: retry after a failed promotion."""
+    if canary.phase != "Failed":
+        return []
+    plan = plan_action(ActionName.retry, canary, held_gates=(), rollback_hint="")
+    return [f"Retry refused: {plan.reason}."] if isinstance(plan, ActionRefusal) else []
+
+
 def action_label(action: str) -> str:
     return ACTION_LABELS[ActionName(action)]
 
@@ -119,11 +134,17 @@ def action_consequence(canary: CanaryView, action: str) -> str:
         "pause": f"Flagger stops this canary where it is: {weight} of traffic stays on the "
         "canary, no analysis, no promotion and no rollback until it is resumed.",
         "resume": f"Flagger goes on with the analysis from {weight} at its next tick.",
-        "rollback": f"All traffic goes back to the primary and release {revision} ends Failed.",
+        "rollback": f"All traffic goes back to the primary and release {revision} ends Failed."
+        + (
+            " The pending promote (spec.skipAnalysis) is withdrawn first."
+            if canary.skip_analysis
+            else ""
+        ),
         "promote": "The canary's revision becomes the primary now; the rest of the analysis "
         "is skipped.",
         "approve": "The gate the release waits on opens and the release proceeds.",
         "retry": "A new run of the failed release starts (an annotation on the target's pod "
         "template changes).",
     }
-    return f"{texts[action]} Takes effect {takes_effect(canary)}."
+    when = takes_effect(canary, action=ActionName(action), now=datetime.now(UTC))
+    return f"{texts[action]} Takes effect {when}."

@@ -59,5 +59,6 @@ def build_templates(directory: Path) -> Jinja2Templates:
     templates.env.filters["hpa_key"] = presenting.hpa_key
     templates.env.filters["applicable_actions"] = presenting.applicable_actions
     templates.env.filters["action_label"] = presenting.action_label
+    templates.env.filters["action_notes"] = presenting.action_notes
     templates.env.globals["action_consequence"] = presenting.action_consequence
     return templates

@@ -161,11 +161,15 @@ def test_failed_after_threshold_routes_nothing_and_needs_attention() -> None:
     assert view.conditions[0].status == "False"
 
 
-def test_failed_promotion_shows_raw_weight_100_but_routes_nothing() -> None:
+def test_failed_promotion_routes_everything_to_the_canary() -> None:
+    """scheduler.go:1000-1035 at v1.44.0: the canary keeps serving 100% (issue 10.2)."""
     view = view_of(canary(status=flagger_status("Failed", canary_weight=100)))
-    assert (view.canary_weight, view.raw_canary_weight) == (0, 100)
+    assert (view.canary_weight, view.raw_canary_weight) == (100, 100)
     assert view.progress == 0.0
-    assert view.attention_reasons == ("failed during promotion: primary not ready",)
+    assert view.attention_reasons == (
+        "failed during promotion: primary not ready, all traffic on the canary; "
+        "fix the primary before any new revision",
+    )
 
 
 def test_status_numbers_written_as_floats_read_as_ints() -> None:
