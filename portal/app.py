@@ -38,6 +38,7 @@ from portal.kube.watching import WatchTiming
 from portal.security.access import public, require_role
 from portal.security.installing import install_security, install_security_headers
 from portal.security.roles import Role
+from portal.services.actions_following import RetryFollower
 from portal.services.actions_sweeping import RunEndSweeper
 from portal.services.broadcast_metrics import BroadcastCollector
 from portal.services.broadcasting import Broadcaster
@@ -131,6 +132,13 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
             )
             view.subscribe(sweeper.on_change)
             _in_background(stack, sweeper.run(), name="run-end-sweeper")
+            follower = RetryFollower(
+                sessionmaker=sessionmaker,
+                view=view,
+                window_seconds=settings.retry_verdict_seconds,
+            )
+            view.subscribe(follower.on_change)
+            _in_background(stack, follower.run(), name="retry-follower")
             _in_background(stack, recorder.run(), name="timeline-recorder")
             _in_background(
                 stack,

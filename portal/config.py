@@ -86,6 +86,12 @@ class Settings(BaseSettings):
         "istio. Canaries without spec.provider use it: with kubernetes nothing is routed and a "
         "weighted canary runs as Blue/Green with 10 iterations.",
     )
+    retry_verdict_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="Seconds after a retry before the portal records that Flagger did not start "
+        "a new run (default: two analysis intervals of the canary).",
+    )
     kube_in_cluster_name: str = Field(
         default="in-cluster", description="Cluster name used with the in-cluster ServiceAccount."
     )

@@ -217,8 +217,11 @@ class _Step:
             at=self.env.now,
             timeout_seconds=self.env.timeout,
         )
-        detail = f"annotated {target.name}'s pod template ({self.env.now.isoformat()}): new run"
-        return await self._record("applied", detail=detail, action_id=claim.action_id)
+        detail = (
+            f"annotated {target.name}'s pod template ({self.env.now.isoformat()}); the portal "
+            "follows the canary and records in the audit log whether Flagger started a new run"
+        )
+        return await self._record("requested", detail=detail, action_id=claim.action_id)
 
     async def _claim(
         self, suffix: str, *, checksum: str | None, reset_pending: bool = False

@@ -7,11 +7,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from devcluster.auth import Policy, Rule
 from devcluster.harness import serve_devcluster
 from devcluster.kubeconfig import write_kubeconfig
+from portal.models.audit import AuditEvent
 from portal.models.gates import CanaryAction, GateOpening
 from portal.security.roles import Role
 from portal.services.gates import last_calls
@@ -41,6 +42,26 @@ def slow_canary(stage: Stage, name: str = "web", **extra: Any) -> dict[str, Any]
     return gated_canary(
         name, base_url=stage.base_url, gates={"rollback": {}}, step_weight=2, **extra
     )
+
+
+async def retry_verdicts(stage: Stage) -> list[tuple[str, str | None]]:
+    """(outcome, error) of the follower's audit rows for retries, once there is one."""
+    state = stage.portal.app.state.portal
+
+    async def found() -> list[tuple[str, str | None]]:
+        async with state.sessionmaker() as session:
+            rows = await session.exec(
+                select(AuditEvent)
+                .where(AuditEvent.action == "retry", AuditEvent.role == "portal")
+                .order_by(col(AuditEvent.id))
+            )
+            return [(row.outcome, row.error) for row in rows]
+
+    async def decided() -> bool:
+        return bool(await found())
+
+    await wait_until(decided, what="the retry's verdict in the audit log")
+    return await found()
 
 
 async def count(stage: Stage, model: Any) -> int:
@@ -236,12 +257,15 @@ async def test_retry_starts_a_new_run_of_a_failed_canary(stage: Stage) -> None:
         await wait_phase(stage, "web", "Failed")
         failed_revision = status(stage, "web")["lastAppliedSpec"]
         retried = await act(operator, "web", "retry")
-    assert (retried.status_code, retried.json()["outcome"]) == (202, "applied")
+    assert (retried.status_code, retried.json()["outcome"]) == (202, "requested")
     deployment = stage.dc.objects.get("apps/v1", "Deployment", name="web", namespace=NS)
     annotations = deployment["spec"]["template"]["metadata"]["annotations"]
     assert set(annotations) == {"infra-fleet.io/retry-at"}
     await wait_phase(stage, "web", "Succeeded")
     assert status(stage, "web")["lastAppliedSpec"] != failed_revision
+    verdicts = await retry_verdicts(stage)
+    assert verdicts[0][0] == "applied"
+    assert verdicts[0][1] is None
 
 
 async def test_actions_need_an_operator_a_reason_and_a_known_canary(stage: Stage) -> None:

@@ -11,9 +11,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
+
+from devcluster.harness import serve_devcluster
 from portal.security.roles import Role
+from tests.integration.actions.conftest import stage_settings
 from tests.integration.actions.support import (
     CLUSTER,
     NS,
@@ -25,9 +30,15 @@ from tests.integration.actions.support import (
     status,
     wait_phase,
 )
-from tests.integration.actions.test_actions import gate_saw_this_run, slow_canary
+from tests.integration.actions.test_actions import (
+    gate_saw_this_run,
+    retry_verdicts,
+    slow_canary,
+)
 from tests.integration.actions.test_cli import TARGET, portal_canary
-from tests.support.apps import create_api_token, signed_in
+from tests.support import objects
+from tests.support.apps import create_api_token, running_app, signed_in
+from tests.support.servers import serve_app
 from tests.support.waiting import wait_until
 
 READY = "devcluster.infra-fleet.io/ready"
@@ -95,13 +106,20 @@ async def test_retry_after_a_failed_promotion_is_refused_until_the_primary_is_fi
         annotate(stage, "web-primary", {READY: None})
         await deployment_ready_in_view(stage, "web-primary", ready=True)
         retried = await act(client, "web", "retry")
-    assert (retried.status_code, retried.json()["outcome"]) == (202, "applied")
+    assert (retried.status_code, retried.json()["outcome"]) == (202, "requested")
+
+
+def patient_canary(stage: Stage) -> dict[str, Any]:
+    """slow_canary with a progress deadline of 6000 s (60 s at time_scale=100)."""
+    canary = slow_canary(stage)
+    canary["spec"]["progressDeadlineSeconds"] = 6000
+    return canary
 
 
 async def test_rollback_of_an_unready_canary_takes_effect_at_the_progress_deadline(
     stage: Stage,
 ) -> None:
-    await add_canary(stage, slow_canary(stage))
+    await add_canary(stage, patient_canary(stage))
     annotate(stage, "web", {}, image="registry/web:2")
     await wait_phase(stage, "web", "Progressing")
     await gate_saw_this_run(stage)
@@ -117,13 +135,13 @@ async def test_rollback_of_an_unready_canary_takes_effect_at_the_progress_deadli
         when,
     )
     assert found is not None, when
-    assert 0 < int(found.group(1)) <= 600
+    assert 0 < int(found.group(1)) <= 6000
 
 
 async def test_rollback_while_a_promote_is_pending_withdraws_the_promote_first(
     stage: Stage,
 ) -> None:
-    await add_canary(stage, slow_canary(stage))
+    await add_canary(stage, patient_canary(stage))
     annotate(stage, "web", {}, image="registry/web:2")
     await wait_phase(stage, "web", "Progressing")
     await gate_saw_this_run(stage)
@@ -148,3 +166,44 @@ async def test_rollback_while_a_promote_is_pending_withdraws_the_promote_first(
     assert spec(stage, "web")["skipAnalysis"] is False
     annotate(stage, "web", {READY: None})
     await wait_phase(stage, "web", "Failed")
+
+
+@pytest.fixture
+async def quick_stage(database_url: str) -> AsyncIterator[Stage]:
+    """The actions stage with a one-second retry verdict window."""
+    async with serve_devcluster(scenario="empty", simulate=True, time_scale=100.0) as dc:
+        dc.objects.put(objects.namespace("shop"))
+        settings = stage_settings(database_url, dc.kubeconfig, retry_verdict_seconds=1.0)
+        async with running_app(settings) as running, serve_app(running.app, lifespan="off") as url:
+            view = running.app.state.portal.view
+            await wait_until(lambda: view.unready_clusters() == {}, what="first lists")
+            yield Stage(dc=dc, portal=running, base_url=url)
+
+
+async def test_a_retry_flagger_loses_is_recorded_as_not_started_with_why(
+    quick_stage: Stage,
+) -> None:
+    """Issue 10.4: the Failed canary's status sync stores the new template, the tick stops at
+    the unready primary, and no later tick starts the run."""
+    stage = quick_stage
+    await add_canary(stage, slow_canary(stage))
+    annotate(stage, "web", {}, image="registry/web:2")
+    await wait_phase(stage, "web", "Progressing")
+    await gate_saw_this_run(stage)
+    async with signed_in(stage.portal, Role.operator) as operator:
+        assert (await act(operator, "web", "rollback")).status_code == 202
+        await wait_phase(stage, "web", "Failed")
+        annotate(stage, "web-primary", {READY: "false"})
+        await deployment_ready_in_view(stage, "web-primary", ready=False)
+        retried = await act(operator, "web", "retry")
+    assert (retried.status_code, retried.json()["outcome"]) == (202, "requested")
+    verdicts = await retry_verdicts(stage)
+    assert verdicts == [
+        (
+            "not started",
+            "Flagger did not start a new run: it recorded the new template on the Failed canary "
+            "without starting a run (a tick that stopped early, e.g. while the primary was not "
+            "ready, loses it); retry again once the primary is ready",
+        )
+    ]
+    assert status(stage, "web")["phase"] == "Failed"
