@@ -2,7 +2,9 @@
 
 `demo` is what `make run` shows: three team namespaces, canaries in every Flagger strategy
 (stepWeight, stepWeights, Blue/Green, A/B), target Deployments with resource requests, HPAs for
-some, and EKS-labelled nodes. When the portal's base URL is given, every canary's gates and
+some, and EKS-labelled nodes. Two services open with a release that goes wrong the way incidents
+do: `payments/ledger`'s promotion fails (primary never ready, all traffic left on the canary)
+and `search/query-api`'s canary never gets ready (rolled back at its progress deadline). When the portal's base URL is given, every canary's gates and
 event webhook point at it, so releases wait on operators exactly as in production.
 """
 
@@ -29,6 +31,11 @@ class DemoService:
     memory: str = "256Mi"
     hpa: tuple[int, int] | None = None
     initial_load: float = 0.5
+    opening: str = ""
+    """The release the demo starts with at once: "" (none), "primary-breaks" (a failed
+    promotion: the primary's copy never gets ready) or "never-ready" (the canary's pods never get
+    ready, so it fails at its progress deadline)."""
+    progress_deadline_seconds: int = 600
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,8 @@ DEMO_SERVICES = (
         {"interval": "1m", "threshold": 5, "maxWeight": 60, "stepWeight": 20},
         cpu="500m",
         memory="1Gi",
+        opening="primary-breaks",
+        progress_deadline_seconds=120,
     ),
     DemoService(
         "search",
@@ -100,6 +109,8 @@ DEMO_SERVICES = (
         replicas=4,
         hpa=(4, 16),
         initial_load=0.55,
+        opening="never-ready",
+        progress_deadline_seconds=120,
     ),
 )
 
@@ -286,7 +297,7 @@ def canary_object(
     spec: dict[str, Any] = {
         "provider": "istio",
         "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": service.name},
-        "progressDeadlineSeconds": 600,
+        "progressDeadlineSeconds": service.progress_deadline_seconds,
         "service": {"port": 80, "targetPort": 8080},
         "analysis": analysis,
     }

@@ -1,8 +1,11 @@
 """The demo's release train and load wave: what makes the demo fleet move on its own.
 
-Every few (scaled) minutes the next idle service gets a new image tag; every third release is
-"bad" (its target carries a failure rate, so Flagger's analysis fails and rolls back). Each HPA's
-load annotation follows a slow sine wave so replicas rise and fall.
+At start, services with an `opening` release get it at once (a failed promotion, a canary that
+never gets ready). Then every few (scaled) minutes the next idle service gets a new image tag;
+every third release is "bad" (its target carries a failure rate, so Flagger's analysis fails and
+rolls back). A canary left in a failed promotion (Failed, canaryWeight 100) is skipped, so the
+demo keeps showing it. Each HPA's load annotation follows a slow sine wave so replicas rise and
+fall.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from devcluster.scenarios import DemoService, container_for
@@ -38,10 +41,23 @@ def is_bad_release(*, number: int) -> bool:
     return number % 3 == 2
 
 
-def release_patch(*, service: DemoService, version: str, bad: bool) -> dict[str, Any]:
+OPENING_SIGNALS = {
+    "primary-breaks": {signals.PRIMARY_READY: "false"},
+    "never-ready": {signals.READY: "false"},
+}
+
+
+def release_patch(
+    *, service: DemoService, version: str, bad: bool, opening: str = ""
+) -> dict[str, Any]:
     """The merge-patch a CI pipeline's deploy step would make to the target Deployment."""
     failure = {signals.FAILURE_RATE: BAD_FAILURE_RATE, signals.SUCCESS_RATE: BAD_SUCCESS_RATE}
-    annotations = failure if bad else dict.fromkeys(failure)
+    annotations: dict[str, str | None] = dict.fromkeys(
+        (*failure, signals.PRIMARY_READY, signals.READY)
+    )
+    if bad:
+        annotations |= failure
+    annotations |= OPENING_SIGNALS.get(opening, {})
     template_spec = {"containers": [container_for(service=service, version=version)]}
     return {
         "metadata": {"annotations": annotations},
@@ -63,9 +79,12 @@ class ReleaseDriver:
     time_scale: float
     services: Sequence[DemoService]
     released: int = 0
+    opened: set[str] = field(default_factory=set)
+    """Services whose opening release was made (the train leaves the others alone till then)."""
 
     async def run(self) -> None:
         async with asyncio.TaskGroup() as group:
+            group.create_task(self._openings(), name="demo:openings")
             group.create_task(self._releases(), name="demo:releases")
             group.create_task(self._load_wave(), name="demo:load-wave")
 
@@ -77,19 +96,41 @@ class ReleaseDriver:
             except Exception as error:  # the API being down must not end the demo
                 report_failure(event="demo.release_failed", error=error)
 
+    async def _openings(self) -> None:
+        """Each opening release as soon as its canary is initialised."""
+        waiting = [service for service in self.services if service.opening]
+        while waiting:
+            for service in list(waiting):
+                try:
+                    if await self._phase(service) == "Initialized":
+                        await self._release(service=service, opening=service.opening)
+                        waiting.remove(service)
+                        self.opened.add(service.name)
+                except Exception as error:  # the API being down must not end the demo
+                    report_failure(event="demo.opening_failed", error=error)
+            await asyncio.sleep(max(0.05, LOAD_SECONDS / self.time_scale))
+
+    async def _phase(self, service: DemoService) -> str:
+        canary = await self.api.get(kind=CANARIES, namespace=service.namespace, name=service.name)
+        return str(((canary or {}).get("status") or {}).get("phase", ""))
+
     async def release_next(self) -> DemoService | None:
         """Release the next idle service; None when every canary is busy."""
         for offset in range(len(self.services)):
             service = self.services[(self.released + offset) % len(self.services)]
+            if service.opening and service.name not in self.opened:
+                continue
             canary = await self.api.get(
                 kind=CANARIES, namespace=service.namespace, name=service.name
             )
-            if canary is not None and (canary.get("status") or {}).get("phase") in IDLE_PHASES:
+            status = (canary or {}).get("status") or {}
+            failed_promotion = status.get("phase") == "Failed" and status.get("canaryWeight")
+            if canary is not None and status.get("phase") in IDLE_PHASES and not failed_promotion:
                 await self._release(service=service)
                 return service
         return None
 
-    async def _release(self, *, service: DemoService) -> None:
+    async def _release(self, *, service: DemoService, opening: str = "") -> None:
         target = await self.api.get(
             kind=DEPLOYMENTS, namespace=service.namespace, name=service.name
         )
@@ -99,7 +140,8 @@ class ReleaseDriver:
         patch = release_patch(
             service=service,
             version=next_version(image=image),
-            bad=is_bad_release(number=self.released),
+            bad=is_bad_release(number=self.released) and not opening,
+            opening=opening,
         )
         self.released += 1
         await self.api.merge_patch(

@@ -101,3 +101,20 @@ async def test_seeding_again_tolerates_existing_objects(demo: tuple[DevCluster, 
 
 async def _conflicts_at_least(cluster: DevCluster, count: int) -> bool:
     return cluster.requests.count(method="POST", status=409) >= count
+
+
+async def test_demo_opens_with_a_failed_promotion_and_a_canary_past_its_deadline(
+    demo: tuple[DevCluster, Api],
+) -> None:
+    """Issue 10: the demo shows both incident shapes the portal must explain."""
+    _, api = demo
+    failed = "Promotion of ledger.payments failed, primary not ready: "
+    await wait_for(lambda: has_message(api, failed), within=30.0)
+    ledger = await api.get("/apis/flagger.app/v1beta1/namespaces/payments/canaries/ledger")
+    assert (ledger["status"]["phase"], ledger["status"]["canaryWeight"]) == ("Failed", 100)
+    await wait_for(
+        lambda: has_message(api, "canary deployment query-api.search not ready: "), within=30.0
+    )
+    await wait_for(
+        lambda: has_message(api, "Canary failed! Scaling down query-api.search"), within=30.0
+    )

@@ -243,7 +243,13 @@ def test_release_train_bumps_patch_versions_and_marks_every_third_bad() -> None:
     assert bad["metadata"]["annotations"] == {
         "devcluster.infra-fleet.io/failure-rate": "0.9",
         "devcluster.infra-fleet.io/success-rate": "91.30",
+        "devcluster.infra-fleet.io/primary-ready": None,
+        "devcluster.infra-fleet.io/ready": None,
     }
+    breaking = release_patch(service=service, version="1.4.1", bad=False, opening="primary-breaks")
+    assert breaking["metadata"]["annotations"]["devcluster.infra-fleet.io/primary-ready"] == (
+        "false"
+    )
     good = release_patch(service=service, version="1.4.2", bad=False)
     assert set(good["metadata"]["annotations"].values()) == {None}
     image = good["spec"]["template"]["spec"]["containers"][0]["image"]
