@@ -4,7 +4,8 @@
 (stepWeight, stepWeights, Blue/Green, A/B), target Deployments with resource requests, HPAs for
 some, and EKS-labelled nodes. Two services open with a release that goes wrong the way incidents
 do: `payments/ledger`'s promotion fails (primary never ready, all traffic left on the canary)
-and `search/query-api`'s canary never gets ready (rolled back at its progress deadline). When the portal's base URL is given, every canary's gates and
+and `search/query-api`'s canary never gets ready (rolled back at its progress deadline).
+When the portal's base URL is given, every canary's gates and
 event webhook point at it, so releases wait on operators exactly as in production.
 """
 
