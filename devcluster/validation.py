@@ -22,8 +22,21 @@ from devcluster import builtin_schemas
 from devcluster.errors import Cause, bad_request, invalid
 from devcluster.resources import ResourceType
 
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+"""Used with `fullmatch` only: `$` would also match before a trailing newline."""
+
+
+def is_dns_label(name: str) -> bool:
+    """A DNS-1123 label (namespaces): at most 63 characters."""
+    return len(name) <= 63 and _DNS_LABEL.fullmatch(name) is not None
+
+
+def is_dns_subdomain(name: str) -> bool:
+    """A DNS-1123 subdomain (most object names): at most 253 characters."""
+    return len(name) <= 253 and _DNS_SUBDOMAIN.fullmatch(name) is not None
+
+
 _JSON_TYPES = {
     str: "string",
     int: "integer",
@@ -165,12 +178,12 @@ def _decode_error(field_path: str, go_type: str, value: Any) -> Exception:
 def validate_name(rtype: ResourceType, obj: dict[str, Any]) -> list[Cause]:
     """The object-name rules: DNS labels for namespaces, DNS subdomains otherwise."""
     name = obj.get("metadata", {}).get("name", "")
-    pattern, what, example = (
-        (_DNS_LABEL, "RFC 1123 label", "my-name")
+    check, what, example = (
+        (is_dns_label, "RFC 1123 label", "my-name")
         if rtype.plural == "namespaces"
-        else (_DNS_SUBDOMAIN, "RFC 1123 subdomain", "example.com")
+        else (is_dns_subdomain, "RFC 1123 subdomain", "example.com")
     )
-    if isinstance(name, str) and pattern.match(name) and len(name) <= 253:
+    if isinstance(name, str) and check(name):
         return []
     message = (
         f"Invalid value: {json.dumps(name)}: a lowercase {what} must consist of lower case "

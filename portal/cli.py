@@ -7,7 +7,6 @@ Exit codes scripts can rely on: 0 success, 2 bad usage or bad settings (`portal 
 from __future__ import annotations
 
 import argparse
-import secrets
 import sys
 from collections.abc import Callable, Sequence
 
@@ -15,7 +14,9 @@ from portal import demo, migrations, serving
 from portal.app import create_app
 from portal.cli_canary import add_canary_commands
 from portal.config import Settings, SettingsError, is_loopback, load_settings
+from portal.domain.flagger_tokens import new_token
 from portal.logs import configure_logging
+from portal.security.flagger_token_commands import add_flagger_token_commands
 from portal.security.token_commands import add_token_commands
 
 EXIT_OK = 0
@@ -30,16 +31,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if settings.auth_mode == "local" and not is_loopback(host):
         sys.stderr.write(f"refused: PORTAL_AUTH_MODE=local serves loopback only, not {host}\n")
         return EXIT_USAGE
-    app = create_app(settings)
+    app = create_app(settings.model_copy(update={"host": host, "port": port}))
     serving.serve(app, host=host, port=port)
     return EXIT_OK
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     """devcluster's demo fleet and the portal watching it (what `make run` starts)."""
-    token = secrets.token_urlsafe(24)
+    token = new_token()
     with demo.running_devcluster(args, token=token) as kubeconfig:
-        local = demo.demo_settings(settings, kubeconfig=kubeconfig, token=token)
+        local = demo.demo_settings(settings, kubeconfig=kubeconfig, token=token, port=args.port)
         sys.stderr.write(
             f"infra-fleet demo: http://127.0.0.1:{args.port} (devcluster on "
             f":{args.devcluster_port}, kubectl --kubeconfig {kubeconfig})\n"
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade.add_argument("--revision", default="head")
     upgrade.set_defaults(handler=_db_upgrade)
     add_token_commands(commands)
+    add_flagger_token_commands(commands)
     add_canary_commands(commands)
     return parser
 

@@ -7,11 +7,18 @@ Nothing here runs at import time; the composition root (`create_app`, the CLI) c
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
 from limits import parse as parse_rate_limit
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LogFormat = Literal["json", "console"]
@@ -23,6 +30,9 @@ GatePolicyName = Literal["open", "closed"]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+MIN_SECRET_LENGTH = 32
+"""Every secret setting is refused at start when shorter: an empty or guessable secret would let
+any caller through (`compare_digest(b"", b"")` is true)."""
 WATCHABLE_KINDS = (
     "canaries",
     "hpas",
@@ -32,6 +42,10 @@ WATCHABLE_KINDS = (
     "nodes",
     "pods",
 )
+
+
+_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+_TOKEN_HASH = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 class SettingsError(ValueError):
@@ -109,10 +123,17 @@ class Settings(BaseSettings):
         description="Prometheus base URL; when set, canary pages show the last measured "
         "analysis values (flagger_canary_metric_analysis).",
     )
+    flagger_tokens: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='JSON: Flagger caller tokens by scope, as SHA-256 hashes, e.g. {"prod": '
+        '["sha256:<hex>"], "prod/payments": ["sha256:<hex>", "sha256:<hex>"]}; a scope is a '
+        "cluster or cluster/namespace and holds at most two hashes (rotation). Make one with "
+        "`portal flagger-token create --cluster prod`. The call's cluster is the token's.",
+    )
     flagger_webhook_token: SecretStr | None = Field(
         default=None,
-        description="Shared secret Flagger's webhooks must carry in `metadata.token` "
-        "(compared in constant time) to reach /flagger/*.",
+        description="Deprecated: one plain token for a portal watching a single cluster (it "
+        "counts as that cluster's token); use PORTAL_FLAGGER_TOKENS.",
     )
     flagger_network_only: bool = Field(
         default=False,
@@ -143,6 +164,12 @@ class Settings(BaseSettings):
     )
     templates_dir: Path = Field(default=REPO_ROOT / "templates", description="Jinja2 templates.")
     # Identity, roles and web security (docs/security.md)
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated Host header values (host or host:port) the portal answers, "
+        "against DNS rebinding; unset means any. Local mode ignores it and answers only "
+        "127.0.0.1, localhost and [::1] with PORTAL_PORT.",
+    )
     trusted_proxies: Annotated[list[Network], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated CIDRs of the authenticating proxies whose identity and "
@@ -201,6 +228,51 @@ class Settings(BaseSettings):
         default="300/minute", description="Denied attempts audited in total per replica."
     )
 
+    @field_validator("*")
+    @classmethod
+    def _secrets_are_long(cls, value: object) -> object:
+        """Every `SecretStr` setting, present or future, is at least MIN_SECRET_LENGTH long."""
+        if isinstance(value, SecretStr) and len(value.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"must be at least {MIN_SECRET_LENGTH} characters "
+                f"(got {len(value.get_secret_value())}); generate one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+            )
+        return value
+
+    @field_validator("flagger_tokens")
+    @classmethod
+    def _flagger_tokens_are_hashes(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        seen: set[str] = set()
+        for scope, hashes in value.items():
+            cluster, _, namespace = scope.partition("/")
+            if not cluster or len(cluster) > 128 or (namespace and not _LABEL.fullmatch(namespace)):
+                raise ValueError(f"scope {scope!r} must be <cluster> or <cluster>/<namespace>")
+            if not 1 <= len(hashes) <= 2:
+                raise ValueError(f"scope {scope!r} takes one or two token hashes (rotation)")
+            for digest in hashes:
+                if not _TOKEN_HASH.fullmatch(digest):
+                    raise ValueError(
+                        f"scope {scope!r}: each entry is sha256:<64 hex digits>, never the token "
+                        "itself (`portal flagger-token create` prints both)"
+                    )
+                if digest in seen:
+                    raise ValueError(f"the same token hash is listed twice (scope {scope!r})")
+                seen.add(digest)
+        return value
+
+    @field_validator("flagger_webhook_token")
+    @classmethod
+    def _plain_token_means_one_cluster(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        if value is not None and len(info.data.get("kube_contexts") or []) > 1:
+            raise ValueError(
+                "one plain token cannot say which of several clusters a call is for: use "
+                "PORTAL_FLAGGER_TOKENS (a token per cluster)"
+            )
+        return value
+
     @field_validator("kube_contexts", mode="before")
     @classmethod
     def _contexts_from_csv(cls, value: object) -> object:
@@ -219,6 +291,11 @@ class Settings(BaseSettings):
             known = ", ".join(WATCHABLE_KINDS)
             raise ValueError(f"unknown kinds {', '.join(unknown)}; known: {known}")
         return value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _hosts_from_csv(cls, value: object) -> object:
+        return _split_csv(value)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -268,6 +345,12 @@ class Settings(BaseSettings):
         return value
 
 
+SECRET_FIELDS = frozenset(
+    name for name, field in Settings.model_fields.items() if "SecretStr" in str(field.annotation)
+)
+"""Settings whose given value is never repeated in an error message."""
+
+
 def is_loopback(host: str) -> bool:
     """True for localhost and loopback addresses (127.0.0.0/8, ::1)."""
     if host == "localhost":
@@ -284,7 +367,8 @@ def describe_validation_error(error: ValidationError) -> str:
     for item in error.errors():
         name = "PORTAL_" + "_".join(str(part) for part in item["loc"]).upper()
         given = item.get("input")
-        shown = "" if isinstance(given, dict) else f" (got {given!r})"
+        secret = item["loc"] and str(item["loc"][0]) in SECRET_FIELDS
+        shown = "" if isinstance(given, dict) or secret else f" (got {given!r})"
         lines.append(f"{name}: {item['msg']}{shown}")
     return "invalid portal settings:\n  " + "\n  ".join(lines)
 

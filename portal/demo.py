@@ -2,7 +2,8 @@
 
 Starts devcluster's demo scenario (canaries releasing, some failing, HPAs moving) as a child
 process whose Flagger webhooks call this portal, then serves the portal against it in local
-mode. One shared random token guards the Flagger endpoints on both sides. Stopping the portal
+mode. A random per-cluster caller token (its hash in the portal's settings, the token itself
+in the demo Canaries' webhook metadata) guards the Flagger endpoints. Stopping the portal
 stops devcluster.
 """
 
@@ -20,11 +21,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pydantic import SecretStr
-
 from portal.config import Settings
+from portal.domain.flagger_tokens import hash_token
 
 STARTUP_SECONDS = 30.0
+DEMO_CLUSTER = "devcluster"
+"""The kubeconfig context devcluster writes: the demo's one cluster and its token's scope."""
 PR_SET_PDEATHSIG = 1
 
 
@@ -97,14 +99,18 @@ def running_devcluster(args: argparse.Namespace, *, token: str) -> Iterator[Path
             process.wait()
 
 
-def demo_settings(settings: Settings, *, kubeconfig: Path, token: str) -> Settings:
+def demo_settings(
+    settings: Settings, *, kubeconfig: Path, token: str, port: int = 8000
+) -> Settings:
     return settings.model_copy(
         update={
+            "port": port,
             "kubeconfig": kubeconfig,
-            "kube_contexts": ["devcluster"],
+            "kube_contexts": [DEMO_CLUSTER],
             "auth_mode": "local",
             "host": "127.0.0.1",
-            "flagger_webhook_token": SecretStr(token),
+            "flagger_tokens": {DEMO_CLUSTER: [hash_token(token)]},
+            "flagger_webhook_token": None,
         }
     )
 

@@ -90,7 +90,8 @@ def get_action_env(request: Request, state: StateDep) -> ActionEnv:
         view=state.view,
         clients={cluster.name: cluster.client for cluster in state.clusters},
         portal_url=str(request.base_url),
-        token_configured=settings.flagger_webhook_token is not None,
+        token_configured=bool(settings.flagger_tokens)
+        or settings.flagger_webhook_token is not None,
         timeout=settings.kube_write_timeout_seconds,
         now=datetime.now(UTC),
     )

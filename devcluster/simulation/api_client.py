@@ -7,10 +7,14 @@ wrapper over `httpx.AsyncClient` says that directly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
+
+from devcluster.validation import is_dns_label, is_dns_subdomain
 
 MERGE_PATCH = "application/merge-patch+json"
 CONNECT_TIMEOUT_SECONDS = 2.0
@@ -25,10 +29,26 @@ class Kind:
     namespaced: bool = True
 
     def path(self, *, namespace: str | None = None, name: str | None = None) -> str:
+        """The REST path; namespace and name are checked as Kubernetes names and quoted, so a
+        name read from an object (a Canary's targetRef) can never walk the path."""
         prefix = "/api/v1" if self.api_version == "v1" else f"/apis/{self.api_version}"
-        scope = f"/namespaces/{namespace}" if self.namespaced and namespace else ""
-        tail = f"/{name}" if name else ""
+        scope = (
+            f"/namespaces/{_segment(namespace, is_dns_label)}"
+            if self.namespaced and namespace
+            else ""
+        )
+        tail = f"/{_segment(name, is_dns_subdomain)}" if name else ""
         return f"{prefix}{scope}/{self.plural}{tail}"
+
+
+class InvalidName(ValueError):
+    """A namespace or name that is not a Kubernetes name: never put into a path."""
+
+
+def _segment(value: str, valid: Callable[[str], bool]) -> str:
+    if not valid(value):
+        raise InvalidName(f"{value[:80]!r} is not a valid Kubernetes name for a path")
+    return quote(value, safe="")
 
 
 NAMESPACES = Kind("v1", "namespaces", namespaced=False)

@@ -86,7 +86,8 @@ class CanaryStatus:
     iterations: int = 0
     last_applied_spec: str = ""
     last_promoted_spec: str = ""
-    tracked_configs: dict[str, str] = field(default_factory=dict)
+    tracked_configs: dict[str, str] | None = None
+    """None while status has no `trackedConfigs` (Go's nil map: it changes the checksum)."""
     conditions: tuple[dict[str, Any], ...] = ()
 
 
@@ -163,7 +164,9 @@ def parse_status(*, status: dict[str, Any]) -> CanaryStatus:
         iterations=int(status.get("iterations", 0)),
         last_applied_spec=status.get("lastAppliedSpec", ""),
         last_promoted_spec=status.get("lastPromotedSpec", ""),
-        tracked_configs=dict(status.get("trackedConfigs") or {}),
+        tracked_configs=(
+            dict(status["trackedConfigs"]) if status.get("trackedConfigs") is not None else None
+        ),
         conditions=tuple(status.get("conditions") or ()),
     )
 

@@ -219,9 +219,11 @@ def status_document(*, status: CanaryStatus, now: str) -> dict[str, Any]:
         "lastTransitionTime": now,
     }
     optional = {
-        "trackedConfigs": dict(status.tracked_configs),
         "lastAppliedSpec": status.last_applied_spec,
         "lastPromotedSpec": status.last_promoted_spec,
         "conditions": [dict(condition) for condition in status.conditions],
     }
-    return document | {key: value for key, value in optional.items() if value}
+    tracked = (
+        {} if status.tracked_configs is None else {"trackedConfigs": dict(status.tracked_configs)}
+    )
+    return document | tracked | {key: value for key, value in optional.items() if value}

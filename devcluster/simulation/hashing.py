@@ -35,6 +35,30 @@ def compute_hash(*, obj: Any) -> str:
     return safe_encode(text=str(fnv32a(data=canonical)))
 
 
-def run_checksum(*, last_applied_spec: str, tracked_configs: Mapping[str, str]) -> str:
-    """The checksum Flagger sends to webhooks: it names the revision under analysis."""
-    return compute_hash(obj=[last_applied_spec, sorted(tracked_configs.items())])
+_CHECKSUM_STRUCT = "struct { TrackedConfigs *map[string]string; LastAppliedSpec string }"
+
+
+def _go_quote(text: str) -> str:
+    """Go's strconv.Quote for the printable ASCII text found in these fields."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def run_checksum(*, last_applied_spec: str, tracked_configs: Mapping[str, str] | None) -> str:
+    """The checksum Flagger sends to webhooks: it names the revision under analysis.
+
+    As Flagger v1.44.0 computes it (pkg/controller/webhook.go:144-154, pkg/canary/spec.go:54):
+    go-spew's `%#v` of `{TrackedConfigs *map[string]string; LastAppliedSpec string}`, FNV-32a,
+    then the safe alphabet. `tracked_configs` None is the nil map (field absent in status).
+    """
+    if tracked_configs is None:
+        configs = "(*map[string]string)<nil>"
+    else:
+        pairs = " ".join(
+            f"{_go_quote(k)}:{_go_quote(tracked_configs[k])}" for k in sorted(tracked_configs)
+        )
+        configs = f"(*map[string]string)map[{pairs}]"
+    text = (
+        f"({_CHECKSUM_STRUCT}){{TrackedConfigs:{configs} "
+        f"LastAppliedSpec:(string){_go_quote(last_applied_spec)}}}"
+    )
+    return safe_encode(text=str(fnv32a(data=text.encode())))

@@ -21,10 +21,11 @@ from portal.services.flagger_webhooks import (
 )
 from portal.services.gates import remember_event_call
 
+CALLER_NOTE = "Flagger webhooks: a per-cluster caller token in metadata.token or ?token="
 router = APIRouter(
     prefix="/flagger",
     tags=["flagger"],
-    dependencies=[Depends(public("Flagger webhooks: shared secret in metadata.token"))],
+    dependencies=[Depends(public(CALLER_NOTE))],
 )
 
 EVENT_TYPES = frozenset({"Normal", "Warning"})
@@ -45,14 +46,21 @@ def event_time(metadata: dict[str, str]) -> datetime:
 
 @router.post("/events", status_code=202, response_model=Accepted)
 async def flagger_event(
+    *,
     request: Request,
     payload: FlaggerPayload,
     state: StateDep,
     session: SessionDep,
     cluster: Annotated[str | None, Query(max_length=128)] = None,
+    token: Annotated[str | None, Query(max_length=256)] = None,
 ) -> Accepted:
     named = await flagger_cluster(
-        request, payload=payload, state=state, query_cluster=cluster, action="flagger-event"
+        request,
+        payload=payload,
+        state=state,
+        query_cluster=cluster,
+        query_token=token,
+        action="flagger-event",
     )
     message = payload.metadata.get("eventMessage", "").strip()
     if not message:

@@ -37,7 +37,7 @@ from portal.services.gates_freezes import (
 router = APIRouter(
     prefix="/flagger/gates",
     tags=["flagger"],
-    dependencies=[Depends(public("Flagger gates: shared secret in metadata.token"))],
+    dependencies=[Depends(public("Flagger gates: a per-cluster caller token in metadata.token"))],
 )
 freezes_router = APIRouter(prefix="/api/v1/freezes", tags=["freezes"])
 state_router = APIRouter(prefix="/api/v1/gates", tags=["gates"])
@@ -60,10 +60,16 @@ async def flagger_gate(
     state: StateDep,
     session: SessionDep,
     cluster: Annotated[str | None, Query(max_length=128)] = None,
+    token: Annotated[str | None, Query(max_length=256)] = None,
 ) -> PlainTextResponse:
     """Answer one Flagger gate call: 200 passes, 403 holds (Flagger shows the body)."""
     named = await flagger_cluster(
-        request, payload=payload, state=state, query_cluster=cluster, action=f"gate-{gate}"
+        request,
+        payload=payload,
+        state=state,
+        query_cluster=cluster,
+        query_token=token,
+        action=f"gate-{gate}",
     )
     answer = await answer_gate(
         session,

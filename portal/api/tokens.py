@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, Field
 
 from portal.deps import SessionDep
@@ -15,6 +15,9 @@ from portal.security.roles import Role
 from portal.services.tokens import MAX_EXPIRY_DAYS, MAX_ID, issue_token, list_tokens, revoke_token
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
+
+NO_STORE = "no-store"
+"""Responses showing a new token's secret: no browser or proxy cache may keep them."""
 
 
 class TokenCreate(BaseModel):
@@ -35,11 +38,17 @@ async def get_tokens(session: SessionDep, _admin: AdminUser) -> list[ApiTokenPub
 
 @router.post("", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
 async def create_token(
-    body: TokenCreate, session: SessionDep, _admin: AdminUser, actor: CurrentActor
+    body: TokenCreate,
+    response: Response,
+    session: SessionDep,
+    _admin: AdminUser,
+    actor: CurrentActor,
 ) -> TokenCreated:
+    """Issue a token; the answer carries its secret once and must never be cached."""
     issued = await issue_token(
         session, name=body.name, role=body.role, actor=actor, expires_days=body.expires_days
     )
+    response.headers["Cache-Control"] = NO_STORE
     return TokenCreated(token=issued.token, secret=issued.secret)
 
 

@@ -55,7 +55,7 @@ class ActionRefusal:
 
 def rollback_hook_hint(base_url: str, *, token_key: bool) -> str:
     """What to add to a Canary so the portal can roll it back."""
-    metadata = ", metadata: {token: <PORTAL_FLAGGER_WEBHOOK_TOKEN>}" if token_key else ""
+    metadata = ", metadata: {token: <this cluster's Flagger token>}" if token_key else ""
     return (
         "add to spec.analysis.webhooks: {name: portal-rollback, type: rollback, "
         f"url: {base_url.rstrip('/')}/flagger/gates/rollback{metadata}}}"

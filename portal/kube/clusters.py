@@ -20,6 +20,8 @@ from kubernetes_asyncio.config import (
     new_client_from_config,
 )
 
+from portal.domain.kube_names import dns1123_label
+
 
 @dataclass(frozen=True, slots=True)
 class Cluster:
@@ -53,8 +55,10 @@ def context_names(kubeconfig: Path, wanted: Sequence[str]) -> list[str]:
 
 
 def scope_for(cluster: str, namespaces: Mapping[str, Sequence[str]]) -> tuple[str, ...] | None:
+    """The namespaces watched in `cluster` (None: all); each must be a DNS-1123 label, so a
+    setting cannot put a path into a watch URL (`InvalidKubeName` stops the start)."""
     chosen = namespaces.get(cluster, namespaces.get("*"))
-    return tuple(chosen) if chosen else None
+    return tuple(dns1123_label(ns) for ns in chosen) if chosen else None
 
 
 @asynccontextmanager

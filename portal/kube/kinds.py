@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from portal.domain.kube_names import dns1123_label, dns1123_subdomain, path_segment
+
 
 @dataclass(frozen=True, slots=True)
 class Kind:
@@ -17,10 +19,18 @@ class Kind:
     field_selector: str | None = None
 
     def path(self, namespace: str | None = None) -> str:
+        """The collection's path (in `namespace` when given); the namespace is checked as a
+        DNS-1123 label and quoted, so it can never add or climb a path segment."""
         base = f"/api/{self.version}" if not self.group else f"/apis/{self.group}/{self.version}"
         if namespace is not None and self.namespaced:
-            return f"{base}/namespaces/{namespace}/{self.plural}"
+            segment = path_segment(dns1123_label(namespace))
+            return f"{base}/namespaces/{segment}/{self.plural}"
         return f"{base}/{self.plural}"
+
+    def object_path(self, namespace: str, name: str) -> str:
+        """One object's path: the name is checked as a DNS-1123 subdomain and quoted."""
+        segment = path_segment(dns1123_subdomain(name, what=f"{self.plural} name"))
+        return f"{self.path(namespace)}/{segment}"
 
 
 CANARIES = Kind("canaries", "flagger.app", "v1beta1", "canaries")

@@ -32,11 +32,13 @@ class KubeWriteFailed(Exception):
 
 
 def canary_path(namespace: str, name: str) -> str:
-    return f"{CANARIES.path(namespace)}/{name}"
+    """Checked and quoted (`InvalidKubeName` otherwise): see `portal.domain.kube_names`."""
+    return CANARIES.object_path(namespace, name)
 
 
 def deployment_path(namespace: str, name: str) -> str:
-    return f"{DEPLOYMENTS.path(namespace)}/{name}"
+    """Checked and quoted (`InvalidKubeName` otherwise): see `portal.domain.kube_names`."""
+    return DEPLOYMENTS.object_path(namespace, name)
 
 
 async def read_object(client: ApiClient, *, path: str, timeout_seconds: float) -> RawObject:

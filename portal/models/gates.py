@@ -72,6 +72,9 @@ class GateOpening(SQLModel, table=True):
     name: str = Field(max_length=253)
     gate: str = Field(max_length=32)
     checksum: str = Field(max_length=256)
+    template_hash: str | None = Field(default=None, max_length=64)
+    """The target's pod template (hash) the operator saw: while a canary is Waiting, Flagger's
+    checksum still names the previous revision, so an approval also binds to this."""
     action_id: int | None = Field(default=None, foreign_key="canary_actions.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
 

@@ -1,8 +1,9 @@
 """Wire the security pieces into an app; called by the composition root (`create_app`).
 
-Middleware order, outermost first: security headers, request id, metrics, the 500 handler,
-body limit, rate limit, CSRF, then the routes. `install_security` must run before the error
-handlers are installed and `install_security_headers` after the request-id middleware.
+Middleware order, outermost first: security headers, the Host check, request id, metrics, the
+500 handler, body limit, rate limit, CSRF, then the routes. `install_security` must run before
+the error handlers are installed and `install_security_headers` after the request-id
+middleware.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from portal.config import Settings
 from portal.security.body_limits import BodyLimitMiddleware
 from portal.security.csrf import CsrfMiddleware
 from portal.security.headers import SecurityHeadersMiddleware
+from portal.security.hosts import HostCheckMiddleware
 from portal.security.openapi import document_security
 from portal.security.rate_limits import RateLimitMiddleware
 from portal.security.state import SecurityState
@@ -28,4 +30,5 @@ def install_security(app: FastAPI, settings: Settings) -> None:
 
 
 def install_security_headers(app: FastAPI, settings: Settings) -> None:
+    app.add_middleware(HostCheckMiddleware, settings=settings)
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)

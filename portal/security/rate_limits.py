@@ -18,7 +18,11 @@ from portal.security.addresses import client_address, peer_is_trusted
 from portal.security.state import SecurityState
 from portal.security.token_secrets import bearer_token, parse_token
 
-ACTION_PATH = re.compile(r"^/api/v1/canaries/[^/]+/[^/]+/[^/]+/[^/]+/?$")
+ACTION_PATHS = (
+    re.compile(r"^/api/v1/canaries/[^/]+/[^/]+/[^/]+/[^/]+/?$"),
+    re.compile(r"^/canaries/[^/]+/[^/]+/[^/]+/actions/[^/]+/?$"),
+)
+"""Every route that acts on a canary (the JSON API and the browser's form): one budget per user."""
 WEBHOOK_PREFIXES = ("/webhooks/", "/flagger/")
 
 
@@ -40,7 +44,7 @@ def limits_for(scope: Scope, settings: Settings) -> list[tuple[str, str]]:
     headers = Headers(scope=scope)
     path = scope["path"]
     checks = []
-    if scope["method"] == "POST" and ACTION_PATH.match(path):
+    if scope["method"] == "POST" and any(pattern.match(path) for pattern in ACTION_PATHS):
         checks.append(("actions", _caller_key(scope, settings, headers)))
     if path.startswith(WEBHOOK_PREFIXES):
         checks.append(("webhooks", f"addr:{client_address(scope, settings.trusted_proxies)}"))

@@ -25,9 +25,11 @@ from portal.domain.action_rules import (
 )
 from portal.domain.canaries import CanaryView
 from portal.domain.canary_gates import Gate
-from portal.errors import Conflict, PortalError
+from portal.domain.flagger_checksum import observed_checksum
+from portal.domain.kube_names import InvalidKubeName, dns1123_subdomain
+from portal.errors import Conflict, PortalError, Unprocessable
 from portal.kube.patching import KubeWriteFailed
-from portal.kube.view import ClusterView
+from portal.kube.view import ClusterView, RawObject
 from portal.services import fleet
 from portal.services.actions_context import audit_by
 from portal.services.actions_patches import (
@@ -42,7 +44,6 @@ from portal.services.actions_records import (
     claim_action,
     existing_action,
     open_gate,
-    run_checksum,
 )
 from portal.services.actions_requests import (
     ActionEnv,
@@ -51,7 +52,7 @@ from portal.services.actions_requests import (
     cluster_error,
 )
 from portal.services.audit import Actor
-from portal.services.gates import last_calls
+from portal.services.gates import last_calls, target_template
 from portal.services.gates_freezes import active_freeze_for
 
 __all__ = [
@@ -68,6 +69,28 @@ class ActionNotApplicable(Conflict):
     """The canary's state does not allow the action now."""
 
 
+class RetryTargetRefused(Unprocessable):
+    """A retry whose target is not a Deployment the portal sees in the canary's namespace."""
+
+
+def retry_target_problem(view: ClusterView, *, canary: CanaryView) -> str | None:
+    """Why a retry may not patch the canary's target, or None. The name goes into a Kubernetes
+    path, so it must be a valid Deployment name, and the Deployment must be in the view in the
+    canary's own namespace: never another team's object."""
+    name = canary.target.name
+    try:
+        dns1123_subdomain(name, what="spec.targetRef.name")
+    except InvalidKubeName as invalid:
+        return f"retry refused for {canary.namespace}/{canary.name}: {invalid}"
+    found = view.get("deployments", cluster=canary.cluster, namespace=canary.namespace, name=name)
+    if found is None:
+        return (
+            f"retry refused for {canary.namespace}/{canary.name}: its target Deployment "
+            f"{canary.namespace}/{name} is not in the portal's view"
+        )
+    return None
+
+
 async def perform_action(
     session: AsyncSession, *, request: ActionRequest, actor: Actor, env: ActionEnv
 ) -> ActionRecord:
@@ -79,7 +102,10 @@ async def perform_action(
         name=request.name,
         now=env.now,
     )
-    version = _resource_version(env.view, request)  # read with the view above, no await between
+    raw = _raw_canary(env.view, request)  # read with the view above, no await between
+    version = str(((raw or {}).get("metadata") or {}).get("resourceVersion") or "")
+    observed = observed_checksum(raw) if raw is not None else None
+    template = target_template(env.view, cluster=request.cluster, canary=raw or {})
     calls = await last_calls(
         session, cluster=request.cluster, namespace=request.namespace, name=request.name
     )
@@ -89,10 +115,16 @@ async def perform_action(
     if isinstance(plan, ActionRefusal):
         await _refuse(session, request=request, actor=actor, canary=canary, reason=plan.reason)
     step = _Step(
-        session=session, request=request, actor=actor, env=env, canary=canary, version=version
+        session=session,
+        request=request,
+        actor=actor,
+        env=env,
+        canary=canary,
+        version=version,
+        template=template,
     )
     try:
-        return await step.run(plan, calls_checksum=run_checksum(calls, canary=canary))
+        return await step.run(plan, calls_checksum=observed)
     except KubeWriteFailed as failed:
         raise await step.failed(failed) from None
 
@@ -104,11 +136,13 @@ async def _refuse(
     actor: Actor,
     canary: CanaryView,
     reason: str,
+    error: type[PortalError] = ActionNotApplicable,
 ) -> NoReturn:
-    """Audit the refusal in its own commit (the request's rollback cannot undo it), then 409."""
+    """Audit the refusal in its own commit (the request's rollback cannot undo it), then 409
+    (or `error`)."""
     await audit_by(session, actor, outcome="rejected", error=reason, **_target(request, canary))
     await session.commit()
-    raise ActionNotApplicable(reason)
+    raise error(reason)
 
 
 def _target(request: ActionRequest, canary: CanaryView) -> dict[str, Any]:
@@ -132,6 +166,8 @@ class _Step:
     canary: CanaryView
     version: str
     """The canary's resourceVersion when `canary` was read: patches are conditional on it."""
+    template: str | None
+    """The target's pod-template hash in the view: a Waiting approval binds to it as well."""
 
     async def run(self, plan: ActionPlan, *, calls_checksum: str | None) -> ActionRecord:
         if plan.already is not None:
@@ -166,7 +202,16 @@ class _Step:
             await self._refuse_unseen(gate)
         bound = "*" if always else checksum
         assert bound is not None
-        claim = await self._claim(f"{gate}/{bound}", checksum=bound)
+        template = None if always else self.template
+        if gate is Gate.CONFIRM_ROLLOUT and not always and template is None:
+            await self._refuse(
+                f"the portal does not see {self.request.namespace}/{self.canary.target.name}'s "
+                "pod template, so it cannot bind the approval to the revision you saw"
+            )
+        suffix = f"{gate}/{bound}" + (
+            f"/{template}" if gate is Gate.CONFIRM_ROLLOUT and template else ""
+        )
+        claim = await self._claim(suffix, checksum=bound)
         if not claim.new or claim.action_id is None:
             return await self._record(
                 "already requested", detail=claim.detail, gate=gate, action_id=claim.action_id
@@ -176,10 +221,17 @@ class _Step:
             await reset_skip_analysis(self._ref())
             withdrawn = "withdrew the pending promote (spec.skipAnalysis: false), then "
         await open_gate(
-            self.session, self._key(), gate=gate, checksum=bound, action_id=claim.action_id
+            self.session,
+            self._key(),
+            gate=gate,
+            checksum=bound,
+            template_hash=template,
+            action_id=claim.action_id,
         )
         detail = withdrawn + f"opened the {gate} gate for "
         detail += "every run" if always else f"run {bound}"
+        if gate is Gate.CONFIRM_ROLLOUT and template:
+            detail += f" (pod template {template}; a newer push waits for a new approval)"
         if plan.resume_too:
             await set_spec_flag(
                 self._ref(), field="suspend", value=False, resource_version=self.version
@@ -205,6 +257,9 @@ class _Step:
         target = self.canary.target
         if target.kind != "Deployment":
             await self._refuse(f"retry bumps a Deployment's pod template; target is {target.kind}")
+        problem = retry_target_problem(self.env.view, canary=self.canary)
+        if problem is not None:
+            await self._refuse(problem, error=RetryTargetRefused)
         claim = await self._claim("retry", checksum=None)
         if not claim.new or claim.action_id is None:
             return await self._record(
@@ -261,14 +316,21 @@ class _Step:
                 f"(progressDeadlineSeconds {self.canary.progress_deadline_seconds})"
             )
         await self._refuse(
-            f"the portal has not seen a gate call of this run of {self.request.namespace}/"
-            f"{self.request.name} yet, so it cannot bind the {gate} decision to the run; try "
-            f"again after the next analysis tick (within {self.canary.interval_seconds:g}s)"
+            f"{self.request.namespace}/{self.request.name} shows no run yet (no "
+            f"status.lastAppliedSpec), so the {gate} decision has no run to bind to; try again "
+            f"after the next analysis tick (within {self.canary.interval_seconds:g}s)"
         )
 
-    async def _refuse(self, reason: str) -> NoReturn:
+    async def _refuse(
+        self, reason: str, *, error: type[PortalError] = ActionNotApplicable
+    ) -> NoReturn:
         await _refuse(
-            self.session, request=self.request, actor=self.actor, canary=self.canary, reason=reason
+            self.session,
+            request=self.request,
+            actor=self.actor,
+            canary=self.canary,
+            reason=reason,
+            error=error,
         )
 
     async def _record(
@@ -333,8 +395,7 @@ class _Step:
         )
 
 
-def _resource_version(view: ClusterView, request: ActionRequest) -> str:
-    raw = view.get(
+def _raw_canary(view: ClusterView, request: ActionRequest) -> RawObject | None:
+    return view.get(
         "canaries", cluster=request.cluster, namespace=request.namespace, name=request.name
     )
-    return str(((raw or {}).get("metadata") or {}).get("resourceVersion") or "")

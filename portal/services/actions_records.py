@@ -8,7 +8,6 @@ request gets the new row while the others find the winner's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,10 +17,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from portal.domain.canaries import CanaryView
 from portal.domain.canary_gates import Gate
 from portal.models.audit import utcnow
-from portal.models.gates import CanaryAction, GateCall, GateOpening
+from portal.models.gates import CanaryAction, GateOpening
 
 Target = tuple[str, str, str]
 
@@ -115,9 +113,16 @@ async def existing_action(session: AsyncSession, *, key: str) -> Claim:
 
 
 async def open_gate(
-    session: AsyncSession, target: Target, *, gate: Gate, checksum: str, action_id: int
+    session: AsyncSession,
+    target: Target,
+    *,
+    gate: Gate,
+    checksum: str,
+    template_hash: str | None,
+    action_id: int,
 ) -> None:
-    """Open `gate` for one run's checksum (or `*`); opening it twice is one opening."""
+    """Open `gate` for one run's checksum (or `*`), and for the pod template the operator saw;
+    a second opening of the same run takes the newer template."""
     cluster, namespace, name = target
     statement = (
         _insert(session)(_table(GateOpening))
@@ -127,20 +132,13 @@ async def open_gate(
             name=name,
             gate=gate.value,
             checksum=checksum,
+            template_hash=template_hash,
             action_id=action_id,
             created_at=utcnow(),
         )
-        .on_conflict_do_nothing(index_elements=["cluster", "namespace", "name", "gate", "checksum"])
+        .on_conflict_do_update(
+            index_elements=["cluster", "namespace", "name", "gate", "checksum"],
+            set_={"template_hash": template_hash, "action_id": action_id},
+        )
     )
     await session.exec(statement)
-
-
-def run_checksum(calls: Mapping[Gate, GateCall], *, canary: CanaryView) -> str | None:
-    """The checksum of the run in progress: the newest gate call made while the canary's
-    `lastAppliedSpec` was what it is now (Flagger derives the checksum from it)."""
-    matching = [
-        c for c in calls.values() if c.revision is not None and c.revision == canary.revision
-    ]
-    if not matching:
-        return None
-    return max(matching, key=lambda call: call.seen_at).checksum

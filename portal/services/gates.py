@@ -1,9 +1,10 @@
 """Answer Flagger's gate calls from the database, and remember each call.
 
 Every replica reads the same rows (policies come from settings and the hook's metadata,
-openings and freezes from the database), so all answer alike and a restart loses nothing. Each
-call is stored as the gate's last call (checksum, phase, the revision the view showed, the
-answer): that is how an operator's action learns the checksum of the run in progress.
+openings and freezes from the database), so all answer alike and a restart loses nothing. A
+call whose checksum is the run the portal observes (computed from the watched status, as
+Flagger computes it) is stored as the gate's last call, which the canary page shows; operator
+actions never take a checksum from a call: they bind to the observed run.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.domain.canary_gates import Gate
+from portal.domain.flagger_checksum import observed_checksum
 from portal.domain.gate_rules import ALWAYS, GateAnswer, decide_gate, policy_for
 from portal.domain.raw_fields import mapping_at, optional_str_at
+from portal.domain.template_hashes import template_hash
 from portal.kube.view import ClusterView
 from portal.models.gates import GateCall, GateOpening
 from portal.services.flagger_webhooks import FlaggerPayload
@@ -37,7 +40,8 @@ async def answer_gate(
     defaults: Mapping[Any, str],
     now: datetime,
 ) -> GateAnswer:
-    """Pass or hold one gate call, and store it as that gate's last call (caller commits)."""
+    """Pass or hold one gate call (caller commits). The call is kept as the gate's last call
+    only when its checksum is the run the portal observes: a forged checksum changes nothing."""
     target = f"{payload.name}.{payload.namespace}"
     obj = view.get("canaries", cluster=cluster, namespace=payload.namespace, name=payload.name)
     if obj is None:
@@ -47,35 +51,77 @@ async def answer_gate(
     freeze = None
     if gate is Gate.CONFIRM_ROLLOUT:
         freeze = await active_freeze_for(session, cluster=cluster, namespace=payload.namespace)
+    openings = await openings_for(
+        session, cluster=cluster, payload=payload, gate=gate, checksum=payload.checksum
+    )
+    current = target_template(view, cluster=cluster, canary=obj)
+    usable, stale = split_stale(openings, gate=gate, current_template=current)
     answer = decide_gate(
         gate,
         target=target,
         policy=policy_for(gate, metadata=payload.metadata, defaults=defaults),
         checksum=payload.checksum,
-        openings=await openings_for(
-            session, cluster=cluster, payload=payload, gate=gate, checksum=payload.checksum
-        ),
+        openings=usable,
         freeze=freeze,
     )
-    revision = optional_str_at(mapping_at(obj, "status"), "lastAppliedSpec")
-    await remember_call(
-        session,
-        cluster=cluster,
-        gate=gate,
-        payload=payload,
-        revision=revision,
-        answer=answer,
-        now=now,
-    )
+    if stale and not answer.passed:
+        answer = GateAnswer(False, stale_reason(target=target, gate=gate))
+    if payload.checksum == observed_checksum(obj):
+        revision = optional_str_at(mapping_at(obj, "status"), "lastAppliedSpec")
+        await remember_call(
+            session,
+            cluster=cluster,
+            gate=gate,
+            payload=payload,
+            revision=revision,
+            answer=answer,
+            now=now,
+        )
     return answer
+
+
+def target_template(view: ClusterView, *, cluster: str, canary: Mapping[str, Any]) -> str | None:
+    """The pod-template hash of the canary's target Deployment as the view shows it."""
+    target = mapping_at(mapping_at(canary, "spec"), "targetRef")
+    name = optional_str_at(target, "name")
+    namespace = optional_str_at(mapping_at(canary, "metadata"), "namespace")
+    if not name or not namespace:
+        return None
+    return template_hash(view.get("deployments", cluster=cluster, namespace=namespace, name=name))
+
+
+def split_stale(
+    openings: list[GateOpening], *, gate: Gate, current_template: str | None
+) -> tuple[set[str], bool]:
+    """The usable openings' checksums, and whether a run-bound confirm-rollout approval was
+    left out because the target's pod template changed since the operator looked."""
+    usable, stale = set(), False
+    for opening in openings:
+        bound = gate is Gate.CONFIRM_ROLLOUT and opening.checksum != ALWAYS
+        if (
+            bound
+            and opening.template_hash is not None
+            and opening.template_hash != current_template
+        ):
+            stale = True
+            continue
+        usable.add(opening.checksum)
+    return usable, stale
+
+
+def stale_reason(*, target: str, gate: Gate) -> str:
+    return (
+        f"{gate} of {target}: the approval was for another pod template; the target changed "
+        "since the operator looked, so approve the new revision again"
+    )
 
 
 async def openings_for(
     session: AsyncSession, *, cluster: str, payload: FlaggerPayload, gate: Gate, checksum: str
-) -> set[str]:
-    """The checksums (this run's, or `*`) an operator opened this gate for."""
+) -> list[GateOpening]:
+    """The openings (this run's checksum, or `*`) an operator made for this gate."""
     rows = await session.exec(
-        select(GateOpening.checksum).where(
+        select(GateOpening).where(
             GateOpening.cluster == cluster,
             GateOpening.namespace == payload.namespace,
             GateOpening.name == payload.name,
@@ -83,7 +129,7 @@ async def openings_for(
             col(GateOpening.checksum).in_([checksum, ALWAYS]),
         )
     )
-    return set(rows)
+    return list(rows)
 
 
 async def remember_event_call(
@@ -94,11 +140,10 @@ async def remember_event_call(
     payload: FlaggerPayload,
     now: datetime,
 ) -> None:
-    """An event webhook call also names the run's checksum: keep it like a passed gate call, so
-    an action finds the run in progress before Flagger has called any gate of it (caller
-    commits). Calls for canaries the portal does not watch are not kept."""
+    """An event webhook call is kept like a passed gate call (the run's last sign of life),
+    only when its checksum is the run the portal observes (caller commits)."""
     obj = view.get("canaries", cluster=cluster, namespace=payload.namespace, name=payload.name)
-    if obj is None or not payload.checksum:
+    if obj is None or not payload.checksum or payload.checksum != observed_checksum(obj):
         return
     await remember_call(
         session,

@@ -33,7 +33,10 @@ async def _tokens_page(
         "issued": issued,
     }
     code = status.HTTP_201_CREATED if issued else status.HTTP_200_OK
-    return templates.TemplateResponse(request, "admin/tokens.html", context, status_code=code)
+    page = templates.TemplateResponse(request, "admin/tokens.html", context, status_code=code)
+    if issued is not None:
+        page.headers["Cache-Control"] = "no-store"  # the page shows the new secret once
+    return page
 
 
 @router.get("/tokens", response_class=HTMLResponse, name="admin_tokens")
@@ -71,4 +74,5 @@ async def revoke(
     actor: CurrentActor,
 ) -> RedirectResponse:
     await revoke_token(session, token_id=token_id, actor=actor)
-    return RedirectResponse(request.url_for("admin_tokens"), status_code=status.HTTP_303_SEE_OTHER)
+    target = request.app.url_path_for("admin_tokens")  # a path: the Host is never reflected
+    return RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)

@@ -57,8 +57,10 @@ async def canary_action(
         env=env,
     )
     if request.headers.get("hx-request") != "true":
-        target = request.url_for("canary_page", cluster=cluster, namespace=namespace, name=name)
-        return RedirectResponse(str(target), status_code=303)
+        target = request.app.url_path_for(  # a path: the Host is never reflected
+            "canary_page", cluster=cluster, namespace=namespace, name=name
+        )
+        return RedirectResponse(target, status_code=303)
     message = f"{record.detail} Takes effect {record.takes_effect}."
     context = {"status": 202, "title": f"{action.value} {namespace}/{name}:", "message": message}
     response: HTMLResponse = templates.TemplateResponse(

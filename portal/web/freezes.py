@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse
@@ -21,10 +22,13 @@ FreezeId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _back(request: Request) -> RedirectResponse:
-    """Back to the page the form was on (same site only), else the overview."""
-    referer = request.headers.get("referer", "")
-    base = str(request.base_url)
-    target = referer if referer.startswith(base) else str(request.url_for("overview"))
+    """Back to the page the form was on, as a path on this site, else the overview. Neither the
+    Host nor the Referer's host is ever put into the Location."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    path = referer.path
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return RedirectResponse(request.app.url_path_for("overview"), status_code=303)
+    target = path + (f"?{referer.query}" if referer.query else "")
     return RedirectResponse(target, status_code=303)
 
 

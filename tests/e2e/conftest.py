@@ -16,6 +16,7 @@ from devcluster.harness import DevCluster, serve_devcluster
 from portal.app import create_app
 from portal.config import Settings
 from tests.integration.fleet.conftest import seed
+from tests.support.postgres import free_port
 from tests.support.servers import serve_app
 from tests.support.waiting import wait_until
 
@@ -79,6 +80,7 @@ async def live_portal(browser: Browser, database_url: str) -> AsyncIterator[Live
             database_url=database_url,
             kubeconfig=dc.kubeconfig,
             auth_mode="local",
+            port=free_port(),
             log_format="console",
         )
         app = create_app(settings)

@@ -12,6 +12,7 @@ from playwright.async_api import Browser, Page
 from portal.app import create_app
 from portal.config import Settings
 from portal.security.headers import CONTENT_SECURITY_POLICY
+from tests.support.postgres import free_port
 from tests.support.servers import serve_app
 
 pytestmark = pytest.mark.browser
@@ -36,7 +37,7 @@ async def watched_page(browser: Browser, problems: list[str]) -> Page:
 async def test_pages_render_under_the_csp_without_errors(
     browser: Browser, settings: Settings, artifacts: Path
 ) -> None:
-    local = settings.model_copy(update={"auth_mode": "local"})
+    local = settings.model_copy(update={"auth_mode": "local", "port": free_port()})
     problems: list[str] = []
     async with serve_app(create_app(local)) as base_url:
         page = await watched_page(browser, problems)
@@ -55,7 +56,7 @@ async def test_pages_render_under_the_csp_without_errors(
 async def test_admin_creates_and_revokes_a_token_in_the_browser(
     browser: Browser, settings: Settings, artifacts: Path
 ) -> None:
-    local = settings.model_copy(update={"auth_mode": "local"})
+    local = settings.model_copy(update={"auth_mode": "local", "port": free_port()})
     problems: list[str] = []
     async with serve_app(create_app(local)) as base_url:
         page = await watched_page(browser, problems)

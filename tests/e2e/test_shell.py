@@ -7,6 +7,7 @@ from playwright.async_api import Browser
 
 from portal.app import create_app
 from portal.config import Settings
+from tests.support.postgres import free_port
 from tests.support.servers import serve_app
 
 pytestmark = pytest.mark.browser
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.browser
 async def test_shell_renders_navigation_and_loads_htmx(
     browser: Browser, settings: Settings, artifacts: Path
 ) -> None:
-    local = settings.model_copy(update={"auth_mode": "local"})
+    local = settings.model_copy(update={"auth_mode": "local", "port": free_port()})
     async with serve_app(create_app(local)) as base_url:
         page = await browser.new_page()
         problems: list[str] = []

@@ -27,6 +27,11 @@ from portal.services.tokens import issue_token
 BASE_URL = "http://portal.test"
 
 
+def base_url_for(settings: Settings) -> str:
+    """Local mode answers only loopback Host values with its port (DNS rebinding)."""
+    return f"http://127.0.0.1:{settings.port}" if settings.auth_mode == "local" else BASE_URL
+
+
 @dataclass(frozen=True)
 class RunningApp:
     app: FastAPI
@@ -35,7 +40,8 @@ class RunningApp:
     def client_from(self, host: str, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
         """Another client of this app whose TCP peer is `host` (close it after use)."""
         transport = httpx.ASGITransport(app=self.app, client=(host, 50001))
-        return httpx.AsyncClient(transport=transport, base_url=BASE_URL, headers=headers)
+        base_url = base_url_for(self.app.state.security.settings)
+        return httpx.AsyncClient(transport=transport, base_url=base_url, headers=headers)
 
 
 @asynccontextmanager
@@ -45,7 +51,9 @@ async def running_app(
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=(client_host, 50000))
-        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url=base_url_for(settings)
+        ) as client:
             yield RunningApp(app=app, client=client)
 
 

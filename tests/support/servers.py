@@ -13,11 +13,21 @@ from starlette.types import ASGIApp
 STARTUP_TIMEOUT_SECONDS = 15.0
 
 
+def _local_mode_port(app: ASGIApp) -> int:
+    state = getattr(app, "state", None)
+    security = getattr(state, "security", None) if state is not None else None
+    settings = getattr(security, "settings", None)
+    return int(settings.port) if settings is not None and settings.auth_mode == "local" else 0
+
+
 @asynccontextmanager
 async def serve_app(app: ASGIApp, *, port: int = 0, lifespan: str = "on") -> AsyncIterator[str]:
     """Yield the base URL of a running server; shut it down (and await it) on exit.
 
-    `lifespan="off"` serves an app whose lifespan already runs (e.g. from `running_app`)."""
+    `lifespan="off"` serves an app whose lifespan already runs (e.g. from `running_app`).
+    A local-mode portal answers only its own port (DNS rebinding): it is served on the
+    `PORTAL_PORT` it was built with (give it `free_port()`)."""
+    port = port or _local_mode_port(app)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))

@@ -13,7 +13,7 @@ from tests.support import objects
 from tests.support.apps import RunningApp
 from tests.support.waiting import wait_until
 
-GATE_TOKEN = "gate-s3cret"
+GATE_TOKEN = "gate-s3cret-0123456789abcdefghijkl"
 CLUSTER = "devcluster"
 NS = "shop"
 

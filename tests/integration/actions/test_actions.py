@@ -307,7 +307,7 @@ async def test_rollback_without_a_portal_rollback_hook_says_what_to_add(stage: S
         "shop/web has no rollback webhook pointing at this portal: add to "
         "spec.analysis.webhooks: {name: portal-rollback, type: rollback, "
         "url: http://portal.test/flagger/gates/rollback, "
-        "metadata: {token: <PORTAL_FLAGGER_WEBHOOK_TOKEN>}}"
+        "metadata: {token: <this cluster's Flagger token>}}"
     )
 
 

@@ -16,7 +16,7 @@ from tests.support.apps import running_app
 from tests.support.servers import serve_app
 from tests.support.waiting import wait_until
 
-TOKEN = "demo-gate-token"
+TOKEN = "demo-gate-token-0123456789abcdefghijklmnopqrstuv"
 
 
 def free_port() -> int:

@@ -249,14 +249,16 @@ async def test_webhook_payloads_are_exactly_flaggers(api: Api, gates: GateServer
         "name": "web",
         "namespace": NS,
         "phase": "Initialized",
-        "checksum": run_checksum(last_applied_spec=before, tracked_configs={}),
+        "checksum": run_checksum(last_applied_spec=before, tracked_configs=None),
         "metadata": {"token": "s3cret"},
     }
     events = gates.calls_to("/event")
     advance = next(c for c in events if c.payload["metadata"]["eventMessage"].startswith("Adv"))
     assert set(advance.payload) == {"name", "namespace", "phase", "checksum", "metadata"}
     assert advance.payload["phase"] == "Progressing"
-    assert advance.payload["checksum"] == run_checksum(last_applied_spec=after, tracked_configs={})
+    assert advance.payload["checksum"] == run_checksum(
+        last_applied_spec=after, tracked_configs=None
+    )
     meta = advance.payload["metadata"]
     assert set(meta) == {"eventMessage", "eventType", "timestamp"}
     assert meta["eventType"] == "Normal"

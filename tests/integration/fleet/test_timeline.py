@@ -8,13 +8,14 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 from devcluster.harness import DevCluster, serve_devcluster
 from portal.config import Settings
 from portal.security.roles import Role
 from tests.support import objects
 from tests.support.apps import RunningApp, running_app, signed_in
+from tests.support.flagger_callers import FLAGGER_TOKEN as TOKEN
+from tests.support.flagger_callers import flagger_tokens
 from tests.support.waiting import wait_until
 
 FAILURE_RATE = "devcluster.infra-fleet.io/failure-rate"
@@ -30,7 +31,7 @@ async def simulated(database_url: str) -> AsyncIterator[tuple[DevCluster, Runnin
             database_url=database_url,
             kubeconfig=dc.kubeconfig,
             watch_kinds=["canaries", "canary-events", "deployments", "hpas"],
-            flagger_webhook_token=SecretStr("s3cret"),
+            flagger_tokens=flagger_tokens(),
             log_format="console",
         )
         async with running_app(settings) as running:
@@ -118,7 +119,7 @@ async def test_event_webhook_is_202_and_lands_in_the_timeline(
         "phase": "Progressing",
         "checksum": "abc",
         "metadata": {
-            "token": "s3cret",
+            "token": TOKEN,
             "eventMessage": "Custom note from Flagger",
             "eventType": "Warning",
             "timestamp": "1764064800000",
@@ -149,14 +150,14 @@ async def test_event_webhook_is_202_and_lands_in_the_timeline(
 @pytest.mark.parametrize(
     ("metadata", "reason"),
     [
-        ({"eventMessage": "x"}, "missing or wrong metadata.token on the Flagger webhook"),
+        ({"eventMessage": "x"}, "missing or wrong token on the Flagger webhook"),
         (
             {"token": "wrong", "eventMessage": "x"},
-            "missing or wrong metadata.token on the Flagger webhook",
+            "missing or wrong token on the Flagger webhook",
         ),
         (
-            {"token": "s3cret", "cluster": "other", "eventMessage": "x"},
-            "unknown cluster 'other': the portal does not watch it",
+            {"token": TOKEN, "cluster": "other", "eventMessage": "x"},
+            "the token belongs to cluster 'devcluster', the call names 'other'",
         ),
     ],
 )
@@ -173,7 +174,11 @@ async def test_event_webhook_without_a_message_is_422(
     simulated: tuple[DevCluster, RunningApp],
 ) -> None:
     _, running = simulated
-    body = {"name": "web", "namespace": "shop", "metadata": {"token": "s3cret"}}
+    body = {
+        "name": "web",
+        "namespace": "shop",
+        "metadata": {"token": TOKEN},
+    }
     response = await running.client.post("/flagger/events", json=body)
     assert (response.status_code, response.json()) == (
         422,

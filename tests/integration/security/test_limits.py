@@ -122,3 +122,22 @@ async def test_token_use_is_rate_limited_per_token(make_settings: MakeSettings) 
             for _ in range(3)
         ]
     assert statuses == [200, 200, 429]
+
+
+async def test_the_browser_action_route_shares_the_per_user_action_limit(
+    make_settings: MakeSettings,
+) -> None:
+    """Attack: the form route `/canaries/.../actions/{action}` used to skip the action limit."""
+    settings = make_settings(auth_mode="local", rate_limit_actions="2/minute")
+    async with running_app(settings) as running:
+        headers = await csrf_headers(running.client)
+        form = {"reason": "r", "csrf_token": headers["X-CSRF-Token"]}
+        api = await running.client.post(
+            "/api/v1/canaries/prod/shop/web/pause", json={"reason": "r"}, headers=headers
+        )
+        page = await running.client.post("/canaries/prod/shop/web/actions/pause", data=form)
+        limited = await running.client.post("/canaries/prod/shop/web/actions/resume", data=form)
+    assert api.status_code != 429
+    assert page.status_code != 429
+    assert limited.status_code == 429
+    assert limited.headers["retry-after"].isdigit()

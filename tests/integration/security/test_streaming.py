@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from portal.app import create_app
 from tests.integration.security.conftest import MakeSettings
+from tests.support.postgres import free_port
 from tests.support.servers import serve_app
 
 
@@ -27,7 +28,7 @@ async def test_a_stream_is_not_buffered_and_carries_the_headers(
     async def stream() -> StreamingResponse:
         return StreamingResponse(frames(), media_type="text/event-stream")
 
-    app = create_app(make_settings(auth_mode="local"))
+    app = create_app(make_settings(auth_mode="local", port=free_port()))
     app.add_api_route("/test-stream", stream)
     async with (
         serve_app(app) as base_url,

@@ -167,7 +167,7 @@ async def test_the_admin_page_creates_shows_once_and_revokes(make_settings: Make
 
         revoke = await client.post(f"/admin/tokens/{token['id']}/revoke", data={"csrf_token": csrf})
         assert revoke.status_code == 303
-        assert revoke.headers["location"] == "http://portal.test/admin/tokens"
+        assert revoke.headers["location"] == "/admin/tokens"
         after = await client.get("/admin/tokens")
     assert "revoked " in after.text
     assert "button-danger" not in after.text
@@ -182,3 +182,22 @@ async def test_the_admin_page_empty_expiry_means_never(make_settings: MakeSettin
         [token] = (await running.client.get("/api/v1/tokens")).json()
     assert created.status_code == 201
     assert token["expires_at"] is None
+
+
+async def test_answers_showing_a_new_secret_are_never_cached(make_settings: MakeSettings) -> None:
+    """Attack: a shared cache or the browser's back button kept the one-time secret."""
+    async with running_app(make_settings(auth_mode="local")) as running:
+        created = await running.client.post(
+            "/api/v1/tokens",
+            json={"name": "ci", "role": "viewer"},
+            headers=await csrf_headers(running.client),
+        )
+        csrf = running.client.cookies["portal_csrf"]
+        form = {"name": "bot", "role": "viewer", "expires_days": "", "csrf_token": csrf}
+        page = await running.client.post("/admin/tokens", data=form)
+        listing = await running.client.get("/admin/tokens")
+    assert created.status_code == 201
+    assert created.headers["cache-control"] == "no-store"
+    assert page.status_code == 201
+    assert page.headers["cache-control"] == "no-store"
+    assert "cache-control" not in listing.headers

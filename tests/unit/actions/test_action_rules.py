@@ -61,7 +61,7 @@ def test_rollback_needs_a_run_in_progress_and_a_portal_rollback_hook() -> None:
         "shop/web has no rollback webhook pointing at this portal: add to "
         "spec.analysis.webhooks: {name: portal-rollback, type: rollback, "
         "url: http://portal:8000/flagger/gates/rollback, "
-        "metadata: {token: <PORTAL_FLAGGER_WEBHOOK_TOKEN>}}"
+        "metadata: {token: <this cluster's Flagger token>}}"
     )
     assert plan(ActionName.rollback, canary("WaitingPromotion", "rollback", suspend=True)) == (
         ActionPlan("gate", gate=Gate.ROLLBACK, resume_too=True)

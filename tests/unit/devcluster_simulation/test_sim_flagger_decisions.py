@@ -230,7 +230,7 @@ def test_closed_confirm_rollout_gate_holds_in_waiting_with_old_checksum() -> Non
     assert driver.last.events[0].warning
     assert driver.status["phase"] == "Waiting"
     assert driver.status["lastAppliedSpec"] == "rev1"
-    assert driver.calls[0].checksum == run_checksum(last_applied_spec="rev1", tracked_configs={})
+    assert driver.calls[0].checksum == run_checksum(last_applied_spec="rev1", tracked_configs=None)
     assert driver.status["conditions"][0]["message"] == "Waiting for approval."
     driver.tick()
     assert driver.messages() == []
@@ -249,7 +249,7 @@ def test_every_hook_call_sends_the_running_revision_checksum() -> None:
     driver = initialised(canary_object(webhooks=[hook("check", "rollout")]))
     driver.ticks(4)
     rollout_calls = [call for call in driver.calls if call.hook.type == "rollout"]
-    expected = run_checksum(last_applied_spec="rev2", tracked_configs={})
+    expected = run_checksum(last_applied_spec="rev2", tracked_configs=None)
     assert [call.checksum for call in rollout_calls] == [expected, expected]
     assert {call.phase for call in rollout_calls} == {"Progressing"}
 

@@ -2,7 +2,7 @@ import ipaddress
 
 import pytest
 
-from portal.config import SettingsError, load_settings
+from portal.config import Settings, SettingsError, load_settings
 
 
 def test_local_mode_is_refused_unless_the_portal_binds_to_loopback() -> None:
@@ -60,3 +60,30 @@ def test_the_default_mode_admits_no_browser() -> None:
     settings = load_settings()
     assert settings.auth_mode == "token"
     assert settings.anonymous_role is None
+
+
+SECRET_SETTINGS = [
+    name for name, field in Settings.model_fields.items() if "SecretStr" in str(field.annotation)
+]
+
+
+def test_every_secret_setting_is_known_here() -> None:
+    assert SECRET_SETTINGS == ["flagger_webhook_token"]
+
+
+@pytest.mark.parametrize("name", SECRET_SETTINGS)
+@pytest.mark.parametrize("value", ["", "x", "y" * 31])
+def test_empty_and_short_secrets_are_refused_at_start(name: str, value: str) -> None:
+    """Attack: an empty PORTAL_FLAGGER_WEBHOOK_TOKEN accepted every caller."""
+    with pytest.raises(SettingsError) as caught:
+        load_settings(**{name: value})
+    assert (
+        f"PORTAL_{name.upper()}: Value error, must be at least 32 characters (got {len(value)})"
+        in str(caught.value)
+    )
+
+
+@pytest.mark.parametrize("name", SECRET_SETTINGS)
+def test_a_32_character_secret_is_accepted(name: str) -> None:
+    settings = load_settings(**{name: "z" * 32})
+    assert getattr(settings, name).get_secret_value() == "z" * 32
