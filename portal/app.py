@@ -36,6 +36,7 @@ from portal.kube.view import ClusterView
 from portal.kube.watch_metrics import WatchCollector
 from portal.kube.watching import WatchTiming
 from portal.security.access import public, require_role
+from portal.security.denials import keep_flushing_denial_tallies
 from portal.security.installing import install_security, install_security_headers
 from portal.security.roles import Role
 from portal.services.actions_following import RetryFollower
@@ -145,6 +146,7 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
                 keep_purging(sessionmaker, retention_days=settings.timeline_retention_days),
                 name="history-retention",
             )
+            _in_background(stack, keep_flushing_denial_tallies(app), name="denial-tallies")
             await _watch_fleet(stack, settings, clusters, view)
             app.state.portal = PortalState(
                 settings=settings,

@@ -175,6 +175,11 @@ class Settings(BaseSettings):
         description="Comma-separated CIDRs of the authenticating proxies whose identity and "
         "X-Forwarded-* headers are believed; required in proxy mode.",
     )
+    forwarded_proxies: Annotated[list[Network], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated CIDRs of proxies (the ingress controller) whose "
+        "X-Forwarded-For is believed for the client's address only, never for identity.",
+    )
     auth_mode: AuthMode = Field(
         default="token",
         description="How browsers sign in: token (no browser sign-in, bearer tokens only), "
@@ -222,10 +227,12 @@ class Settings(BaseSettings):
     )
     denial_audit_limit: str = Field(
         default="10/minute",
-        description="Denied attempts audited per source address; more are only logged.",
+        description="Denied attempts itemised in the audit log per caller (identity, else "
+        "client address); more are counted into one aggregate audit row per caller.",
     )
     denial_audit_global_limit: str = Field(
-        default="300/minute", description="Denied attempts audited in total per replica."
+        default="300/minute",
+        description="Denied attempts itemised per replica in total; more are aggregated.",
     )
 
     @field_validator("*")
@@ -297,7 +304,7 @@ class Settings(BaseSettings):
     def _hosts_from_csv(cls, value: object) -> object:
         return _split_csv(value)
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "forwarded_proxies", mode="before")
     @classmethod
     def _proxies_from_csv(cls, value: object) -> object:
         return _split_csv(value)

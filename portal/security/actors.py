@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from portal.security.addresses import client_address
+from portal.security.addresses import address_proxies, client_address
 from portal.security.identities import CurrentUser
 from portal.security.roles import Identity
 from portal.security.state import SecurityState
@@ -23,7 +23,7 @@ def actor_for(request: Request, identity: Identity) -> Actor:
     return Actor(
         name=identity.name,
         role=identity.role.value if identity.role else "none",
-        source_ip=client_address(request.scope, security.settings.trusted_proxies),
+        source_ip=client_address(request.scope, address_proxies(security.settings)),
         request_id=request.scope.get("state", {}).get("request_id"),
     )
 

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.config import Settings
 from portal.http.errors import render_error
-from portal.security.addresses import came_over_tls
+from portal.security.addresses import address_proxies, came_over_tls
 from portal.security.denials import record_denial
 
 COOKIE_NAME = "portal_csrf"
@@ -115,7 +115,7 @@ class CsrfMiddleware:
         self.settings = settings
 
     def _secure(self, scope: Scope) -> bool:
-        return self.settings.secure_cookies or came_over_tls(scope, self.settings.trusted_proxies)
+        return self.settings.secure_cookies or came_over_tls(scope, address_proxies(self.settings))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.config import Settings
-from portal.security.addresses import came_over_tls
+from portal.security.addresses import address_proxies, came_over_tls
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -42,7 +42,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        tls = self.settings.secure_cookies or came_over_tls(scope, self.settings.trusted_proxies)
+        tls = self.settings.secure_cookies or came_over_tls(scope, address_proxies(self.settings))
         added = security_headers(tls=tls)
         names = {name for name, _ in added}
 

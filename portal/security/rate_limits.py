@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from portal.config import Settings
 from portal.http.errors import render_error
-from portal.security.addresses import client_address, peer_is_trusted
+from portal.security.addresses import address_proxies, client_address, peer_is_trusted
 from portal.security.state import SecurityState
 from portal.security.token_secrets import bearer_token, parse_token
 
@@ -36,7 +36,7 @@ def _caller_key(scope: Scope, settings: Settings, headers: Headers) -> str:
         user = headers.get(settings.proxy_user_header) or headers.get(settings.proxy_email_header)
         if user:
             return f"user:{user[:255]}"
-    return f"addr:{client_address(scope, settings.trusted_proxies)}"
+    return f"addr:{client_address(scope, address_proxies(settings))}"
 
 
 def limits_for(scope: Scope, settings: Settings) -> list[tuple[str, str]]:
@@ -47,7 +47,7 @@ def limits_for(scope: Scope, settings: Settings) -> list[tuple[str, str]]:
     if scope["method"] == "POST" and any(pattern.match(path) for pattern in ACTION_PATHS):
         checks.append(("actions", _caller_key(scope, settings, headers)))
     if path.startswith(WEBHOOK_PREFIXES):
-        checks.append(("webhooks", f"addr:{client_address(scope, settings.trusted_proxies)}"))
+        checks.append(("webhooks", f"addr:{client_address(scope, address_proxies(settings))}"))
     if bearer_token(headers.get("authorization")):
         checks.append(("tokens", _caller_key(scope, settings, headers)))
     return checks

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal.config import Settings
+from portal.security.denial_tallies import DenialTallies
 from portal.security.limiting import RateLimits
 
 
@@ -14,6 +15,7 @@ class SecurityState:
     settings: Settings
     rate_limits: RateLimits
     denial_budget: RateLimits
+    denial_tallies: DenialTallies
 
     @classmethod
     def build(cls, settings: Settings) -> SecurityState:
@@ -28,8 +30,9 @@ class SecurityState:
             ),
             denial_budget=RateLimits(
                 {
-                    "per_source": settings.denial_audit_limit,
+                    "per_caller": settings.denial_audit_limit,
                     "overall": settings.denial_audit_global_limit,
                 }
             ),
+            denial_tallies=DenialTallies(),
         )

@@ -35,6 +35,8 @@ async def simulated(database_url: str) -> AsyncIterator[tuple[DevCluster, Runnin
             log_format="console",
         )
         async with running_app(settings) as running:
+            view = running.app.state.portal.view
+            await wait_until(lambda: view.unready_clusters() == {}, what="first lists")
             yield dc, running
 
 
