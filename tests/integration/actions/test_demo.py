@@ -8,10 +8,10 @@ import socket
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 from devcluster.harness import serve_devcluster
 from portal.config import Settings
+from portal.demo import demo_settings
 from tests.support.apps import running_app
 from tests.support.servers import serve_app
 from tests.support.waiting import wait_until
@@ -33,14 +33,15 @@ async def test_the_demo_fleet_promotes_and_rolls_back_by_itself(
     async with serve_devcluster(
         scenario="demo", time_scale=100.0, gate_base_url=f"http://127.0.0.1:{port}"
     ) as dc:
-        settings = Settings(
+        base = Settings(
             database_url=database_url,
-            kubeconfig=dc.kubeconfig,
             watch_kinds=["canaries"],
-            flagger_webhook_token=SecretStr(TOKEN),
             rate_limit_webhooks="100000/minute",  # time_scale=100 sends 100x the real traffic
             log_format="console",
         )
+        # what `portal demo` runs: local mode on its port, the cluster's token as a hash
+        settings = demo_settings(base, kubeconfig=dc.kubeconfig, token=TOKEN, port=port)
+        assert settings.flagger_webhook_token is None
         async with (
             running_app(settings) as running,
             serve_app(running.app, port=port, lifespan="off"),
