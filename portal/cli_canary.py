@@ -23,6 +23,7 @@ import logging
 import os
 import sys
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -102,7 +103,7 @@ def _call(method: str, path: str, **kwargs: Any) -> httpx.Response | int:
 
 def run_action(args: argparse.Namespace, action: ActionName) -> int:
     parts = args.target.split("/")
-    if len(parts) != 3 or not all(parts):
+    if len(parts) != 3 or not all(part not in ("", ".", "..") for part in parts):
         _err(f"error: target must be CLUSTER/NS/NAME, got {args.target!r}")
         return EXIT_USAGE
     if not os.environ.get("PORTAL_TOKEN"):
@@ -111,7 +112,8 @@ def run_action(args: argparse.Namespace, action: ActionName) -> int:
     body: dict[str, str] = {"reason": args.reason}
     if action is ActionName.approve:
         body["scope"] = args.scope
-    answer = _call("POST", f"/api/v1/canaries/{args.target}/{action.value}", json=body)
+    path = "/".join(quote(part, safe="") for part in parts)  # each part one path segment
+    answer = _call("POST", f"/api/v1/canaries/{path}/{action.value}", json=body)
     if isinstance(answer, int):
         return answer
     if answer.status_code != 202:
