@@ -155,10 +155,19 @@ def _waits_for_readiness(tick: Tick) -> bool:
         return True
     if canary.status.phase not in ANALYSIS_PHASES:
         return False
-    message = f"Rolling back {canary.key} progress deadline exceeded {readiness.message}"
-    tick.record(message, warning=True)
+    # v1.44 records the readiness error and rolls back; its `Rolling back ... progress deadline
+    # exceeded` message is never reached (docs/flagger-fidelity.md).
+    tick.record(deadline_message(canary=canary), warning=True)
     _roll_back(tick)
     return True
+
+
+def deadline_message(*, canary: Canary) -> str:
+    """Flagger's readiness error once the canary Deployment's progress deadline has passed."""
+    return (
+        f"canary deployment {canary.target_key} not ready: "
+        f'deployment "{canary.target_name}" exceeded its progress deadline'
+    )
 
 
 def _skip_analysis(tick: Tick) -> None:

@@ -47,6 +47,8 @@ class Metric:
     name: str
     minimum: float | None = None
     maximum: float | None = None
+    template: bool = False
+    """Whether it reads a MetricTemplate (`templateRef`) rather than a builtin check."""
 
 
 @dataclass(frozen=True)
@@ -173,8 +175,20 @@ def parse_status(*, status: dict[str, Any]) -> CanaryStatus:
 
 def _parse_metric(*, spec: dict[str, Any]) -> Metric:
     bounds = spec.get("thresholdRange") or {}
-    maximum = bounds.get("max", spec.get("threshold"))
-    return Metric(name=spec["name"], minimum=bounds.get("min"), maximum=maximum)
+    legacy = spec.get("threshold")
+    minimum, maximum = bounds.get("min"), bounds.get("max")
+    if not bounds and legacy is not None:
+        # Flagger's pre-thresholdRange `threshold`: a floor for the success rate, a ceiling else.
+        if spec["name"] == "request-success-rate":
+            minimum = legacy
+        else:
+            maximum = legacy
+    return Metric(
+        name=spec["name"],
+        minimum=minimum,
+        maximum=maximum,
+        template=bool(spec.get("templateRef")),
+    )
 
 
 def _parse_webhook(*, spec: dict[str, Any]) -> Webhook:

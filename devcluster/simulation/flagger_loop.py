@@ -34,7 +34,7 @@ from devcluster.simulation.event_recording import EventRecorder, utc_now
 from devcluster.simulation.flagger_workloads import WorkloadActions
 from devcluster.simulation.hashing import compute_hash, run_checksum
 from devcluster.simulation.loop_failures import report_failure
-from devcluster.simulation.metric_checks import MetricSignal, revision_rng
+from devcluster.simulation.metric_checks import MetricSignal, failure_mode, revision_rng
 from devcluster.simulation.webhook_calls import (
     WebhookCaller,
     event_metadata,
@@ -147,6 +147,7 @@ class FlaggerSimulator:
                 annotations=found, key=signals.FAILURE_RATE, default=0.0
             ),
             success_rate=signals.read_optional(annotations=found, key=signals.SUCCESS_RATE),
+            mode=failure_mode(found.get(signals.METRIC_FAILURE)),
         )
         given = TickInput(
             canary=canary,

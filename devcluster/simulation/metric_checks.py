@@ -1,17 +1,38 @@
-"""Simulated metric analysis: a deterministic pass/fail per tick with Flagger's Halt messages.
+"""Simulated metric analysis: a deterministic pass/fail per tick with Flagger's exact messages.
 
 There is no Prometheus behind devcluster. A canary's target carries a failure rate; each analysis
 tick draws one number from a random generator seeded by the revision, so the same revision fails
-on the same ticks in every run, and a failing check names the first metric like Flagger does.
+on the same ticks in every run. A failing check names the first metric with the message Flagger
+v1.44 records for it (pkg/controller/scheduler_metrics.go: builtin success rate and duration
+checks, MetricTemplate checks; out of range, no values found, or the query failing): every one
+of them counts as one failed check.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from enum import StrEnum
 
 from devcluster.simulation.canary_model import Canary, Metric
 from devcluster.simulation.durations import format_duration
+
+NO_VALUES_ERROR = "no values found"
+"""`providers.ErrNoValuesFound`'s text, which Flagger appends to some messages."""
+QUERY_ERROR = (
+    'running query failed: request failed: Post "http://prometheus.istio-system:9090/api/v1/query":'
+    " dial tcp 10.96.0.10:9090: connect: connection refused"
+)
+"""A provider error as a Prometheus that cannot be reached yields it."""
+DEFAULT_PROVIDER = "kubernetes"
+
+
+class FailureMode(StrEnum):
+    """How a failing check fails (the target's `metric-failure` annotation)."""
+
+    THRESHOLD = "threshold"
+    NO_VALUES = "no-values"
+    QUERY_ERROR = "query-error"
 
 
 @dataclass(frozen=True)
@@ -21,10 +42,19 @@ class MetricSignal:
     draw: float
     failure_rate: float = 0.0
     success_rate: float | None = None
+    mode: FailureMode = FailureMode.THRESHOLD
 
     @property
     def failing(self) -> bool:
         return self.draw < self.failure_rate
+
+
+def failure_mode(text: str | None) -> FailureMode:
+    """The mode an annotation names; anything else is a value out of range."""
+    try:
+        return FailureMode(text or FailureMode.THRESHOLD)
+    except ValueError:
+        return FailureMode.THRESHOLD
 
 
 def revision_rng(*, revision: str) -> random.Random:
@@ -37,21 +67,58 @@ def halt_message(*, canary: Canary, signal: MetricSignal) -> str | None:
     if not canary.analysis.metrics or not signal.failing:
         return None
     metric = canary.analysis.metrics[0]
+    if signal.mode is FailureMode.NO_VALUES:
+        return _no_values_message(canary=canary, metric=metric)
+    if signal.mode is FailureMode.QUERY_ERROR:
+        if metric.template:
+            return f"Metric query failed for {metric.name}: {QUERY_ERROR}"
+        return f"Prometheus query failed: {QUERY_ERROR}"
+    return _out_of_range_message(canary=canary, metric=metric, signal=signal)
+
+
+def _no_values_message(*, canary: Canary, metric: Metric) -> str:
+    if metric.template:
+        return (
+            f"Halt advancement no values found for custom metric: {metric.name}: {NO_VALUES_ERROR}"
+        )
+    provider = canary.provider or DEFAULT_PROVIDER
+    message = (
+        f"Halt advancement no values found for {provider} metric {metric.name} "
+        f"probably {canary.target_key} is not receiving traffic"
+    )
+    # Flagger appends the error to the success-rate message only (scheduler_metrics.go).
+    return f"{message}: {NO_VALUES_ERROR}" if metric.name == "request-success-rate" else message
+
+
+def _out_of_range_message(*, canary: Canary, metric: Metric, signal: MetricSignal) -> str:
     prefix = f"Halt {canary.key} advancement"
     if metric.name == "request-success-rate":
-        minimum = metric.minimum if metric.minimum is not None else 99.0
-        value = signal.success_rate if signal.success_rate is not None else minimum * 0.9
-        return f"{prefix} success rate {value:.2f}% < {minimum:g}%"
+        return f"{prefix} success rate {_success_rate_breach(metric, signal)}"
     if metric.name == "request-duration":
-        maximum_ms = metric.maximum if metric.maximum is not None else 500.0
-        observed = format_duration(seconds=maximum_ms * 1.5 / 1000)
-        limit = format_duration(seconds=maximum_ms / 1000)
-        return f"{prefix} request duration {observed} > {limit}"
-    return _custom_metric_message(prefix=prefix, metric=metric)
+        return f"{prefix} request duration {_duration_breach(metric)}"
+    return f"{prefix} {metric.name} {_custom_breach(metric)}"
 
 
-def _custom_metric_message(*, prefix: str, metric: Metric) -> str:
+def _success_rate_breach(metric: Metric, signal: MetricSignal) -> str:
+    if metric.minimum is None and metric.maximum is not None:
+        value = signal.success_rate if signal.success_rate is not None else metric.maximum + 0.5
+        return f"{value:.2f}% > {metric.maximum:g}%"
+    minimum = metric.minimum if metric.minimum is not None else 99.0
+    value = signal.success_rate if signal.success_rate is not None else minimum * 0.9
+    return f"{value:.2f}% < {minimum:g}%"
+
+
+def _duration_breach(metric: Metric) -> str:
+    if metric.maximum is None and metric.minimum is not None:
+        observed = format_duration(seconds=metric.minimum * 0.5 / 1000)
+        return f"{observed} < {format_duration(seconds=metric.minimum / 1000)}"
+    maximum_ms = metric.maximum if metric.maximum is not None else 500.0
+    observed = format_duration(seconds=maximum_ms * 1.5 / 1000)
+    return f"{observed} > {format_duration(seconds=maximum_ms / 1000)}"
+
+
+def _custom_breach(metric: Metric) -> str:
     if metric.maximum is not None:
-        return f"{prefix} {metric.name} {metric.maximum * 1.5:.2f} > {metric.maximum:g}"
+        return f"{metric.maximum * 1.5:.2f} > {metric.maximum:g}"
     minimum = metric.minimum if metric.minimum is not None else 1.0
-    return f"{prefix} {metric.name} {minimum * 0.9:.2f} < {minimum:g}"
+    return f"{minimum * 0.9:.2f} < {minimum:g}"

@@ -45,7 +45,19 @@ class HaltReason(StrEnum):
     METRIC_FAILED = "metric-failed"
     CHECK_FAILED = "check-failed"
     NO_METRIC_VALUES = "no-metric-values"
+    METRIC_QUERY_FAILED = "metric-query-failed"
     OTHER = "other"
+
+
+FAILED_CHECK_REASONS = frozenset(
+    {
+        HaltReason.METRIC_FAILED,
+        HaltReason.CHECK_FAILED,
+        HaltReason.NO_METRIC_VALUES,
+        HaltReason.METRIC_QUERY_FAILED,
+    }
+)
+"""Halts that add one to `failedChecks` (a failed hook or metric check; scheduler.go)."""
 
 
 class RollbackCause(StrEnum):
@@ -83,8 +95,22 @@ class FlaggerEvent:
     failed_checks: int | None = None
     analysis_skipped: bool = False
     detail: str | None = None
+    combined: bool = False
+    """Kubernetes' event correlator merged it: `(combined from similar events): ` was stripped,
+    and the messages it replaced are lost (only the event webhook has them)."""
 
     @property
     def rollback_reason(self) -> str | None:
-        """The human reason of a `Rolling back` message (what follows the canary name)."""
-        return self.detail if self.kind is EventKind.ROLLING_BACK else None
+        """Why a run rolled back: what follows the canary name in a `Rolling back` message, or
+        the readiness error of a canary past its progress deadline (Flagger v1.44 then fails the
+        run with `Canary failed!` alone)."""
+        if self.kind is EventKind.ROLLING_BACK:
+            return self.detail
+        if self.kind is EventKind.NOT_READY and self.rollback_cause is not None:
+            return self.detail
+        return None
+
+    @property
+    def counts_as_failed_check(self) -> bool:
+        """Whether Flagger added one to `failedChecks` when it recorded this."""
+        return self.kind is EventKind.HALT and self.halt_reason in FAILED_CHECK_REASONS

@@ -115,6 +115,17 @@ def _rolling_back(cause: RollbackCause) -> _Builder:
     return build
 
 
+def _deadline_exceeded(match: re.Match[str], event: FlaggerEvent) -> FlaggerEvent:
+    """`canary deployment <t>.<ns> not ready: deployment "<t>" exceeded its progress deadline`:
+    not retriable, so Flagger v1.44 rolls back on this tick (`Canary failed!` follows)."""
+    return replace(
+        event,
+        kind=EventKind.NOT_READY,
+        rollback_cause=RollbackCause.PROGRESS_DEADLINE,
+        detail=match["detail"],
+    )
+
+
 def _promotion_completed(match: re.Match[str], event: FlaggerEvent) -> FlaggerEvent:
     return replace(
         event,
@@ -156,11 +167,11 @@ RULES: tuple[tuple[re.Pattern[str], _Builder], ...] = tuple(
             _halt(HaltReason.CHECK_FAILED),
         ),
         (
-            _HALT + r"success rate (?P<value>[\d.]+)% (?P<cmp><) (?P<limit>[\d.]+)%$",
+            _HALT + r"success rate (?P<value>[\d.]+)% (?P<cmp>[<>]) (?P<limit>[\d.e+]+)%$",
             _metric_halt("request-success-rate"),
         ),
         (
-            _HALT + r"request duration (?P<value>\S+) (?P<cmp>>) (?P<limit>\S+)$",
+            _HALT + r"request duration (?P<value>\S+) (?P<cmp>[<>]) (?P<limit>\S+)$",
             _metric_halt("request-duration", unit="ms"),
         ),
         (
@@ -168,8 +179,27 @@ RULES: tuple[tuple[re.Pattern[str], _Builder], ...] = tuple(
             _metric_halt(None),
         ),
         (
+            r"^Halt advancement no values found for custom metric: (?P<metric>[^:\s]+)"
+            r"(?:: (?P<detail>.+))?$",
+            _halt(HaltReason.NO_METRIC_VALUES),
+        ),
+        (
+            r"^Halt advancement no values found for metric: (?P<metric>\S+)$",
+            _halt(HaltReason.NO_METRIC_VALUES),
+        ),
+        (
             r"^Halt advancement no values found for \S+ metric (?P<metric>\S+) (?P<detail>.+)$",
             _halt(HaltReason.NO_METRIC_VALUES),
+        ),
+        (
+            r"^(?:Prometheus|Metric) query failed for (?P<metric>[^:\s]+): (?P<detail>.+)$",
+            _halt(HaltReason.METRIC_QUERY_FAILED),
+        ),
+        (r"^Prometheus query failed: (?P<detail>.+)$", _halt(HaltReason.METRIC_QUERY_FAILED)),
+        (
+            r"^Metric template (?P<metric>\S+) (?P<detail>(?:secret \S+ |provider \S+ |query "
+            r"render )?error: .+)$",
+            _halt(HaltReason.METRIC_QUERY_FAILED),
         ),
         (_HALT + r"(?P<detail>.+)$", _halt(HaltReason.OTHER)),
         (
@@ -207,6 +237,10 @@ RULES: tuple[tuple[re.Pattern[str], _Builder], ...] = tuple(
             _promotion_completed,
         ),
         (r"^skipping canary run as object is suspended$", _kind(EventKind.SKIPPED_SUSPENDED)),
+        (
+            r"^(?P<detail>canary \S+ \S+ not ready: \S+ \S+ exceeded its progress deadline)$",
+            _deadline_exceeded,
+        ),
         (r"^(?P<detail>.*\bnot ready\b.*)$", _kind(EventKind.NOT_READY)),
     )
 )

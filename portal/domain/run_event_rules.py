@@ -108,15 +108,29 @@ def _ended(update: RunUpdate, *, observed: EventObserved) -> RunUpdate:
         update = closed(update, at=at, outcome=Outcome.ROLLED_BACK, reason=reason, cause=cause)
         return _phase(update, Phase.FAILED)
     if event.kind is EventKind.CANARY_FAILED:
-        cause = RollbackCause.UNKNOWN
-        update = closed(update, at=at, outcome=Outcome.ROLLED_BACK, cause=cause)
+        run = update.state.open_run
+        cause = (run.pending_cause if run else None) or RollbackCause.UNKNOWN
+        reason = run.pending_reason if run else None
+        update = closed(update, at=at, outcome=Outcome.ROLLED_BACK, reason=reason, cause=cause)
         return _phase(update, Phase.FAILED)
+    if event.kind is EventKind.NOT_READY and event.rollback_cause is not None:
+        return _explained(update, cause=event.rollback_cause, reason=event.rollback_reason)
     return update
+
+
+def _explained(update: RunUpdate, *, cause: RollbackCause, reason: str | None) -> RunUpdate:
+    """Remember why the `Canary failed!` Flagger records next ends the run (v1.44 rolls back a
+    canary past its progress deadline without a `Rolling back` message)."""
+    run = update.state.open_run
+    if run is None:
+        return update
+    explained = replace(run, pending_cause=cause, pending_reason=reason)
+    return replace(update, state=replace(update.state, open_run=explained))
 
 
 def _late_rollback_reason(update: RunUpdate, *, observed: EventObserved) -> RunUpdate:
     event, last = observed.event, update.state.last_run
-    if event.kind is not EventKind.ROLLING_BACK or event.rollback_reason is None:
+    if event.rollback_reason is None or event.rollback_cause is None:
         return update
     if last is None or last.outcome is not Outcome.ROLLED_BACK or last.reason is not None:
         return update

@@ -31,6 +31,9 @@ class OpenRun:
     started_at: datetime
     revision: str | None
     image: str | None
+    pending_cause: RollbackCause | None = None
+    pending_reason: str | None = None
+    """Why a `Canary failed!` that follows would end the run (a progress deadline error seen)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -299,12 +299,17 @@ async def test_unready_canary_rolls_back_after_its_progress_deadline(
         "canary deployment web-app.shop not ready: waiting for rollout to finish: "
         "0 of 2 (readyThreshold 100%) updated replicas are available"
     )
-    rolled_back = f"Rolling back web.shop progress deadline exceeded {not_ready}"
+    # Flagger v1.44: the non-retriable readiness error, then `Canary failed!` (its `Rolling
+    # back ... progress deadline exceeded` is unreachable).
+    exceeded = (
+        'canary deployment web-app.shop not ready: deployment "web-app" exceeded its progress'
+        " deadline"
+    )
     await wait_for(lambda: _hook_event(gates, "Canary failed! Scaling down web.shop"))
     messages = gates.event_messages()
     assert messages[1] == "New revision detected! Scaling up web-app.shop"
     assert set(messages[2:-2]) == {not_ready}
-    assert messages[-2:] == [rolled_back, "Canary failed! Scaling down web.shop"]
+    assert messages[-2:] == [exceeded, "Canary failed! Scaling down web.shop"]
     assert await phase(api) == "Failed"
 
 

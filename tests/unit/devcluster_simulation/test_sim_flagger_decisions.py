@@ -19,7 +19,12 @@ from devcluster.simulation.canary_ticks import (
     TickOutcome,
 )
 from devcluster.simulation.hashing import run_checksum
-from devcluster.simulation.metric_checks import MetricSignal, halt_message
+from devcluster.simulation.metric_checks import (
+    QUERY_ERROR,
+    FailureMode,
+    MetricSignal,
+    halt_message,
+)
 
 NOW = "2026-01-01T00:00:00Z"
 PASS = HookAnswer(passed=True)
@@ -54,6 +59,7 @@ class Driver:
         self.answers: dict[str, HookAnswer] = {}
         self.calls: list[HookCall] = []
         self.failing = False
+        self.signal: MetricSignal | None = None
         self.readiness = Readiness()
         self.primary = Readiness()
         self.mesh_provider = ""
@@ -67,7 +73,7 @@ class Driver:
 
     def tick(self) -> TickOutcome:
         answered: dict[HookKey, HookAnswer] = {}
-        signal = MetricSignal(draw=0.0, failure_rate=1.0 if self.failing else 0.0)
+        signal = self.signal or MetricSignal(draw=0.0, failure_rate=1.0 if self.failing else 0.0)
         given = TickInput(
             canary=parse_canary(obj=self.obj),
             target_hash=self.target_hash,
@@ -379,12 +385,67 @@ def test_failed_metric_reports_configured_success_rate_and_thresholds() -> None:
         ),
         ({"name": "error-ratio", "thresholdRange": {"max": 2}}, "error-ratio 3.00 > 2"),
         ({"name": "saturation", "thresholdRange": {"min": 10}}, "saturation 9.00 < 10"),
+        (
+            {"name": "request-success-rate", "thresholdRange": {"max": 99}},
+            "success rate 99.50% > 99%",
+        ),
+        (
+            {"name": "request-duration", "thresholdRange": {"min": 100}},
+            "request duration 50ms < 100ms",
+        ),
+        ({"name": "request-success-rate", "threshold": 95}, "success rate 85.50% < 95%"),
     ],
 )
 def test_failed_metric_messages_match_flagger(metric: dict[str, Any], expected: str) -> None:
     canary = parse_canary(obj=canary_object(metrics=[metric]))
     signal = MetricSignal(draw=0.0, failure_rate=1.0)
     assert halt_message(canary=canary, signal=signal) == f"Halt web.shop advancement {expected}"
+
+
+CUSTOM = {
+    "name": "error-ratio",
+    "templateRef": {"name": "error-ratio"},
+    "thresholdRange": {"max": 2},
+}
+
+
+@pytest.mark.parametrize(
+    ("metric", "mode", "expected"),
+    [
+        (
+            {"name": "request-success-rate", "thresholdRange": {"min": 99}},
+            FailureMode.NO_VALUES,
+            "Halt advancement no values found for kubernetes metric request-success-rate probably"
+            " web-app.shop is not receiving traffic: no values found",
+        ),
+        (
+            {"name": "request-duration", "thresholdRange": {"max": 500}},
+            FailureMode.NO_VALUES,
+            "Halt advancement no values found for kubernetes metric request-duration probably"
+            " web-app.shop is not receiving traffic",
+        ),
+        (
+            CUSTOM,
+            FailureMode.NO_VALUES,
+            "Halt advancement no values found for custom metric: error-ratio: no values found",
+        ),
+        (
+            {"name": "request-success-rate", "thresholdRange": {"min": 99}},
+            FailureMode.QUERY_ERROR,
+            f"Prometheus query failed: {QUERY_ERROR}",
+        ),
+        (CUSTOM, FailureMode.QUERY_ERROR, f"Metric query failed for error-ratio: {QUERY_ERROR}"),
+    ],
+)
+def test_metric_errors_are_failed_checks_with_flaggers_messages(
+    metric: dict[str, Any], mode: FailureMode, expected: str
+) -> None:
+    driver = initialised(canary_object(metrics=[metric]))
+    driver.ticks(2)
+    driver.signal = MetricSignal(draw=0.0, failure_rate=1.0, mode=mode)
+    driver.tick()
+    assert driver.messages() == [expected]
+    assert driver.status["failedChecks"] == 1
 
 
 def test_metric_checks_pass_when_canary_declares_no_metrics() -> None:
@@ -617,8 +678,11 @@ def test_unready_canary_past_its_deadline_rolls_back() -> None:
     driver.ticks(2)
     driver.readiness = Readiness(ready=False, message=NOT_READY, deadline_exceeded=True)
     driver.tick()
+    # Flagger v1.44 never reaches `Rolling back ... progress deadline exceeded`: it records the
+    # non-retriable readiness error and rolls back.
     assert driver.messages() == [
-        f"Rolling back web.shop progress deadline exceeded {NOT_READY}",
+        'canary deployment web-app.shop not ready: deployment "web-app" exceeded its progress'
+        " deadline",
         "Canary failed! Scaling down web.shop",
     ]
     assert driver.status["phase"] == "Failed"

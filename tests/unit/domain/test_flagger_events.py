@@ -343,3 +343,150 @@ def test_canary_not_ready_keeps_the_text() -> None:
 )
 def test_unknown_messages_are_other(message: str) -> None:
     assert classify_flagger_event(message) == FlaggerEvent(kind=EventKind.OTHER, message=message)
+
+
+# Issue 10 point 10: every metric failure that counts as a failed check, with its facts
+# (texts from fluxcd/flagger pkg/controller/scheduler_metrics.go at v1.44.0).
+@pytest.mark.parametrize(
+    ("message", "metric", "value", "limit", "comparison"),
+    [
+        (
+            "Halt podinfo.test advancement success rate 99.50% > 99%",
+            "request-success-rate",
+            99.5,
+            99.0,
+            ">",
+        ),
+        (
+            "Halt podinfo.test advancement success rate 87.25% < 99.5%",
+            "request-success-rate",
+            87.25,
+            99.5,
+            "<",
+        ),
+        (
+            "Halt podinfo.test advancement request duration 50ms < 100ms",
+            "request-duration",
+            50.0,
+            100.0,
+            "<",
+        ),
+        (
+            "Halt podinfo.test advancement request duration 1.5s > 500ms",
+            "request-duration",
+            1500.0,
+            500.0,
+            ">",
+        ),
+        ("Halt podinfo.test advancement error-ratio 3.00 > 2", "error-ratio", 3.0, 2.0, ">"),
+    ],
+)
+def test_metric_out_of_range_carries_name_value_and_threshold(
+    message: str, metric: str, value: float, limit: float, comparison: str
+) -> None:
+    event = classify_flagger_event(message)
+    assert (event.halt_reason, event.metric, event.metric_value, event.metric_limit) == (
+        HaltReason.METRIC_FAILED,
+        metric,
+        value,
+        limit,
+    )
+    assert event.comparison == comparison
+    assert event.counts_as_failed_check
+
+
+@pytest.mark.parametrize(
+    ("message", "reason", "metric", "detail"),
+    [
+        (
+            "Halt advancement no values found for custom metric: error-ratio: no values found",
+            HaltReason.NO_METRIC_VALUES,
+            "error-ratio",
+            "no values found",
+        ),
+        (
+            "Halt advancement no values found for metric: inline-ratio",
+            HaltReason.NO_METRIC_VALUES,
+            "inline-ratio",
+            None,
+        ),
+        (
+            "Halt advancement no values found for istio metric request-duration probably "
+            "podinfo.test is not receiving traffic",
+            HaltReason.NO_METRIC_VALUES,
+            "request-duration",
+            "probably podinfo.test is not receiving traffic",
+        ),
+        (
+            "Prometheus query failed: running query failed: connection refused",
+            HaltReason.METRIC_QUERY_FAILED,
+            None,
+            "running query failed: connection refused",
+        ),
+        (
+            "Prometheus query failed for inline-ratio: bad_data: parse error",
+            HaltReason.METRIC_QUERY_FAILED,
+            "inline-ratio",
+            "bad_data: parse error",
+        ),
+        (
+            "Metric query failed for error-ratio: running query failed: 503",
+            HaltReason.METRIC_QUERY_FAILED,
+            "error-ratio",
+            "running query failed: 503",
+        ),
+        (
+            'Metric template error-ratio.test error: metrictemplate.flagger.app "error-ratio" '
+            "not found",
+            HaltReason.METRIC_QUERY_FAILED,
+            "error-ratio.test",
+            'error: metrictemplate.flagger.app "error-ratio" not found',
+        ),
+    ],
+)
+def test_metric_errors_are_failed_checks(
+    message: str, reason: HaltReason, metric: str | None, detail: str | None
+) -> None:
+    event = classify_flagger_event(message)
+    assert (event.kind, event.halt_reason, event.metric, event.detail) == (
+        EventKind.HALT,
+        reason,
+        metric,
+        detail,
+    )
+    assert event.counts_as_failed_check
+
+
+# Issue 10 point 5: v1.44's real deadline sequence names the cause before `Canary failed!`.
+def test_progress_deadline_readiness_error_is_the_deadline_cause() -> None:
+    message = (
+        'canary deployment podinfo.test not ready: deployment "podinfo" exceeded its progress '
+        "deadline"
+    )
+    event = classify_flagger_event(message)
+    assert (event.kind, event.rollback_cause, event.rollback_reason) == (
+        EventKind.NOT_READY,
+        RollbackCause.PROGRESS_DEADLINE,
+        message,
+    )
+
+
+def test_a_waiting_readiness_error_names_no_rollback_cause() -> None:
+    event = classify_flagger_event(
+        "canary deployment podinfo.test not ready: waiting for rollout to finish: "
+        "0 of 1 (readyThreshold 100%) updated replicas are available"
+    )
+    assert (event.rollback_cause, event.rollback_reason) == (None, None)
+
+
+# Issue 10 point 1: client-go's correlator prefix is stripped before classifying.
+def test_combined_events_are_classified_by_the_message_they_carry() -> None:
+    event = classify_flagger_event(
+        "(combined from similar events): Advance podinfo.test canary weight 40"
+    )
+    assert (event.kind, event.weight, event.combined, event.message) == (
+        EventKind.ADVANCE_WEIGHT,
+        40,
+        True,
+        "Advance podinfo.test canary weight 40",
+    )

@@ -6,6 +6,7 @@ import pytest
 
 from portal.domain.flagger_events import RollbackCause
 from portal.domain.runs import (
+    AmendRunEnd,
     ClosedRun,
     EndRun,
     OpenRun,
@@ -199,6 +200,43 @@ def test_canary_failed_alone_ends_rolled_back_without_reason() -> None:
     assert decisions == [
         EndRun(at(0), at(5), 300.0, Outcome.ROLLED_BACK, None, RollbackCause.UNKNOWN, NEW, IMAGE)
     ]
+
+
+DEADLINE = (
+    'canary deployment podinfo.test not ready: deployment "podinfo" exceeded its progress deadline'
+)
+
+
+def test_v1_44_progress_deadline_sequence_ends_the_run_with_the_deadline_cause() -> None:
+    """Flagger v1.44 records the readiness error, then `Canary failed!` (issue 10 point 5)."""
+    state, decisions = feed(
+        RUNNING,
+        heard(DEADLINE, 5),
+        heard("Canary failed! Scaling down podinfo.test", 5),
+        seen("Failed", 5),
+    )
+    assert decisions == [
+        EndRun(
+            at(0),
+            at(5),
+            300.0,
+            Outcome.ROLLED_BACK,
+            DEADLINE,
+            RollbackCause.PROGRESS_DEADLINE,
+            NEW,
+            IMAGE,
+        )
+    ]
+    assert state.last_run == ClosedRun(at(0), at(5), Outcome.ROLLED_BACK, DEADLINE)
+
+
+def test_deadline_error_heard_after_canary_failed_still_names_the_cause() -> None:
+    _, decisions = feed(
+        RUNNING,
+        heard("Canary failed! Scaling down podinfo.test", 5),
+        heard(DEADLINE, 5),
+    )
+    assert decisions[-1] == AmendRunEnd(reason=DEADLINE, cause=RollbackCause.PROGRESS_DEADLINE)
 
 
 def test_replayed_events_of_an_ended_run_change_nothing() -> None:
