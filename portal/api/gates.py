@@ -1,8 +1,8 @@
 """`POST /flagger/gates/{gate}`: the portal as Flagger's gate service; `/api/v1/freezes`: change
 freezes that hold every new release of a namespace or cluster.
 
-A gate answers 200 to pass and 403 to hold, with one line of plain text: Flagger copies a
-hold's body into its `Halt ...` event, where a JSON envelope would only be noise. Callers are
+A gate answers 200 to pass and 403 to hold, with one line of plain text. Flagger drops a hold's
+body (its `Halt ...` event names only the hook); the portal keeps it as the gate's last call. Callers are
 checked exactly as on `/flagger/events` (token, cluster), and refusals are audited.
 """
 
@@ -62,7 +62,7 @@ async def flagger_gate(
     cluster: Annotated[str | None, Query(max_length=128)] = None,
     token: Annotated[str | None, Query(max_length=256)] = None,
 ) -> PlainTextResponse:
-    """Answer one Flagger gate call: 200 passes, 403 holds (Flagger shows the body)."""
+    """Answer one Flagger gate call: 200 passes, 403 holds (the portal keeps the body)."""
     named = await flagger_cluster(
         request,
         payload=payload,

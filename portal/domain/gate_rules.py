@@ -1,8 +1,9 @@
 """How a portal gate answers Flagger: pass (200) or hold (403 with a one-line reason).
 
 Pure rules, no I/O: the service gathers the facts (policy, operator openings, freezes) from the
-database and this module decides. Flagger shows a hold's body in its `Halt ...` event, so every
-reason is one readable line that says what would open the gate.
+database and this module decides. Flagger never shows a hold's body (its `Halt ...` event names
+only the hook, scheduler_hooks.go at v1.44.0): the portal stores it as the gate's last call and
+shows it; every reason is one readable line that says what would open the gate.
 
 - confirm gates (`confirm-rollout`, `confirm-traffic-increase`, `confirm-promotion`): open by
   default; a closed-by-default gate passes once an operator approved this run (its checksum)
