@@ -2,8 +2,8 @@
 freezes that hold every new release of a namespace or cluster.
 
 A gate answers 200 to pass and 403 to hold, with one line of plain text. Flagger drops a hold's
-body (its `Halt ...` event names only the hook); the portal keeps it as the gate's last call. Callers are
-checked exactly as on `/flagger/events` (token, cluster), and refusals are audited.
+body (its `Halt ...` event names only the hook); the portal keeps it as the gate's last call.
+Callers are checked exactly as on `/flagger/events` (token, cluster), and refusals are audited.
 """
 
 from __future__ import annotations
