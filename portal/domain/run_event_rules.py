@@ -4,12 +4,17 @@ Events and status arrive on separate watches in no guaranteed order, and a relis
 last hour of events. Every rule is therefore idempotent against the state: an event older than
 the open run's start or the last run's end changes nothing, and a step the status already showed
 (same weight or iteration) is not recorded twice.
+
+Run identity is the revision, never a clock: events carry no revision and their timestamps are
+whole seconds on the watch and milliseconds on the webhook, so a `New revision detected` event
+only opens a run when none is open. Whether an open run was superseded is decided by the status
+alone, when it names another `lastAppliedSpec` (`portal.domain.run_status_rules`); Flagger writes
+that status right after the event (scheduler.go checkCanaryStatus, hasCanaryRevisionChanged).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 
 from portal.domain.canary_status import Phase
 from portal.domain.flagger_events import EventKind, HaltReason, RollbackCause
@@ -25,18 +30,9 @@ from portal.domain.run_records import (
     stepped,
 )
 
-TIMESTAMP_RESOLUTION = timedelta(seconds=1)
-"""Kubernetes times (lastTransitionTime, event timestamps) are whole seconds; the event webhook
-carries milliseconds. A new-revision event less than a second after the run's recorded start is
-that same start, not a newer revision."""
-
 _START_TRIGGERS = {
     EventKind.NEW_REVISION: "new revision",
     EventKind.RESTARTING_ANALYSIS: "restarting analysis",
-}
-_SUPERSEDE_REASONS = {
-    EventKind.NEW_REVISION: "new revision detected before this run was seen to end",
-    EventKind.RESTARTING_ANALYSIS: "analysis restarted for a new revision",
 }
 
 
@@ -56,17 +52,11 @@ def decide_from_event(state: RunState, observed: EventObserved) -> RunUpdate:
 
 
 def _new_revision(update: RunUpdate, *, observed: EventObserved) -> RunUpdate:
+    """Open a run when none is open; with one open, the status' revision decides (see above)."""
     state, at = update.state, observed.at
-    run, trigger = state.open_run, _START_TRIGGERS[observed.event.kind]
-    if run is None:
-        if predates_last_end(state, at=at):
-            return update
-        update = opened(update, at=at, revision=None, image=observed.image, trigger=trigger)
-        return stepped(update, at=at, phase=Phase.PROGRESSING, weight=0, iterations=0)
-    if at < run.started_at + TIMESTAMP_RESOLUTION or run.revision is None:
-        return update  # the same start, seen first through the (second-precise) status
-    reason = _SUPERSEDE_REASONS[observed.event.kind]
-    update = closed(update, at=at, outcome=Outcome.SUPERSEDED, reason=reason)
+    if state.open_run is not None or predates_last_end(state, at=at):
+        return update
+    trigger = _START_TRIGGERS[observed.event.kind]
     update = opened(update, at=at, revision=None, image=observed.image, trigger=trigger)
     return stepped(update, at=at, phase=Phase.PROGRESSING, weight=0, iterations=0)
 

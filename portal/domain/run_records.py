@@ -9,11 +9,16 @@ writes, and the pure transitions that emit a decision and move the state togethe
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from portal.domain.canaries import CanaryView
 from portal.domain.flagger_events import FlaggerEvent, RollbackCause
+
+TIMESTAMP_RESOLUTION = timedelta(seconds=1)
+"""Kubernetes times (lastTransitionTime, event timestamps) are whole seconds; the event webhook
+carries milliseconds, so a status dated up to a second before a run's webhook-dated start is of
+that run."""
 
 
 class Outcome(StrEnum):

@@ -13,6 +13,7 @@ from portal.domain.canaries import CanaryView
 from portal.domain.canary_status import Phase, is_failed_promotion
 from portal.domain.flagger_events import RollbackCause
 from portal.domain.run_records import (
+    TIMESTAMP_RESOLUTION,
     CanaryObserved,
     OpenRun,
     Outcome,
@@ -67,8 +68,8 @@ def _follow(
     update: RunUpdate, *, run: OpenRun, observed: CanaryObserved, at: datetime
 ) -> RunUpdate:
     view = observed.view
-    if at < run.started_at:
-        return update
+    if predates_last_end(update.state, at=at) or at < run.started_at - TIMESTAMP_RESOLUTION:
+        return update  # written before this run began (to the second): an echo of the last one
     revision = _revision(view)
     if run.revision is not None and revision is not None and revision != run.revision:
         update = closed(

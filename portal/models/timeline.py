@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from portal.models.audit import utcnow
@@ -19,7 +19,17 @@ class CanaryRun(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("cluster", "namespace", "name", "started_at", name="uq_canary_runs_start"),
         Index("ix_canary_runs_canary_started", "cluster", "namespace", "name", "started_at"),
+        Index(
+            "ux_canary_runs_one_open",
+            "cluster",
+            "namespace",
+            "name",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
     )
+    """At most one open run per canary: the database refuses a twin whatever wrote it."""
 
     id: int | None = Field(default=None, primary_key=True)
     cluster: str = Field(max_length=128)

@@ -92,6 +92,7 @@ async def apply_decisions(
             await _record_step(session, key, decision, run_id=run.id if run else None)
         elif isinstance(decision, EndRun):
             run = await _end(session, key, run, decision)
+            await session.flush()  # closed before a superseding run is inserted (one open run)
         elif isinstance(decision, AmendRunEnd):
             last = await _latest(session, key, open_only=False)
             if last is not None and last.ended_at is not None:
