@@ -2,6 +2,14 @@
 which Alembic compares against the migrations."""
 
 from portal.models.audit import AuditEvent
+from portal.models.dora import (
+    Change,
+    Deployment,
+    DeploymentChange,
+    GithubDelivery,
+    Incident,
+    Push,
+)
 from portal.models.gates import CanaryAction, Freeze, GateCall, GateOpening
 from portal.models.timeline import CanaryRun, HpaSample, TimelineEntry
 from portal.models.tokens import ApiToken
@@ -11,9 +19,15 @@ __all__ = [
     "AuditEvent",
     "CanaryAction",
     "CanaryRun",
+    "Change",
+    "Deployment",
+    "DeploymentChange",
     "Freeze",
     "GateCall",
     "GateOpening",
+    "GithubDelivery",
     "HpaSample",
+    "Incident",
+    "Push",
     "TimelineEntry",
 ]

@@ -1,0 +1,180 @@
+"""DORA facts: every deployment, change (commit), link between them and incident is a row.
+
+Natural keys make every ingest idempotent: a replayed Flagger run, a redelivered GitHub webhook
+or a CI retry finds its row already there. Times are stored twice: as timestamps for people and
+as epoch seconds (`*_epoch`) plus a UTC day number, so the metrics are portable SQL arithmetic on
+SQLite and PostgreSQL alike; a change's lead time is computed once, when it is linked.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
+
+from portal.models.audit import utcnow
+
+
+class Deployment(SQLModel, table=True):
+    __tablename__ = "dora_deployments"
+    __table_args__ = (
+        UniqueConstraint("source", "external_key", name="uq_dora_deployments_key"),
+        Index("ix_dora_deployments_finished", "finished_epoch"),
+        Index(
+            "ix_dora_deployments_stream",
+            "service",
+            "environment",
+            "cluster",
+            "namespace",
+            "finished_epoch",
+        ),
+        Index("ix_dora_deployments_commit", "commit_sha"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=16)
+    external_key: str = Field(max_length=512)
+    service: str = Field(max_length=253)
+    environment: str = Field(default="production", max_length=128)
+    cluster: str = Field(default="", max_length=128)
+    namespace: str = Field(default="", max_length=253)
+    revision: str | None = Field(default=None, max_length=128)
+    image: str | None = Field(default=None, max_length=512)
+    repo: str | None = Field(default=None, max_length=255)
+    commit_sha: str | None = Field(default=None, max_length=64)
+    started_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    finished_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    finished_epoch: float = Field(sa_column=Column(Float, nullable=False))
+    finished_day: int = Field(sa_column=Column(Integer, nullable=False))
+    outcome: str = Field(max_length=16)
+    failure_cause: str | None = Field(default=None, max_length=1000)
+    planned: bool = Field(default=True, sa_column=Column(Boolean, nullable=False))
+    peak_weight: int | None = Field(default=None)
+    exposure_weight_seconds: float | None = Field(
+        default=None, sa_column=Column(Float, nullable=True)
+    )
+    received_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class Change(SQLModel, table=True):
+    """A commit that reached a deployable branch; no author data is kept."""
+
+    __tablename__ = "dora_changes"
+    __table_args__ = (
+        UniqueConstraint("repo", "sha", name="uq_dora_changes_key"),
+        Index("ix_dora_changes_push", "repo", "push_head"),
+        Index("ix_dora_changes_named", "deployment_commit_sha"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    repo: str = Field(max_length=255)
+    sha: str = Field(max_length=64)
+    committed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    committed_epoch: float = Field(sa_column=Column(Float, nullable=False))
+    push_head: str | None = Field(default=None, max_length=64)
+    """The `after` of the push that brought this commit to the default branch."""
+    deployment_commit_sha: str | None = Field(default=None, max_length=64)
+    """The deployed commit an ingest call named this change part of."""
+
+
+class Push(SQLModel, table=True):
+    """One push to a default branch: the chain of `before` → `after` gives the commits between
+    two deployed commits without a clone of the repository."""
+
+    __tablename__ = "dora_pushes"
+    __table_args__ = (
+        UniqueConstraint("repo", "after", name="uq_dora_pushes_key"),
+        Index("ix_dora_pushes_after", "after"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    repo: str = Field(max_length=255)
+    before: str = Field(max_length=64)
+    after: str = Field(max_length=64)
+
+
+class DeploymentChange(SQLModel, table=True):
+    __tablename__ = "dora_deployment_changes"
+    __table_args__ = (
+        UniqueConstraint("deployment_id", "change_id", name="uq_dora_links_key"),
+        Index("ix_dora_links_change", "change_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    deployment_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("dora_deployments.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    change_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("dora_changes.id", ondelete="CASCADE"), nullable=False)
+    )
+    lead_seconds: float = Field(sa_column=Column(Float, nullable=False))
+
+
+class Incident(SQLModel, table=True):
+    __tablename__ = "dora_incidents"
+    __table_args__ = (
+        UniqueConstraint("service", "opened_at", name="uq_dora_incidents_key"),
+        Index("ix_dora_incidents_resolved", "resolved_epoch"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    service: str = Field(max_length=253)
+    opened_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    opened_epoch: float = Field(sa_column=Column(Float, nullable=False))
+    resolved_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    resolved_epoch: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    deployment_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("dora_deployments.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
+
+
+class GithubDelivery(SQLModel, table=True):
+    """A GitHub webhook delivery stored before it is processed (answered within a second)."""
+
+    __tablename__ = "github_deliveries"
+    __table_args__ = (UniqueConstraint("delivery_id", name="uq_github_deliveries_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: str = Field(max_length=64)
+    event: str = Field(max_length=64)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    processed_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    result: str | None = Field(default=None, max_length=1000)
+
+
+STREAM = ("service", "environment", "cluster", "namespace")
+"""A service's deployments form one stream per environment, cluster and namespace."""
+
+# Core handles for the set-based queries of the DORA services.
+DEPLOYMENTS = SQLModel.metadata.tables["dora_deployments"]
+CHANGES = SQLModel.metadata.tables["dora_changes"]
+PUSHES = SQLModel.metadata.tables["dora_pushes"]
+LINKS = SQLModel.metadata.tables["dora_deployment_changes"]
+INCIDENTS = SQLModel.metadata.tables["dora_incidents"]

@@ -1,0 +1,189 @@
+"""The five DORA metrics for a window and filters, with their levels and a weekly trend.
+
+Definitions: ../docs/dora.md. Rates are fractions 0..1, durations seconds, and `None` stands for
+"no data" (a window without deployments), never 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from portal.domain.dora_levels import (
+    Level,
+    LevelsTable,
+    failure_rate_level,
+    frequency_level,
+    lead_time_level,
+    recovery_level,
+)
+from portal.domain.dora_windows import Window, weekly_buckets
+from portal.models.dora import DEPLOYMENTS
+from portal.services.dora_queries import (
+    Filters,
+    finished_in,
+    follows_failure,
+    incident_linked,
+    lead_times,
+    matching,
+    percentiles,
+    recovery_times,
+    scalar_row,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Frequency:
+    per_day: float | None
+    deployment_days_per_week: float | None
+    successful: int
+    level: Level | None
+
+
+@dataclass(frozen=True, slots=True)
+class LeadTime:
+    median_seconds: float | None
+    p90_seconds: float | None
+    changes: int
+    level: Level | None
+
+
+@dataclass(frozen=True, slots=True)
+class FailureRate:
+    rate: float | None
+    failed: int
+    total: int
+    level: Level | None
+
+
+@dataclass(frozen=True, slots=True)
+class Recovery:
+    median_seconds: float | None
+    recoveries: int
+    level: Level | None
+
+
+@dataclass(frozen=True, slots=True)
+class Rework:
+    rate: float | None
+    unplanned: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    total: int
+    successful: int
+    failed: int
+    unplanned: int
+    deployment_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class WeekTrend:
+    week_start: Any
+    week_end: Any
+    deployments: int
+    successful: int
+    failed: int
+    change_failure_rate: float | None
+    lead_time_median_seconds: float | None
+    recovery_median_seconds: float | None
+    rework_rate: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class DoraReport:
+    window: Window
+    filters: Filters
+    levels_table: LevelsTable
+    deployment_frequency: Frequency
+    lead_time: LeadTime
+    change_failure_rate: FailureRate
+    recovery_time: Recovery
+    rework_rate: Rework
+    trend: list[WeekTrend] = field(default_factory=list)
+
+
+def _count_if(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+async def count_deployments(
+    connection: AsyncConnection, window: Window, filters: Filters
+) -> Counts:
+    """Every count one pass over the window's deployments gives."""
+    row = DEPLOYMENTS
+    success = row.c.outcome == "success"
+    statement = select(
+        func.count(),
+        _count_if(success),
+        _count_if((row.c.outcome == "failed") | incident_linked(row)),
+        _count_if((row.c.planned.is_(False)) | follows_failure(row)),
+        func.count(func.distinct(case((success, row.c.finished_day)))),
+    ).where(*finished_in(row, window), *matching(row, filters))
+    total, successful, failed, unplanned, days = await scalar_row(connection, statement)
+    return Counts(int(total), int(successful), int(failed), int(unplanned), int(days))
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _frequency(counts: Counts, window: Window, table: LevelsTable) -> Frequency:
+    if counts.total == 0 or window.days <= 0:
+        return Frequency(None, None, counts.successful, None)
+    per_day = counts.successful / window.days
+    days_per_week = counts.deployment_days / (window.days / 7)
+    return Frequency(per_day, days_per_week, counts.successful, frequency_level(per_day, table))
+
+
+async def compute_report(
+    session: AsyncSession,
+    *,
+    window: Window,
+    filters: Filters,
+    table: LevelsTable = "2023",
+    with_trend: bool = True,
+) -> DoraReport:
+    connection = await session.connection()
+    counts = await count_deployments(connection, window, filters)
+    changes, (median, p90) = await percentiles(connection, lead_times(window, filters), (0.5, 0.9))
+    recoveries, (recovery,) = await percentiles(connection, recovery_times(window, filters), (0.5,))
+    rate = _ratio(counts.failed, counts.total)
+    weeks = weekly_buckets(window) if with_trend else []
+    trend = [await _week(connection, week, filters) for week in weeks]
+    return DoraReport(
+        window=window,
+        filters=filters,
+        levels_table=table,
+        deployment_frequency=_frequency(counts, window, table),
+        lead_time=LeadTime(median, p90, changes, lead_time_level(median, table)),
+        change_failure_rate=FailureRate(
+            rate, counts.failed, counts.total, failure_rate_level(rate, table)
+        ),
+        recovery_time=Recovery(recovery, recoveries, recovery_level(recovery, table)),
+        rework_rate=Rework(_ratio(counts.unplanned, counts.total), counts.unplanned, counts.total),
+        trend=trend,
+    )
+
+
+async def _week(connection: AsyncConnection, week: Window, filters: Filters) -> WeekTrend:
+    counts = await count_deployments(connection, week, filters)
+    _, (lead,) = await percentiles(connection, lead_times(week, filters), (0.5,))
+    _, (recovery,) = await percentiles(connection, recovery_times(week, filters), (0.5,))
+    return WeekTrend(
+        week_start=week.start,
+        week_end=week.end,
+        deployments=counts.total,
+        successful=counts.successful,
+        failed=counts.failed,
+        change_failure_rate=_ratio(counts.failed, counts.total),
+        lead_time_median_seconds=lead,
+        recovery_median_seconds=recovery,
+        rework_rate=_ratio(counts.unplanned, counts.total),
+    )
