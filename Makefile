@@ -8,6 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
+PROMTOOL ?= /usr/bin/promtool
 PORTAL_PORT ?= 8000
 DEVCLUSTER_PORT ?= 8001
 
@@ -18,12 +19,13 @@ TERRAFORM ?= $(shell command -v terraform || echo $(CURDIR)/$(IAC_VENV)/bin/terr
 export INFRA_FLEET_TERRAFORM := $(TERRAFORM)
 
 .PHONY: help install chromium lint typecheck importlint test test-fast run db-upgrade crds clean \
-	iac-tools iac-check iac-fmt iac-hcl iac-checkov iac-workflows iac-policy
+	iac-tools iac-check iac-fmt iac-hcl iac-checkov iac-workflows iac-policy promtool k8s-check
 
 help:
 	@echo "make run    install, migrate var/portal.db, start devcluster's demo and the portal on http://127.0.0.1:$(PORTAL_PORT)"
 	@echo "make test   install, lint, type-check and run every test (SQLite and PostgreSQL) and the IaC checks"
 	@echo "make iac-check   the offline Terraform and workflow checks alone (iac-fmt iac-hcl iac-checkov iac-workflows iac-policy)"
+	@echo "make k8s-check   the Flux tree in k8s/: kustomize builds, yamllint, tests/k8s (devcluster apply and release, promtool)"
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -104,3 +106,24 @@ crds: install
 
 clean:
 	rm -rf $(VENV) $(IAC_VENV) var .pytest_cache .mypy_cache .ruff_cache test-artifacts
+
+# Debian's prometheus package for promtool (tests/k8s: `promtool check rules`, `test rules`, PromQL).
+promtool:
+	@if [ -x "$(PROMTOOL)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	else \
+	  echo "promtool not found at $(PROMTOOL): install Debian's 'prometheus' package for make k8s-check"; exit 1; \
+	fi
+
+# The Flux tree (README "Deploy with Flux"): every kustomization built by kubectl, yamllint, and
+# tests/k8s (server-side dry run and apply into a fresh devcluster, the load-harness release,
+# kubernetes-validate, promtool, RBAC against the portal's code). `make test` runs it first.
+k8s-check: install promtool
+	@for d in $$(find k8s -name kustomization.yaml -exec dirname {} \; | sort); do \
+	  kubectl kustomize "$$d" >/dev/null || { echo "kubectl kustomize $$d failed"; exit 1; }; \
+	done
+	$(BIN)/yamllint --strict -c k8s/.yamllint.yaml k8s
+	$(BIN)/pytest -q -p no:cacheprovider tests/k8s
+
+test: k8s-check
