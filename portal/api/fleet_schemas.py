@@ -58,6 +58,10 @@ class CanaryOut(BaseModel):
     step_plan: list[int]
     current_step: int | None
     last_transition_time: datetime | None
+    last_change: datetime | None = Field(
+        description="when the canary last changed: for Failed, when it failed (Flagger rewrites"
+        " a Failed status, so last_transition_time, every tick)"
+    )
     revision: str | None
     needs_attention: bool
     attention_reasons: list[str]
@@ -88,6 +92,7 @@ class CanaryOut(BaseModel):
             step_plan=list(canary.step_plan),
             current_step=canary.current_step,
             last_transition_time=canary.last_transition_time,
+            last_change=canary.last_change,
             revision=canary.revision,
             needs_attention=canary.needs_attention,
             attention_reasons=list(canary.attention_reasons),

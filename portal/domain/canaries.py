@@ -22,7 +22,12 @@ from portal.domain.canary_progress import (
     provider_analysis,
     routed_weight,
 )
-from portal.domain.canary_status import IN_FLIGHT_PHASES, CanaryStatus, build_canary_status
+from portal.domain.canary_status import (
+    IN_FLIGHT_PHASES,
+    CanaryStatus,
+    build_canary_status,
+    last_phase_change,
+)
 from portal.domain.canary_webhooks import WebhookView
 from portal.domain.conditions import Condition
 from portal.domain.raw_fields import bool_at, int_at, mapping_at, optional_str_at, str_at
@@ -89,6 +94,8 @@ class CanaryView:
     metrics: tuple[MetricView, ...]
     gates: tuple[Gate, ...]
     last_transition_time: datetime | None
+    last_change: datetime | None
+    """When the canary last really changed (a Failed canary's phase change, not its tick)."""
     last_applied_spec: str | None
     last_promoted_spec: str | None
     tracked_configs: tuple[tuple[str, str], ...]
@@ -172,6 +179,7 @@ def build_canary_view(
         metrics=analysis.metrics,
         gates=wired_gates(analysis.webhooks),
         last_transition_time=status.last_transition_time,
+        last_change=last_phase_change(status),
         last_applied_spec=status.last_applied_spec,
         last_promoted_spec=status.last_promoted_spec,
         tracked_configs=status.tracked_configs,

@@ -74,6 +74,26 @@ def is_failed_promotion(*, phase: str, raw_canary_weight: int) -> bool:
     return phase == Phase.FAILED and raw_canary_weight == FAILED_PROMOTION_WEIGHT
 
 
+def last_phase_change(status: CanaryStatus) -> datetime | None:
+    """When the canary's state last really changed, for "last change".
+
+    Flagger stamps `lastTransitionTime` on every status write (canary/status.go
+    `syncCanaryStatus`), and re-syncs a `Failed` canary's status every tick (scheduler.go:861-867
+    at v1.44.0), so for `Failed` that field is just the last tick. The `Promoted` condition's
+    `lastUpdateTime` moves only when the phase or the condition's status changes
+    (`MakeStatusConditions`): it is the moment the canary failed. Other phases are written only
+    when something changes (a weight step, a failed check), so their `lastTransitionTime` stands.
+    """
+    if status.phase != Phase.FAILED:
+        return status.last_transition_time
+    promoted = next(
+        (c for c in status.conditions if c.type == "Promoted" and c.reason == status.phase), None
+    )
+    if promoted is None or promoted.last_update_time is None:
+        return status.last_transition_time
+    return promoted.last_update_time
+
+
 def build_canary_status(status: Mapping[str, Any]) -> CanaryStatus:
     """The status of a Canary (an empty mapping reads as `Initializing`)."""
     tracked = mapping_at(status, "trackedConfigs")

@@ -23,6 +23,8 @@ class Condition:
     reason: str
     message: str
     last_transition_time: datetime | None
+    last_update_time: datetime | None = None
+    """Flagger's `Promoted` condition only: moves when the phase (its reason) changes."""
 
 
 def build_conditions(raw: Sequence[Any]) -> tuple[Condition, ...]:
@@ -42,4 +44,5 @@ def _build_condition(entry: Mapping[str, Any]) -> Condition:
         reason=str_at(entry, "reason"),
         message=str_at(entry, "message"),
         last_transition_time=time_at(entry, "lastTransitionTime"),
+        last_update_time=time_at(entry, "lastUpdateTime"),
     )

@@ -55,6 +55,7 @@ def test_initializing_status_is_reported_as_written() -> None:
             reason="Initializing",
             message="New Deployment detected, starting initialization.",
             last_transition_time=datetime(2026, 11, 25, 9, 30, tzinfo=UTC),
+            last_update_time=datetime(2026, 11, 25, 10, 0, tzinfo=UTC),
         ),
     )
     assert view.revision is None
@@ -159,6 +160,31 @@ def test_failed_after_threshold_routes_nothing_and_needs_attention() -> None:
     assert view.progressing is False
     assert view.attention_reasons == ("failed: rolled back to primary",)
     assert view.conditions[0].status == "False"
+
+
+def test_last_change_of_a_failed_canary_is_when_it_failed_not_its_last_tick() -> None:
+    """Flagger re-syncs a Failed status every tick (scheduler.go:861-867 at v1.44.0), moving
+    `lastTransitionTime`; the Promoted condition's `lastUpdateTime` stays at the phase change."""
+    status = flagger_status("Failed", last_transition_time="2026-11-25T10:00:00Z")
+    status["lastTransitionTime"] = "2026-11-25T10:47:10Z"
+    view = view_of(canary(status=status))
+    assert view.last_transition_time == datetime(2026, 11, 25, 10, 47, 10, tzinfo=UTC)
+    assert view.last_change == datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+def test_last_change_outside_failed_is_the_last_status_write() -> None:
+    """A Progressing status is written only when a step or a check changes something."""
+    status = flagger_status("Progressing", canary_weight=20)
+    status["lastTransitionTime"] = "2026-11-25T10:02:00Z"
+    view = view_of(canary(status=status))
+    assert view.last_change == datetime(2026, 11, 25, 10, 2, tzinfo=UTC)
+
+
+def test_last_change_of_a_failed_canary_without_its_condition_is_the_status_time() -> None:
+    status = flagger_status("Failed")
+    status["conditions"] = []
+    view = view_of(canary(status=status))
+    assert view.last_change == datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
 def test_failed_promotion_routes_everything_to_the_canary() -> None:
