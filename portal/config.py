@@ -234,6 +234,44 @@ class Settings(BaseSettings):
         default="300/minute",
         description="Denied attempts itemised per replica in total; more are aggregated.",
     )
+    # AWS costs (docs/costs.md)
+    aws_region: str | None = Field(
+        default=None,
+        description="AWS region of the Cost Explorer client (Cost Explorer answers in us-east-1); "
+        "unset means no Cost Explorer: the cost page shows only the live burn rate.",
+    )
+    aws_endpoint_url: str | None = Field(
+        default=None,
+        description="Endpoint of the Cost Explorer API instead of AWS's (a moto server in tests "
+        "and the demo).",
+    )
+    cost_metric: Literal["UnblendedCost", "AmortizedCost"] = Field(
+        default="UnblendedCost",
+        description="Cost Explorer metric: AmortizedCost spreads Savings Plans and Reserved "
+        "Instances over the period they cover.",
+    )
+    cost_tag_key: str | None = Field(
+        default=None,
+        max_length=128,
+        description="Cost allocation tag that scopes every Cost Explorer query "
+        "(e.g. aws:eks:cluster-name); unset means the whole account.",
+    )
+    cost_tag_value: str | None = Field(
+        default=None, max_length=256, description="Value of PORTAL_COST_TAG_KEY to keep."
+    )
+    cost_refresh_seconds: int = Field(
+        default=21600,
+        ge=600,
+        le=7 * 86400,
+        description="Seconds between Cost Explorer refreshes (3 billed requests, USD 0.03 each "
+        "time: USD 3.60 a month at the default).",
+    )
+    cost_manual_refresh_seconds: int = Field(
+        default=600,
+        ge=60,
+        le=86400,
+        description="Least seconds between an admin's manual refresh and the previous refresh.",
+    )
 
     @field_validator("*")
     @classmethod

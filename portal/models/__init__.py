@@ -2,6 +2,7 @@
 which Alembic compares against the migrations."""
 
 from portal.models.audit import AuditEvent
+from portal.models.costs import CostSnapshot
 from portal.models.dora import (
     Change,
     Deployment,
@@ -20,6 +21,7 @@ __all__ = [
     "CanaryAction",
     "CanaryRun",
     "Change",
+    "CostSnapshot",
     "Deployment",
     "DeploymentChange",
     "Freeze",

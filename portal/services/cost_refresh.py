@@ -1,0 +1,218 @@
+"""Cost Explorer refreshes: on a schedule and on an admin's demand, each one a snapshot row.
+
+Page and API views only read snapshots; this is the only code that spends Cost Explorer
+requests. Due times come from the rows themselves, so a restart neither refreshes early nor
+forgets a failure: after a failure the next attempt waits 60 s, doubling per consecutive
+failure, never longer than the refresh interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from sqlmodel import col, func, select
+
+from portal.aws.cost_explorer import CostExplorer, CostExplorerUnavailable, describe_failure
+from portal.db import SessionMaker
+from portal.domain.cost_reports import CostReport
+from portal.domain.cost_requests import CostScope
+from portal.models.costs import CostSnapshot
+from portal.services.audit import Actor, record_audit
+
+Trigger = Literal["schedule", "manual"]
+FIRST_BACKOFF_SECONDS = 60.0
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+@dataclass(frozen=True, slots=True)
+class CostState:
+    """What views show: the last good report, whether it is stale and why, and the spend."""
+
+    report: CostReport | None
+    fetched_at: datetime | None
+    stale: bool
+    error: str | None
+    last_attempt_at: datetime | None
+    requests_this_month: int
+    month_start: datetime
+
+
+async def cost_state(sessionmaker: SessionMaker, *, now: datetime) -> CostState:
+    """Read-only: the newest good snapshot, the newest attempt, and this month's request count."""
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    async with sessionmaker() as session:
+        good = (
+            await session.exec(
+                select(CostSnapshot)
+                .where(col(CostSnapshot.ok))
+                .order_by(col(CostSnapshot.fetched_at).desc(), col(CostSnapshot.id).desc())
+                .limit(1)
+            )
+        ).first()
+        last = (
+            await session.exec(
+                select(CostSnapshot)
+                .order_by(col(CostSnapshot.fetched_at).desc(), col(CostSnapshot.id).desc())
+                .limit(1)
+            )
+        ).first()
+        spent = (
+            await session.exec(
+                select(func.coalesce(func.sum(CostSnapshot.requests), 0)).where(
+                    col(CostSnapshot.fetched_at) >= month_start
+                )
+            )
+        ).one()
+    failed = last is not None and not last.ok
+    return CostState(
+        report=CostReport.from_json(json.loads(good.report)) if good and good.report else None,
+        fetched_at=_aware(good.fetched_at) if good else None,
+        stale=failed,
+        error=last.error if last is not None and failed else None,
+        last_attempt_at=_aware(last.fetched_at) if last else None,
+        requests_this_month=int(spent),
+        month_start=month_start,
+    )
+
+
+async def _consecutive_failures(sessionmaker: SessionMaker) -> tuple[int, datetime | None]:
+    async with sessionmaker() as session:
+        rows = (
+            await session.exec(
+                select(CostSnapshot)
+                .order_by(col(CostSnapshot.fetched_at).desc(), col(CostSnapshot.id).desc())
+                .limit(16)
+            )
+        ).all()
+    failures = 0
+    for row in rows:
+        if row.ok:
+            break
+        failures += 1
+    return failures, _aware(rows[0].fetched_at) if rows else None
+
+
+def next_delay(
+    *, failures: int, last_attempt: datetime | None, now: datetime, interval_seconds: float
+) -> float:
+    """Seconds until the next scheduled attempt (0: now)."""
+    if last_attempt is None:
+        return 0.0
+    wait = (
+        interval_seconds
+        if failures == 0
+        else min(interval_seconds, FIRST_BACKOFF_SECONDS * 2 ** (failures - 1))
+    )
+    return max(0.0, wait - (now - last_attempt).total_seconds())
+
+
+class ManualRefreshTooSoon(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"the last refresh was too recent; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class CostRefresher:
+    """The one writer of cost snapshots (per replica: leader election is a later step)."""
+
+    def __init__(
+        self,
+        *,
+        sessionmaker: SessionMaker,
+        explorer: CostExplorer,
+        scope: CostScope,
+        interval_seconds: float,
+        manual_interval_seconds: float,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._explorer = explorer
+        self._scope = scope
+        self._interval = interval_seconds
+        self._manual_interval = manual_interval_seconds
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self.wake = asyncio.Event()
+
+    async def refresh(self, *, trigger: Trigger) -> CostSnapshot:
+        """One attempt; its row is written whatever happens (figures, or the reason)."""
+        async with self._lock:
+            before = self._explorer.requests_sent
+            now = self._clock()
+            snapshot = CostSnapshot(fetched_at=now, trigger=trigger, ok=False)
+            try:
+                report = await self._explorer.report(today=now.date(), scope=self._scope)
+            except CostExplorerUnavailable as error:
+                snapshot.error = error.reason[:2000]
+            except Exception as error:
+                snapshot.error = describe_failure(error)[:2000]
+            else:
+                snapshot.ok = True
+                snapshot.report = json.dumps(report.to_json(), separators=(",", ":"))
+            snapshot.requests = self._explorer.requests_sent - before
+            async with self._sessionmaker() as session:
+                session.add(snapshot)
+                await session.commit()
+                await session.refresh(snapshot)
+            return snapshot
+
+    async def refresh_by(self, actor: Actor) -> CostSnapshot:
+        """An admin's refresh: refused (ManualRefreshTooSoon) within the manual interval of the
+        previous attempt; audited either way."""
+        now = self._clock()
+        _, last = await _consecutive_failures(self._sessionmaker)
+        since = (now - last).total_seconds() if last is not None else math.inf
+        if since < self._manual_interval:
+            retry_after = max(1, math.ceil(self._manual_interval - since))
+            await self._audit(actor, outcome="rejected", error=f"retry in {retry_after} s")
+            raise ManualRefreshTooSoon(retry_after)
+        snapshot = await self.refresh(trigger="manual")
+        await self._audit(
+            actor, outcome="applied" if snapshot.ok else "failed", error=snapshot.error
+        )
+        return snapshot
+
+    async def _audit(self, actor: Actor, *, outcome: str, error: str | None) -> None:
+        async with self._sessionmaker() as session:
+            await record_audit(
+                session,
+                actor=actor.name,
+                role=actor.role,
+                action="cost-refresh",
+                outcome=outcome,
+                source_ip=actor.source_ip,
+                error=error,
+                request_id=actor.request_id,
+            )
+            await session.commit()
+
+    async def run(self) -> None:
+        """Refresh whenever due, until cancelled."""
+        while True:
+            failures, last = await _consecutive_failures(self._sessionmaker)
+            delay = next_delay(
+                failures=failures,
+                last_attempt=last,
+                now=self._clock(),
+                interval_seconds=self._interval,
+            )
+            if delay > 0:
+                self.wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), timeout=delay)
+                continue
+            await self.refresh(trigger="schedule")
