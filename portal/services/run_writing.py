@@ -19,6 +19,7 @@ from portal.domain.runs import (
     UpdateRun,
 )
 from portal.models import CanaryRun
+from portal.services.dora_flagger import RunTarget, amend_run_cause, record_run_deployment
 from portal.services.timeline_rows import TimelineWrite, insert_entry
 
 CanaryKey = tuple[str, str, str]
@@ -78,9 +79,14 @@ async def _record_step(
 
 
 async def apply_decisions(
-    session: AsyncSession, *, key: CanaryKey, decisions: tuple[RunDecision, ...]
+    session: AsyncSession,
+    *,
+    key: CanaryKey,
+    decisions: tuple[RunDecision, ...],
+    target: RunTarget | None = None,
 ) -> int | None:
-    """Write every decision in order; return the id of the run the observation belongs to."""
+    """Write every decision in order; return the id of the run the observation belongs to.
+    A run that ends becomes a DORA deployment of `target` in the same transaction."""
     run = await _latest(session, key, open_only=True)
     for decision in decisions:
         if isinstance(decision, StartRun):
@@ -93,10 +99,15 @@ async def apply_decisions(
         elif isinstance(decision, EndRun):
             run = await _end(session, key, run, decision)
             await session.flush()  # closed before a superseding run is inserted (one open run)
+            await record_run_deployment(
+                session, key=key, end=decision, run_id=run.id, target=target
+            )
         elif isinstance(decision, AmendRunEnd):
             last = await _latest(session, key, open_only=False)
             if last is not None and last.ended_at is not None:
                 last.reason = decision.reason
+                cause = f"{decision.cause}: {decision.reason}"
+                await amend_run_cause(session, key=key, started_at=last.started_at, cause=cause)
     await session.flush()
     return run.id if run is not None else None
 

@@ -31,6 +31,7 @@ from portal.domain.runs import (
 )
 from portal.kube.view import Change, ClusterView
 from portal.services import fleet
+from portal.services.dora_flagger import run_target
 from portal.services.run_writing import apply_decisions, load_state
 from portal.services.timeline_rows import TimelineWrite, insert_entry, insert_sample
 from portal.services.uninterrupted import uninterrupted
@@ -213,7 +214,12 @@ class TimelineRecorder:
         async with self.sessionmaker() as session:
             state = self.states.get(work.key) or await load_state(session, key=work.key)
             update = decide_run(state=state, observation=observation)
-            run_id = await apply_decisions(session, key=work.key, decisions=update.decisions)
+            run_id = await apply_decisions(
+                session,
+                key=work.key,
+                decisions=update.decisions,
+                target=run_target(self.view, work.key),
+            )
             if work.entry is not None:
                 await insert_entry(session, key=work.key, entry=work.entry, run_id=run_id)
             await session.commit()
