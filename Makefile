@@ -99,7 +99,7 @@ db-upgrade: install
 run: install db-upgrade
 	$(BIN)/portal demo --port $(PORTAL_PORT) --devcluster-port $(DEVCLUSTER_PORT)
 
-# The pinned Flagger and Flux CRDs, for machines without ../shared/crds (needs internet access).
+# The pinned CRDs (Flagger, Flux, Prometheus Operator, cert-manager, Kyverno), for machines without ../shared/crds (needs internet access).
 crds: install
 	$(BIN)/python scripts/fetch_crds.py var/crds
 	@echo "export PORTAL_CRDS_DIR=$$PWD/var/crds DEVCLUSTER_CRDS_DIR=$$PWD/var/crds"

@@ -1,4 +1,5 @@
-"""Fetch the pinned Flagger and Flux CRDs (the ones ../shared/crds holds) from upstream.
+"""Fetch the pinned CRDs (the ones ../shared/crds holds) from upstream: Flagger, Flux, and for the
+k8s/ tree Prometheus Operator, cert-manager and Kyverno.
 
 Usage: python scripts/fetch_crds.py [DEST]   (default var/crds; needs internet access)
 Then point the portal and devcluster at them: PORTAL_CRDS_DIR=DEST, DEVCLUSTER_CRDS_DIR=DEST.
@@ -60,6 +61,59 @@ SOURCES: dict[str, tuple[list[str], str | None]] = {
         None,
     ),
 }
+
+PROMETHEUS_OPERATOR = (
+    f"{RAW}/prometheus-operator/prometheus-operator/v0.89.0/example/prometheus-operator-crd"
+)
+CERT_MANAGER = f"{RAW}/cert-manager/cert-manager/v1.19.6/deploy/crds"
+KYVERNO = f"{RAW}/kyverno/kyverno/v1.16.4/config/crds/kyverno"
+SOURCES.update(
+    {
+        name: ([f"{base}/{name}"], digest)
+        for base, name, digest in (
+            (
+                PROMETHEUS_OPERATOR,
+                "monitoring.coreos.com_servicemonitors.yaml",
+                "d54c72a855cee1e84e57914d51e5543c591128a5b8e470d96c190e3dd1b795e6",
+            ),
+            (
+                PROMETHEUS_OPERATOR,
+                "monitoring.coreos.com_podmonitors.yaml",
+                "8e502d8f9ef70c4bbdfd8ed634a0d65e64eeb0ceaf22f8af89de659e5d088b5e",
+            ),
+            (
+                PROMETHEUS_OPERATOR,
+                "monitoring.coreos.com_prometheusrules.yaml",
+                "2739dffdfcadd4ecd728d968b5761bd6136aac2f61659764d6891ea76caf312d",
+            ),
+            (
+                CERT_MANAGER,
+                "cert-manager.io_clusterissuers.yaml",
+                "7b929b8243d61dc87485143217a885325e1810c1d84fa56cfabe9881e9320f32",
+            ),
+            (
+                CERT_MANAGER,
+                "cert-manager.io_issuers.yaml",
+                "a87e29d572d56f94fcb39812b29bcb94b9f757519b53eaa7c71b9c43b9bd67b5",
+            ),
+            (
+                CERT_MANAGER,
+                "cert-manager.io_certificates.yaml",
+                "7c99af3441710ffb4c0988c87a36a1448b293d4c99bf4e5ca8d3adbfc1f63b3e",
+            ),
+            (
+                KYVERNO,
+                "kyverno.io_clusterpolicies.yaml",
+                "cf264f2ef83245010e9692e16e4fe5f4d2300eadc78eee17ef5f9c59fe80e102",
+            ),
+            (
+                KYVERNO,
+                "kyverno.io_policies.yaml",
+                "fec6c9792f27998878a044c3587451bb4946466ad43b1e700d8af18edc18bba0",
+            ),
+        )
+    }
+)
 
 
 def fetch(client: httpx.Client, urls: list[str]) -> bytes:
