@@ -21,6 +21,7 @@ from prometheus_fastapi_instrumentator import Instrumentator
 from portal.api import actions as actions_api
 from portal.api import audit as audit_api
 from portal.api import canaries as canaries_api
+from portal.api import dora as dora_api
 from portal.api import flagger_events, gates, health
 from portal.api import hpas as hpas_api
 from portal.api import tokens as tokens_api
@@ -214,4 +215,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(audit_api.router)
     app.include_router(tokens_api.router)
+    app.include_router(dora_api.router)
     return app

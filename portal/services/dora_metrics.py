@@ -97,6 +97,16 @@ class WeekTrend:
 
 
 @dataclass(frozen=True, slots=True)
+class CanaryCaught:
+    """Failures a canary stopped before the primary took them, and those that got through."""
+
+    caught: int
+    caught_peak_weight: int | None
+    caught_exposure_weight_seconds: float | None
+    reached_production: int
+
+
+@dataclass(frozen=True, slots=True)
 class DoraReport:
     window: Window
     filters: Filters
@@ -106,6 +116,7 @@ class DoraReport:
     change_failure_rate: FailureRate
     recovery_time: Recovery
     rework_rate: Rework
+    canary_failures: CanaryCaught
     trend: list[WeekTrend] = field(default_factory=list)
 
 
@@ -168,6 +179,7 @@ async def compute_report(
         ),
         recovery_time=Recovery(recovery, recoveries, recovery_level(recovery, table)),
         rework_rate=Rework(_ratio(counts.unplanned, counts.total), counts.unplanned, counts.total),
+        canary_failures=await canary_caught(connection, window, filters, failed=counts.failed),
         trend=trend,
     )
 
@@ -186,4 +198,28 @@ async def _week(connection: AsyncConnection, week: Window, filters: Filters) -> 
         lead_time_median_seconds=lead,
         recovery_median_seconds=recovery,
         rework_rate=_ratio(counts.unplanned, counts.total),
+    )
+
+
+async def canary_caught(
+    connection: AsyncConnection, window: Window, filters: Filters, *, failed: int
+) -> CanaryCaught:
+    """A rolled-back Flagger run never replaced the primary (a failed promotion did: it had
+    routed everything to the new version), so only its canary traffic met the failure."""
+    row = DEPLOYMENTS
+    statement = select(
+        func.count(), func.max(row.c.peak_weight), func.sum(row.c.exposure_weight_seconds)
+    ).where(
+        row.c.source == "flagger",
+        row.c.outcome == "failed",
+        func.coalesce(row.c.failure_cause, "").not_like("promotion-failed%"),
+        *finished_in(row, window),
+        *matching(row, filters),
+    )
+    caught, peak, exposure = await scalar_row(connection, statement)
+    return CanaryCaught(
+        caught=int(caught),
+        caught_peak_weight=int(peak) if peak is not None else None,
+        caught_exposure_weight_seconds=float(exposure) if exposure is not None else None,
+        reached_production=failed - int(caught),
     )

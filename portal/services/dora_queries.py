@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
     Subquery,
     and_,
     func,
@@ -91,7 +90,7 @@ def incident_linked(row: Any) -> ColumnElement[bool]:
     return select(INCIDENTS.c.id).where(INCIDENTS.c.deployment_id == row.c.id).exists()
 
 
-async def scalar_row(connection: AsyncConnection, statement: Select[Any]) -> Any:
+async def scalar_row(connection: AsyncConnection, statement: Any) -> Any:
     return (await connection.execute(statement)).one()
 
 
@@ -182,3 +181,27 @@ def _incident_filters(filters: Filters) -> list[ColumnElement[bool]]:
             .exists()
         )
     return found
+
+
+async def list_deployments(
+    connection: AsyncConnection,
+    window: Window,
+    filters: Filters,
+    *,
+    outcome: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[int, list[Any]]:
+    """The deployments behind a figure, newest first, one page of them and the total."""
+    conditions = [*finished_in(DEPLOYMENTS, window), *matching(DEPLOYMENTS, filters)]
+    if outcome:
+        conditions.append(DEPLOYMENTS.c.outcome == outcome)
+    total = (await connection.execute(select(func.count()).where(*conditions))).scalar_one()
+    page = (
+        select(DEPLOYMENTS)
+        .where(*conditions)
+        .order_by(DEPLOYMENTS.c.finished_epoch.desc(), DEPLOYMENTS.c.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return int(total), list((await connection.execute(page)).all())
