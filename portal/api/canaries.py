@@ -12,6 +12,7 @@ from portal.api.fleet_schemas import (
     CanaryOut,
     ClusterOut,
     ConditionOut,
+    GateHoldOut,
     MetricOut,
     RunOut,
     TimelineEntryOut,
@@ -122,6 +123,17 @@ def detail_out(details: CanaryDetails) -> CanaryDetail:
                 duration_seconds=run_duration(r),
             )
             for r in details.runs
+        ],
+        gate_holds=[
+            GateHoldOut(
+                gate=str(h.gate),
+                reason=h.reason,
+                held_since=h.held_since,
+                last_asked_at=h.last_asked_at,
+                frozen_by=h.frozen_by,
+                frozen_since=h.frozen_since,
+            )
+            for h in details.holds
         ],
     )
 

@@ -158,6 +158,15 @@ class RunOut(BaseModel):
     duration_seconds: float | None
 
 
+class GateHoldOut(BaseModel):
+    gate: str
+    reason: str = Field(description="the portal's 403 answer; Flagger's events never carry it")
+    held_since: datetime | None = Field(description="first hold of this run in a row")
+    last_asked_at: datetime = Field(description="Flagger's last call to the gate")
+    frozen_by: str | None = Field(description="who froze changes, when a freeze holds it")
+    frozen_since: datetime | None
+
+
 class CanaryDetail(CanaryOut):
     webhooks: list[WebhookOut]
     metrics: list[MetricOut]
@@ -166,6 +175,9 @@ class CanaryDetail(CanaryOut):
     cluster_status: ClusterOut
     timeline: list[TimelineEntryOut]
     runs: list[RunOut]
+    gate_holds: list[GateHoldOut] = Field(
+        description="why the portal's gates hold the run now (empty when nothing holds)"
+    )
 
 
 class HpaMetricOut(BaseModel):

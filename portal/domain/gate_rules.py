@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -54,6 +55,7 @@ class FreezeFact:
     scope: str
     reason: str
     created_by: str
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,6 +103,8 @@ class GateCall(SQLModel, table=True):
     passed: bool
     answer: str = Field(max_length=1000)
     seen_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    held_since: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    """When this gate started holding the run (its first 403 in a row for this checksum)."""
 
 
 class FreezeBase(SQLModel):

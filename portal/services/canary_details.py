@@ -8,9 +8,13 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.domain.canaries import CanaryView
+from portal.domain.flagger_checksum import observed_checksum
+from portal.domain.gate_holds import GateHold, LastCall, gate_holds
 from portal.kube.view import ClusterStatus, ClusterView
 from portal.models import CanaryRun, TimelineEntry
 from portal.services import fleet, timeline
+from portal.services.gates import last_calls
+from portal.services.gates_freezes import active_freeze_for, in_utc
 from portal.services.prometheus import MetricValues, last_metric_values
 
 
@@ -22,6 +26,8 @@ class CanaryDetails:
     timeline: list[TimelineEntry]
     runs: list[CanaryRun]
     metrics: MetricValues
+    holds: tuple[GateHold, ...]
+    """Why the portal's gates hold the run now (Flagger's events never carry the reason)."""
 
 
 async def canary_details(
@@ -44,6 +50,33 @@ async def canary_details(
         ),
         runs=await timeline.canary_runs(session, cluster=cluster, namespace=namespace, name=name),
         metrics=await last_metric_values(base_url=prometheus_url, namespace=namespace, name=name),
+        holds=await _holds(view, session, canary=canary),
+    )
+
+
+async def _holds(
+    view: ClusterView, session: AsyncSession, *, canary: CanaryView
+) -> tuple[GateHold, ...]:
+    if not canary.progressing:
+        return ()
+    key = {"cluster": canary.cluster, "namespace": canary.namespace, "name": canary.name}
+    raw = view.get("canaries", **key)
+    calls = await last_calls(session, **key)
+    return gate_holds(
+        (
+            LastCall(
+                gate=gate,
+                checksum=call.checksum,
+                passed=call.passed,
+                answer=call.answer,
+                seen_at=in_utc(call.seen_at),
+                held_since=in_utc(call.held_since),
+            )
+            for gate, call in calls.items()
+        ),
+        checksum=observed_checksum(raw) if raw is not None else None,
+        in_flight=canary.progressing,
+        freeze=await active_freeze_for(session, cluster=canary.cluster, namespace=canary.namespace),
     )
 
 

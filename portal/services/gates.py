@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import and_, case
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -182,12 +183,28 @@ async def remember_call(
     }
     key = {"cluster": cluster, "namespace": payload.namespace, "name": payload.name}
     table = GateCall.metadata.tables[GateCall.__tablename__]
-    statement = (
-        _upsert(session)(table)
-        .values(**key, gate=gate.value, **values)
-        .on_conflict_do_update(index_elements=["cluster", "namespace", "name", "gate"], set_=values)
+    insert = _upsert(session)(table).values(
+        **key, gate=gate.value, held_since=None if answer.passed else now, **values
+    )
+    statement = insert.on_conflict_do_update(
+        index_elements=["cluster", "namespace", "name", "gate"],
+        set_=values | {"held_since": _held_since(table, insert.excluded)},
     )
     await session.exec(statement)
+
+
+def _held_since(table: Any, new: Any) -> Any:
+    """Keep the start of a hold while the gate keeps holding the same run; a pass clears it."""
+    still_holding = and_(
+        table.c.passed.is_(False),
+        table.c.held_since.is_not(None),
+        table.c.checksum == new.checksum,
+    )
+    return case(
+        (new.passed.is_(True), None),
+        (still_holding, table.c.held_since),
+        else_=new.seen_at,
+    )
 
 
 async def last_calls(

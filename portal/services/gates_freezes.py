@@ -8,6 +8,7 @@ of freezes stays readable. Creating and lifting are audited in the same transact
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import overload
 
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -23,7 +24,15 @@ class FreezeNotFound(NotFound):
     """No change freeze with that id."""
 
 
-def _in_utc(value: datetime | None) -> datetime | None:
+@overload
+def in_utc(value: datetime) -> datetime: ...
+@overload
+def in_utc(value: None) -> None: ...
+@overload
+def in_utc(value: datetime | None) -> datetime | None: ...
+
+
+def in_utc(value: datetime | None) -> datetime | None:
     """SQLite hands timestamps back without their zone; they are stored in UTC."""
     if value is None or value.tzinfo is not None:
         return value
@@ -33,8 +42,8 @@ def _in_utc(value: datetime | None) -> datetime | None:
 def freeze_public(freeze: Freeze) -> FreezePublic:
     fields = freeze.model_dump()
     fields |= {
-        "created_at": _in_utc(freeze.created_at),
-        "lifted_at": _in_utc(freeze.lifted_at),
+        "created_at": in_utc(freeze.created_at),
+        "lifted_at": in_utc(freeze.lifted_at),
         "active": freeze.lifted_at is None,
     }
     return FreezePublic.model_validate(fields)
@@ -119,5 +128,9 @@ async def active_freeze_for(
     if freeze is None or freeze.id is None:
         return None
     return FreezeFact(
-        id=freeze.id, scope=freeze_scope(freeze), reason=freeze.reason, created_by=freeze.created_by
+        id=freeze.id,
+        scope=freeze_scope(freeze),
+        reason=freeze.reason,
+        created_by=freeze.created_by,
+        created_at=in_utc(freeze.created_at),
     )

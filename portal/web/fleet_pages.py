@@ -114,6 +114,7 @@ async def canary_page(
         "runs": [_run_row(run) for run in details.runs],
         "metric_values": details.metrics.values,
         "metric_note": details.metrics.note,
+        "gate_holds": details.holds,
         "freezes": await list_freezes(session, active_only=True),
     }
     return templates.TemplateResponse(request, "canaries/detail.html", context)
