@@ -19,6 +19,7 @@ from devcluster.admin import admin_routes
 from devcluster.auth import Policy, authorize
 from devcluster.auth import Request as AuthRequest
 from devcluster.discovery_routes import (
+    flagger_metrics,
     groups_root,
     health,
     legacy_root,
@@ -244,6 +245,7 @@ def create_app(state: ClusterState) -> Starlette:
         Route("/healthz", health, methods=["GET"]),
         Route("/readyz", health, methods=["GET"]),
         Route("/livez", health, methods=["GET"]),
+        Route("/metrics", flagger_metrics, methods=["GET"]),
         Route("/api", legacy_root, methods=["GET"]),
         Route("/apis", groups_root, methods=["GET"]),
         Route("/openapi/v3", openapi_v3, methods=["GET"]),

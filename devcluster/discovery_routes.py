@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from devcluster import discovery, errors, openapi
+from devcluster.flagger_metrics import CONTENT_TYPE
 from devcluster.http_common import cluster_state, guard, json_response, status_response
 
 
@@ -31,6 +32,12 @@ async def groups_root(request: Request) -> Response:
     except errors.ApiError as exc:
         return status_response(exc)
     return json_response(discovery.api_group_list(cluster_state(request).registry))
+
+
+async def flagger_metrics(request: Request) -> Response:
+    """Flagger's own metrics for this cluster, unauthenticated like Flagger's `:8080/metrics`."""
+    body = cluster_state(request).flagger_metrics.exposition()
+    return Response(body, media_type=CONTENT_TYPE)
 
 
 async def not_served(request: Request) -> Response:

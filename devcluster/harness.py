@@ -47,6 +47,7 @@ from devcluster.auth import Authorizer, Policy
 from devcluster.crds import default_crds_dir
 from devcluster.direct_access import DirectAccess
 from devcluster.faults import Faults
+from devcluster.flagger_metrics import FlaggerMetrics
 from devcluster.kubeconfig import write_kubeconfig
 from devcluster.request_log import RequestLog
 from devcluster.server import ApiServer
@@ -120,6 +121,7 @@ async def _run_simulation(
     time_scale: float,
     gate_base_url: str | None,
     mesh_provider: str,
+    metrics: FlaggerMetrics,
 ) -> None:
     await simulation(
         api_url=url,
@@ -128,6 +130,7 @@ async def _run_simulation(
         time_scale=time_scale,
         gate_base_url=gate_base_url,
         mesh_provider=mesh_provider,
+        metrics=metrics,
     )
 
 
@@ -214,6 +217,7 @@ def _start_simulation(
             time_scale=time_scale,
             gate_base_url=gate_base_url,
             mesh_provider=mesh_provider,
+            metrics=cluster.state.flagger_metrics,
         ),
         name="devcluster-simulation",
     )

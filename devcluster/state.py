@@ -11,6 +11,7 @@ from devcluster.builtin_kinds import builtin_types
 from devcluster.crds import crd_types
 from devcluster.direct_access import DirectAccess
 from devcluster.faults import Faults
+from devcluster.flagger_metrics import FlaggerMetrics
 from devcluster.request_log import RequestLog
 from devcluster.resources import Registry
 from devcluster.store import ObjectStore
@@ -26,6 +27,8 @@ class ClusterState:
     authorizer: Authorizer
     faults: Faults
     requests: RequestLog = field(default_factory=RequestLog)
+    flagger_metrics: FlaggerMetrics = field(default_factory=FlaggerMetrics)
+    """Flagger's Prometheus metrics as this cluster's simulator records them (`/metrics`)."""
     bookmark_interval: float = 60.0
     default_watch_timeout: float = 1800.0
     go_down: Callable[[float], Awaitable[None]] | None = None

@@ -39,11 +39,19 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     """devcluster's demo fleet and the portal watching it (what `make run` starts)."""
     token = new_token()
-    with demo.running_devcluster(args, token=token) as kubeconfig:
-        local = demo.demo_settings(settings, kubeconfig=kubeconfig, token=token, port=args.port)
+    clusters = {demo.DEMO_CLUSTER: args.devcluster_port}
+    with (
+        demo.running_devcluster(args, token=token) as kubeconfig,
+        demo.demo_prometheus(args, clusters=clusters) as prometheus_url,
+    ):
+        local = demo.demo_settings(
+            settings, kubeconfig=kubeconfig, token=token, port=args.port,
+            prometheus_url=prometheus_url,
+        )  # fmt: skip
         sys.stderr.write(
             f"infra-fleet demo: http://127.0.0.1:{args.port} (devcluster on "
-            f":{args.devcluster_port}, kubectl --kubeconfig {kubeconfig})\n"
+            f":{args.devcluster_port}, kubectl --kubeconfig {kubeconfig}; "
+            f"Prometheus {prometheus_url or 'not running'})\n"
         )
         serving.serve(create_app(local), host="127.0.0.1", port=args.port)
     return EXIT_OK

@@ -22,6 +22,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from portal.config import Settings
+from portal.demo_prometheus import (
+    DEFAULT_BINARY,
+    INSTALL_HINT,
+    ScrapeTarget,
+    find_binary,
+    running_prometheus,
+)
 from portal.domain.flagger_tokens import hash_token
 
 STARTUP_SECONDS = 30.0
@@ -99,11 +106,42 @@ def running_devcluster(args: argparse.Namespace, *, token: str) -> Iterator[Path
             process.wait()
 
 
+@contextmanager
+def demo_prometheus(args: argparse.Namespace, *, clusters: dict[str, int]) -> Iterator[str | None]:
+    """A real Prometheus scraping each cluster's Flagger metrics and the portal; None (after
+    saying how to install it) when the binary is absent."""
+    binary = find_binary(args.prometheus_binary)
+    if binary is None:
+        sys.stderr.write(INSTALL_HINT.format(binary=args.prometheus_binary) + "\n")
+        yield None
+        return
+    targets = [
+        ScrapeTarget("flagger", f"127.0.0.1:{port}", (("cluster", name),))
+        for name, port in clusters.items()
+    ]
+    targets.append(ScrapeTarget("portal", f"127.0.0.1:{args.port}"))
+    with running_prometheus(
+        binary=binary,
+        state_dir=Path(args.state_dir),
+        port=args.prometheus_port,
+        targets=targets,
+        scrape_interval_seconds=args.scrape_interval,
+        preexec_fn=_die_with_parent,
+    ) as url:
+        yield url
+
+
 def demo_settings(
-    settings: Settings, *, kubeconfig: Path, token: str, port: int = 8000
+    settings: Settings,
+    *,
+    kubeconfig: Path,
+    token: str,
+    port: int = 8000,
+    prometheus_url: str | None = None,
 ) -> Settings:
     return settings.model_copy(
         update={
+            "prometheus_url": prometheus_url or settings.prometheus_url,
             "port": port,
             "kubeconfig": kubeconfig,
             "kube_contexts": [DEMO_CLUSTER],
@@ -125,3 +163,12 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
         help="how much faster than real time the demo runs (default 10)",
     )
     parser.add_argument("--state-dir", default="var", help="where the kubeconfig is written")
+    parser.add_argument(
+        "--prometheus-binary",
+        default=DEFAULT_BINARY,
+        help=f"Prometheus to start for measured metric values (default {DEFAULT_BINARY})",
+    )
+    parser.add_argument("--prometheus-port", type=int, default=9090, help="Prometheus port")
+    parser.add_argument(
+        "--scrape-interval", type=float, default=5.0, help="Prometheus scrape interval, seconds"
+    )

@@ -32,7 +32,7 @@ from devcluster.simulation.canary_ticks import (
     TickInput,
     TickOutcome,
 )
-from devcluster.simulation.metric_checks import halt_message
+from devcluster.simulation.metric_checks import halt_message, measured_values
 
 ANALYSIS_PHASES = ("Progressing", "WaitingPromotion")
 ACTIVE_PHASES = (*ANALYSIS_PHASES, "Promoting", "Finalising")
@@ -253,11 +253,13 @@ def _finalise(tick: Tick) -> None:
 
 def _checks_pass(tick: Tick) -> bool:
     canary = tick.canary
+    tick.analysed = True
     if tick.routed == 0 and canary.status.iterations == 0:
         tick.record(f"Starting canary analysis for {canary.target_key}")
         return _hooks_pass(tick, hook_type="pre-rollout", label="pre-rollout check")
     if not _hooks_pass(tick, hook_type="rollout", label="external check"):
         return False
+    tick.measured = measured_values(canary=canary, signal=tick.given.metrics)
     halt = halt_message(canary=canary, signal=tick.given.metrics)
     if halt is not None:
         tick.record(halt, warning=True)

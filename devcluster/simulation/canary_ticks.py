@@ -94,6 +94,10 @@ class TickOutcome:
     actions: tuple[Action, ...]
     routed_weight: int
     post_rollout_phase: str | None = None
+    analysed: bool = False
+    """Whether the tick reached the analysis (Flagger's SetDuration then records its time)."""
+    measured: Mapping[str, float] = field(default_factory=dict)
+    """What the metric checks measured this tick, by metric name (SetAnalysis)."""
 
 
 class HookUnanswered(Exception):
@@ -116,6 +120,8 @@ class Tick:
     events: list[CanaryEvent] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
     post_rollout_phase: str | None = None
+    analysed: bool = False
+    measured: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.status = self.given.canary.status
@@ -203,6 +209,8 @@ class Tick:
             actions=tuple(self.actions),
             routed_weight=self.routed,
             post_rollout_phase=self.post_rollout_phase,
+            analysed=self.analysed,
+            measured=dict(self.measured),
         )
 
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from devcluster.flagger_metrics import FlaggerMetrics
 from devcluster.simulation import signal_annotations as signals
 from devcluster.simulation.api_client import CANARIES, DEPLOYMENTS, KubeApi
 from devcluster.simulation.canary_decisions import (
@@ -72,9 +75,13 @@ class FlaggerSimulator:
     time_scale: float
     mesh_provider: str = "istio"
     """Flagger's `-mesh-provider` flag (used when a canary's spec.provider is unset)."""
+    metrics: FlaggerMetrics | None = None
+    """Flagger's Prometheus recorder, served at the cluster's `/metrics`."""
     tasks: dict[tuple[str, str], asyncio.Task[None]] = field(default_factory=dict)
 
     async def run(self) -> None:
+        if self.metrics is not None:
+            self.metrics.set_info(mesh_provider=self.mesh_provider)
         try:
             while True:
                 await self._discover()
@@ -89,6 +96,8 @@ class FlaggerSimulator:
             report_failure(event="flagger.discover_failed", error=error)
             return
         keys = {(o["metadata"].get("namespace", "default"), o["metadata"]["name"]) for o in found}
+        if self.metrics is not None:  # scheduleCanaries: SetTotal per namespace
+            self.metrics.set_total(dict(Counter(namespace for namespace, _ in keys)))
         for namespace, name in keys:
             task = self.tasks.get((namespace, name))
             if task is None or task.done():
@@ -126,10 +135,25 @@ class FlaggerSimulator:
         primary = await self.api.get(
             kind=DEPLOYMENTS, namespace=namespace, name=f"{canary.target_name}-primary"
         )
+        began = time.monotonic()
         outcome = await self._decide(canary=canary, target=target, primary=primary, memory=memory)
         memory.routed_weight = outcome.routed_weight
         await self._apply(canary=canary, obj=obj, target=target, outcome=outcome)
+        self._record(canary=canary, outcome=outcome, seconds=time.monotonic() - began)
         return memory
+
+    def _record(self, *, canary: Canary, outcome: TickOutcome, seconds: float) -> None:
+        """Flagger's recorder calls for one tick (scheduler.go, scheduler_metrics.go)."""
+        if self.metrics is None:
+            return
+        labels = {"target": canary.target_name, "namespace": canary.namespace}
+        phase = (outcome.status or {}).get("phase") or canary.status.phase
+        self.metrics.set_status(**labels, phase=phase)
+        self.metrics.set_weight(**labels, canary_weight=outcome.routed_weight)
+        for metric, value in outcome.measured.items():
+            self.metrics.set_analysis(**labels, metric=metric, value=value)
+        if outcome.analysed:
+            self.metrics.observe_duration(**labels, seconds=seconds)
 
     async def _decide(
         self,

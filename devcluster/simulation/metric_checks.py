@@ -92,33 +92,80 @@ def _no_values_message(*, canary: Canary, metric: Metric) -> str:
 
 def _out_of_range_message(*, canary: Canary, metric: Metric, signal: MetricSignal) -> str:
     prefix = f"Halt {canary.key} advancement"
+    value = breach_value(metric, signal)
     if metric.name == "request-success-rate":
-        return f"{prefix} success rate {_success_rate_breach(metric, signal)}"
+        if metric.minimum is None and metric.maximum is not None:
+            return f"{prefix} success rate {value:.2f}% > {metric.maximum:g}%"
+        return f"{prefix} success rate {value:.2f}% < {_success_minimum(metric):g}%"
     if metric.name == "request-duration":
-        return f"{prefix} request duration {_duration_breach(metric)}"
-    return f"{prefix} {metric.name} {_custom_breach(metric)}"
-
-
-def _success_rate_breach(metric: Metric, signal: MetricSignal) -> str:
-    if metric.minimum is None and metric.maximum is not None:
-        value = signal.success_rate if signal.success_rate is not None else metric.maximum + 0.5
-        return f"{value:.2f}% > {metric.maximum:g}%"
-    minimum = metric.minimum if metric.minimum is not None else 99.0
-    value = signal.success_rate if signal.success_rate is not None else minimum * 0.9
-    return f"{value:.2f}% < {minimum:g}%"
-
-
-def _duration_breach(metric: Metric) -> str:
-    if metric.maximum is None and metric.minimum is not None:
-        observed = format_duration(seconds=metric.minimum * 0.5 / 1000)
-        return f"{observed} < {format_duration(seconds=metric.minimum / 1000)}"
-    maximum_ms = metric.maximum if metric.maximum is not None else 500.0
-    observed = format_duration(seconds=maximum_ms * 1.5 / 1000)
-    return f"{observed} > {format_duration(seconds=maximum_ms / 1000)}"
-
-
-def _custom_breach(metric: Metric) -> str:
+        observed = format_duration(seconds=value / 1000)
+        if metric.maximum is None and metric.minimum is not None:
+            return f"{prefix} request duration {observed} < " + format_duration(
+                seconds=metric.minimum / 1000
+            )
+        return f"{prefix} request duration {observed} > " + format_duration(
+            seconds=_duration_maximum(metric) / 1000
+        )
     if metric.maximum is not None:
-        return f"{metric.maximum * 1.5:.2f} > {metric.maximum:g}"
-    minimum = metric.minimum if metric.minimum is not None else 1.0
-    return f"{minimum * 0.9:.2f} < {minimum:g}"
+        return f"{prefix} {metric.name} {value:.2f} > {metric.maximum:g}"
+    return f"{prefix} {metric.name} {value:.2f} < {_custom_minimum(metric):g}"
+
+
+def _success_minimum(metric: Metric) -> float:
+    return metric.minimum if metric.minimum is not None else 99.0
+
+
+def _duration_maximum(metric: Metric) -> float:
+    return metric.maximum if metric.maximum is not None else 500.0
+
+
+def _custom_minimum(metric: Metric) -> float:
+    return metric.minimum if metric.minimum is not None else 1.0
+
+
+def breach_value(metric: Metric, signal: MetricSignal) -> float:
+    """The value a failing check measured: outside the metric's range (request-duration in ms,
+    as Flagger's builtin check compares milliseconds)."""
+    if metric.name == "request-success-rate":
+        if metric.minimum is None and metric.maximum is not None:
+            return signal.success_rate if signal.success_rate is not None else metric.maximum + 0.5
+        minimum = _success_minimum(metric)
+        return signal.success_rate if signal.success_rate is not None else minimum * 0.9
+    if metric.name == "request-duration":
+        if metric.maximum is None and metric.minimum is not None:
+            return metric.minimum * 0.5
+        return _duration_maximum(metric) * 1.5
+    if metric.maximum is not None:
+        return metric.maximum * 1.5
+    return _custom_minimum(metric) * 0.9
+
+
+def passing_value(metric: Metric, *, spread: float) -> float:
+    """A value inside the metric's range; `spread` in [0, 1) places it (deterministically)."""
+    low, high = metric.minimum, metric.maximum
+    if low is not None and high is not None:
+        return low + (high - low) * (0.2 + 0.6 * spread)
+    if low is not None:
+        ceiling = 100.0 if metric.name == "request-success-rate" and low < 100 else None
+        if ceiling is not None:
+            return low + (ceiling - low) * (0.3 + 0.6 * spread)
+        return low + max(abs(low), 1.0) * (0.05 + 0.5 * spread)
+    if high is not None:
+        return high * (0.3 + 0.5 * spread) if high > 0 else high - (0.05 + 0.5 * spread)
+    return 0.0
+
+
+def measured_values(*, canary: Canary, signal: MetricSignal) -> dict[str, float]:
+    """What this tick's metric checks measured, by metric name, as Flagger records them with
+    `SetAnalysis` (scheduler_metrics.go): checks run in order and stop at the first failure,
+    whose value is recorded before the threshold comparison; a query that failed or found no
+    values records nothing."""
+    values: dict[str, float] = {}
+    for index, metric in enumerate(canary.analysis.metrics):
+        if index == 0 and signal.failing:
+            if signal.mode is FailureMode.THRESHOLD:
+                values[metric.name] = round(breach_value(metric, signal), 4)
+            return values
+        spread = (signal.draw * 7919.0 + index * 0.37) % 1.0
+        values[metric.name] = round(passing_value(metric, spread=spread), 4)
+    return values

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from devcluster.flagger_metrics import FlaggerMetrics
 from devcluster.scenarios import DEMO_SERVICES, scenario_objects
 from devcluster.simulation.api_client import KubeApi, make_http_client
 from devcluster.simulation.deployment_controller import DeploymentController
@@ -36,6 +37,7 @@ async def run_simulation(
     time_scale: float,
     gate_base_url: str | None,
     mesh_provider: str = "istio",
+    metrics: FlaggerMetrics | None = None,
 ) -> None:
     """Seed `scenario` through the API at `api_url`, then simulate until cancelled."""
     if time_scale <= 0:
@@ -49,13 +51,22 @@ async def run_simulation(
         )
         async with asyncio.TaskGroup() as group:
             for name, runner in _simulators(
-                http=http, time_scale=time_scale, scenario=scenario, mesh_provider=mesh_provider
+                http=http,
+                time_scale=time_scale,
+                scenario=scenario,
+                mesh_provider=mesh_provider,
+                metrics=metrics,
             ):
                 group.create_task(runner, name=f"devcluster-simulation:{name}")
 
 
 def _simulators(
-    *, http: httpx.AsyncClient, time_scale: float, scenario: str, mesh_provider: str
+    *,
+    http: httpx.AsyncClient,
+    time_scale: float,
+    scenario: str,
+    mesh_provider: str,
+    metrics: FlaggerMetrics | None,
 ) -> list[tuple[str, Coroutine[Any, Any, None]]]:
     flagger_api = KubeApi(http=http, field_manager="flagger")
     hpa_api = KubeApi(http=http, field_manager="horizontal-pod-autoscaler")
@@ -66,6 +77,7 @@ def _simulators(
         workloads=WorkloadActions(api=flagger_api),
         time_scale=time_scale,
         mesh_provider=mesh_provider,
+        metrics=metrics,
     )
     hpas = HpaSimulator(
         api=hpa_api,

@@ -49,7 +49,9 @@ async def canary_details(
             session, cluster=cluster, namespace=namespace, name=name
         ),
         runs=await timeline.canary_runs(session, cluster=cluster, namespace=namespace, name=name),
-        metrics=await last_metric_values(base_url=prometheus_url, namespace=namespace, name=name),
+        metrics=await last_metric_values(
+            base_url=prometheus_url, cluster=cluster, namespace=namespace, target=canary.target.name
+        ),
         holds=await _holds(view, session, canary=canary),
     )
 

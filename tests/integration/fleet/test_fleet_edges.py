@@ -54,6 +54,15 @@ def prometheus_app(seen: list[str]) -> Starlette:
                 "metric": {"name": "web", "namespace": "shop", "metric": "request-success-rate"},
                 "value": [1764064800, "97.25"],
             },
+            {  # another cluster's Flagger, scraped by the same Prometheus
+                "metric": {
+                    "name": "web",
+                    "namespace": "shop",
+                    "metric": "request-success-rate",
+                    "cluster": "other",
+                },
+                "value": [1764064800, "12.5"],
+            },
         ]
         return JSONResponse(
             {"status": "success", "data": {"resultType": "vector", "result": result}}

@@ -1,0 +1,27 @@
+"""The real Prometheus binary (Debian's `prometheus`, installed by `make promtool`, which `make test` runs)."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+from portal.demo_prometheus import DEFAULT_BINARY, find_binary
+
+
+@pytest.fixture
+def prometheus_binary() -> str:
+    found = find_binary(DEFAULT_BINARY)
+    if found is None:
+        message = f"{DEFAULT_BINARY} missing: `make promtool` installs Debian's package"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
