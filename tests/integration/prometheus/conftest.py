@@ -1,4 +1,4 @@
-"""The real Prometheus binary (Debian's `prometheus`, installed by `make promtool`, which `make test` runs)."""
+"""The real Prometheus binary (Debian's `prometheus`, installed by `make promtool`)."""
 
 from __future__ import annotations
 
