@@ -49,6 +49,7 @@ from portal.services.retention import keep_purging
 from portal.services.timeline_recording import TimelineRecorder
 from portal.web import admin, canary_actions, fleet_pages, freezes, pages, stream
 from portal.web import audit as audit_page
+from portal.web import dora as dora_page
 from portal.web.live import LivePush
 from portal.web.templating import build_templates
 
@@ -123,6 +124,7 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
                 on_committed=lambda c, ns, n: live.timeline_changed(
                     cluster=c, namespace=ns, name=n
                 ),
+                on_run_ended=lambda c, ns, n: live.run_ended(cluster=c, namespace=ns, name=n),
             )
             view.subscribe(live.on_change)
             view.subscribe(recorder.on_change)
@@ -203,6 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(canary_actions.router)
     app.include_router(freezes.router)
     app.include_router(pages.router)
+    app.include_router(dora_page.router)
     app.include_router(stream.router, dependencies=[Depends(require_role(Role.viewer))])
     app.include_router(canaries_api.router)
     app.include_router(hpas_api.router)

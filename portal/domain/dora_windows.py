@@ -39,11 +39,15 @@ def window_ending(*, until: datetime, days: int) -> Window:
     return Window(start=end - timedelta(days=days), end=end)
 
 
-def weekly_buckets(window: Window) -> list[Window]:
-    """Seven-day slices ending at the window's end, oldest first; the oldest is cut at the start."""
+MAX_TREND_WEEKS = 26
+
+
+def weekly_buckets(window: Window, *, most: int = MAX_TREND_WEEKS) -> list[Window]:
+    """Seven-day slices ending at the window's end, oldest first; the oldest is cut at the
+    start. A window longer than `most` weeks trends over its last `most` weeks."""
     buckets: list[Window] = []
     end = window.end
-    while end > window.start:
+    while end > window.start and len(buckets) < most:
         start = max(end - timedelta(days=7), window.start)
         buckets.append(Window(start=start, end=end))
         end = start

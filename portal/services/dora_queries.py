@@ -205,3 +205,17 @@ async def list_deployments(
         .limit(limit)
     )
     return int(total), list((await connection.execute(page)).all())
+
+
+async def services_in(
+    connection: AsyncConnection, window: Window, filters: Filters, *, limit: int
+) -> list[str]:
+    """The services with a deployment finished in the window, by name."""
+    statement = (
+        select(DEPLOYMENTS.c.service)
+        .where(*finished_in(DEPLOYMENTS, window), *matching(DEPLOYMENTS, filters))
+        .group_by(DEPLOYMENTS.c.service)
+        .order_by(DEPLOYMENTS.c.service)
+        .limit(limit)
+    )
+    return [str(name) for name in (await connection.execute(statement)).scalars()]

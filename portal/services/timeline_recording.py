@@ -24,6 +24,7 @@ from portal.domain.canaries import build_canary_view
 from portal.domain.flagger_events import classify_flagger_event
 from portal.domain.runs import (
     CanaryObserved,
+    EndRun,
     EventObserved,
     Observation,
     RunState,
@@ -99,12 +100,14 @@ class TimelineRecorder:
         sessionmaker: SessionMaker,
         view: ClusterView,
         on_committed: Committed | None = None,
+        on_run_ended: Committed | None = None,
         clock: Callable[[], datetime] = _utcnow,
         capacity: int = QUEUE_CAPACITY,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.view = view
         self.on_committed = on_committed
+        self.on_run_ended = on_run_ended
         self.clock = clock
         self.queue: asyncio.Queue[Work] = asyncio.Queue(maxsize=capacity)
         self.states: dict[CanaryKey, RunState] = {}
@@ -227,6 +230,8 @@ class TimelineRecorder:
         self.recorded += 1
         if self.on_committed is not None and (update.decisions or work.entry is not None):
             self.on_committed(*work.key)
+        if self.on_run_ended is not None and any(isinstance(d, EndRun) for d in update.decisions):
+            self.on_run_ended(*work.key)
 
     async def _write_sample(self, work: SampleWork) -> None:
         async with self.sessionmaker() as session:

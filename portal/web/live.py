@@ -10,7 +10,8 @@ Per page topic:
 - `overview`: the overview panels (the same for everyone) are re-rendered under one fleet-wide
   key, so at most once per coalescing window however many objects change;
 - `canary`: the detail page's status panel; the stored timeline refreshes after it is written;
-- `hpas`: a changed row replaces itself; a new or removed HPA refetches the table.
+- `hpas`: a changed row replaces itself; a new or removed HPA refetches the table;
+- `dora`: the figures refetch when a canary run has ended (a deployment was recorded).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from portal.web.fleet_context import overview_context
 
 PUSHED_KINDS = frozenset({"canaries", "hpas"})
 OVERVIEW_KEY = ChangeKey("*", "*", "overview", "panels")
+DORA_KEY = ChangeKey("*", "*", "dora", "figures")
 
 
 def _utcnow() -> datetime:
@@ -68,6 +70,11 @@ class LivePush:
         """Called once stored timeline rows are committed: detail pages refetch them."""
         key = ChangeKey(cluster, namespace, "canary-timeline", name)
         self.broadcaster.publish(key, lambda: self._render_timeline_refresh(key))
+
+    def run_ended(self, *, cluster: str, namespace: str, name: str) -> None:
+        """A canary run ended and its deployment is committed: DORA pages refetch their figures
+        (one fleet-wide key, so a burst of endings refetches once per coalescing window)."""
+        self.broadcaster.publish(DORA_KEY, lambda: {"dora": self._html("dora/_refresh.html", {})})
 
     def _html(self, template: str, context: Mapping[str, Any]) -> str:
         return self.templates.get_template(template).render({"app": self.app, **context})

@@ -15,10 +15,6 @@ from portal.security.roles import Role
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_role(Role.viewer))])
 
 PENDING_SECTIONS = {
-    "dora": (
-        "DORA",
-        "Deployment frequency, lead time, failure rate and recovery time appear here.",
-    ),
     "costs": ("Costs", "AWS spend from Cost Explorer and the live cluster estimate appear here."),
 }
 
