@@ -21,12 +21,14 @@ from prometheus_fastapi_instrumentator import Instrumentator
 from portal.api import actions as actions_api
 from portal.api import audit as audit_api
 from portal.api import canaries as canaries_api
+from portal.api import costs as costs_api
 from portal.api import dora as dora_api
 from portal.api import flagger_events, gates, health
 from portal.api import hpas as hpas_api
 from portal.api import tokens as tokens_api
+from portal.aws.cost_explorer import open_cost_explorer
 from portal.config import Settings, load_settings
-from portal.db import create_engine, create_sessionmaker
+from portal.db import SessionMaker, create_engine, create_sessionmaker
 from portal.deps import PortalState
 from portal.http.errors import install_error_handlers
 from portal.http.request_ids import RequestIdMiddleware
@@ -44,12 +46,15 @@ from portal.services.actions_following import RetryFollower
 from portal.services.actions_sweeping import RunEndSweeper
 from portal.services.broadcast_metrics import BroadcastCollector
 from portal.services.broadcasting import Broadcaster
+from portal.services.cost_refresh import CostRefresher
+from portal.services.costs import check_downtime, cost_scope
 from portal.services.readiness import clusters_check, database_check
 from portal.services.retention import keep_purging
 from portal.services.timeline_recording import TimelineRecorder
 from portal.web import admin, canary_actions, fleet_pages, freezes, pages, stream
 from portal.web import audit as audit_page
 from portal.web import dora as dora_page
+from portal.web import costs as costs_page
 from portal.web.live import LivePush
 from portal.web.templating import build_templates
 
@@ -106,6 +111,26 @@ def _in_background(stack: AsyncExitStack, work: Coroutine[Any, Any, None], *, na
     stack.push_async_callback(stop)
 
 
+async def _open_costs(
+    stack: AsyncExitStack, settings: Settings, sessionmaker: SessionMaker
+) -> CostRefresher | None:
+    """With PORTAL_AWS_REGION: one Cost Explorer client for the app's life and its refresh loop."""
+    if settings.aws_region is None:
+        return None
+    explorer = await stack.enter_async_context(
+        open_cost_explorer(region=settings.aws_region, endpoint_url=settings.aws_endpoint_url)
+    )
+    refresher = CostRefresher(
+        sessionmaker=sessionmaker,
+        explorer=explorer,
+        scope=cost_scope(settings),
+        interval_seconds=settings.cost_refresh_seconds,
+        manual_interval_seconds=settings.cost_manual_refresh_seconds,
+    )
+    _in_background(stack, refresher.run(), name="cost-refresh")
+    return refresher
+
+
 def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -150,6 +175,7 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
                 name="history-retention",
             )
             _in_background(stack, keep_flushing_denial_tallies(app), name="denial-tallies")
+            cost_refresher = await _open_costs(stack, settings, sessionmaker)
             await _watch_fleet(stack, settings, clusters, view)
             app.state.portal = PortalState(
                 settings=settings,
@@ -160,6 +186,7 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
                 broadcaster=broadcaster,
                 recorder=recorder,
                 clusters=tuple(clusters),
+                cost_refresher=cost_refresher,
                 readiness_checks={
                     "database": database_check(engine),
                     "clusters": clusters_check(view),
@@ -183,6 +210,7 @@ def _instrument(app: FastAPI, registry: CollectorRegistry) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    check_downtime(settings)
     registry = CollectorRegistry()
     app = FastAPI(
         title="infra-fleet portal",
@@ -206,9 +234,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(freezes.router)
     app.include_router(pages.router)
     app.include_router(dora_page.router)
+    app.include_router(costs_page.router)
     app.include_router(stream.router, dependencies=[Depends(require_role(Role.viewer))])
     app.include_router(canaries_api.router)
     app.include_router(hpas_api.router)
+    app.include_router(costs_api.router)
     app.include_router(flagger_events.router)
     app.include_router(gates.router)
     app.include_router(gates.freezes_router)

@@ -272,6 +272,23 @@ class Settings(BaseSettings):
         le=86400,
         description="Least seconds between an admin's manual refresh and the previous refresh.",
     )
+    cost_spot_discount: float = Field(
+        default=0.65,
+        ge=0,
+        lt=1,
+        description="Spot nodes cost the on-demand price less this fraction in the live burn rate.",
+    )
+    cost_downtime: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='JSON: when each ephemeral cluster is down (UTC), e.g. {"staging": '
+        '["Mon-Thu 20:00-08:00", "Fri 20:00-Mon 08:00"]}; the cost page shows the hours and '
+        "money the nightly destroy saves, and warns when such a cluster is up in a window.",
+    )
+    cost_demo: bool = Field(
+        default=False,
+        description="Label the Cost Explorer figures as demo data (`portal demo` sets it: they "
+        "come from a local moto server).",
+    )
 
     @field_validator("*")
     @classmethod
@@ -316,6 +333,13 @@ class Settings(BaseSettings):
                 "one plain token cannot say which of several clusters a call is for: use "
                 "PORTAL_FLAGGER_TOKENS (a token per cluster)"
             )
+        return value
+
+    @field_validator("cost_tag_value")
+    @classmethod
+    def _tag_value_needs_key(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and not info.data.get("cost_tag_key"):
+            raise ValueError("needs PORTAL_COST_TAG_KEY (the tag whose value it is)")
         return value
 
     @field_validator("kube_contexts", mode="before")

@@ -22,6 +22,7 @@ from portal.kube.clusters import Cluster
 from portal.kube.view import ClusterView
 from portal.services.actions import ActionEnv
 from portal.services.broadcasting import Broadcaster
+from portal.services.cost_refresh import CostRefresher
 from portal.services.readiness import ReadinessCheck
 from portal.services.timeline_recording import TimelineRecorder
 
@@ -36,6 +37,7 @@ class PortalState:
     broadcaster: Broadcaster
     recorder: TimelineRecorder
     clusters: tuple[Cluster, ...] = ()
+    cost_refresher: CostRefresher | None = None
     readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
 
 

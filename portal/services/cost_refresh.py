@@ -23,6 +23,7 @@ from portal.aws.cost_explorer import CostExplorer, CostExplorerUnavailable, desc
 from portal.db import SessionMaker
 from portal.domain.cost_reports import CostReport
 from portal.domain.cost_requests import CostScope
+from portal.errors import TooManyRequests
 from portal.models.costs import CostSnapshot
 from portal.services.audit import Actor, record_audit
 
@@ -120,9 +121,15 @@ def next_delay(
     return max(0.0, wait - (now - last_attempt).total_seconds())
 
 
-class ManualRefreshTooSoon(Exception):
+class ManualRefreshTooSoon(TooManyRequests):
+    """Each refresh costs money: an admin's waits PORTAL_COST_MANUAL_REFRESH_SECONDS after the
+    previous one (whoever made it), across replicas (the time is read from the database)."""
+
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"the last refresh was too recent; try again in {retry_after} s")
+        super().__init__(
+            f"the last Cost Explorer refresh was too recent; try again in {retry_after} s",
+            headers={"Retry-After": str(retry_after)},
+        )
         self.retry_after = retry_after
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from portal.errors import Unprocessable
 
-PAGE_TOPICS: frozenset[str] = frozenset({"overview", "canaries", "hpas", "dora"})
+PAGE_TOPICS: frozenset[str] = frozenset({"overview", "canaries", "hpas", "dora", "costs"})
 """List pages: a subscriber may narrow them to a cluster and a namespace."""
 
 DETAIL_TOPICS: frozenset[str] = frozenset({"canary"})

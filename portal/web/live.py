@@ -11,7 +11,8 @@ Per page topic:
   key, so at most once per coalescing window however many objects change;
 - `canary`: the detail page's status panel; the stored timeline refreshes after it is written;
 - `hpas`: a changed row replaces itself; a new or removed HPA refetches the table;
-- `dora`: the figures refetch when a canary run has ended (a deployment was recorded).
+- `dora`: the figures refetch when a canary run has ended (a deployment was recorded);
+- `costs`: any node or pod change makes the page refetch its live part (burn rate, namespaces).
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ from portal.services.sse_selections import ChangeKey
 from portal.web.fleet_context import overview_context
 
 PUSHED_KINDS = frozenset({"canaries", "hpas"})
+COST_KINDS = frozenset({"nodes", "pods"})
 OVERVIEW_KEY = ChangeKey("*", "*", "overview", "panels")
 DORA_KEY = ChangeKey("*", "*", "dora", "figures")
+COSTS_KEY = ChangeKey("*", "*", "costs", "live")
 
 
 def _utcnow() -> datetime:
@@ -56,6 +59,10 @@ class LivePush:
         self._structural: set[ChangeKey] = set()
 
     def on_change(self, change: Change) -> None:
+        if change.kind in COST_KINDS:
+            # The burn rate and namespace estimate depend on every node and pod: one key.
+            self.broadcaster.publish(COSTS_KEY, self._render_costs_refresh)
+            return
         if change.kind not in PUSHED_KINDS:
             return
         key = ChangeKey(change.cluster, change.namespace, change.kind, change.name)
@@ -118,6 +125,9 @@ class LivePush:
         )
         fragments["hpas"] = self._html("hpas/_row.html", {"hpa": hpa, "oob": True})
         return fragments
+
+    def _render_costs_refresh(self) -> dict[str, str]:
+        return {"costs": self._html("costs/_refresh.html", {})}
 
     def _render_timeline_refresh(self, key: ChangeKey) -> dict[str, str]:
         canary = {"cluster": key.cluster, "namespace": key.namespace, "name": key.name}

@@ -14,8 +14,7 @@ from portal.security.roles import Role
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_role(Role.viewer))])
 
-PENDING_SECTIONS = {
-    "costs": ("Costs", "AWS spend from Cost Explorer and the live cluster estimate appear here."),
+PENDING_SECTIONS: dict[str, tuple[str, str]] = {
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Protocol
 
 from portal.domain.action_rules import (
@@ -148,3 +149,13 @@ def action_consequence(canary: CanaryView, action: str) -> str:
     }
     when = takes_effect(canary, action=ActionName(action), now=datetime.now(UTC))
     return f"{texts[action]} Takes effect {when}."
+
+
+def money(value: Decimal | float | None) -> str:
+    """An amount in cents with thousands separators: 1,234.50."""
+    return "n/a" if value is None else f"{Decimal(str(value)):,.2f}"
+
+
+def rate(value: Decimal | float | None) -> str:
+    """An hourly price to the hundredth of a cent: 0.7716."""
+    return "n/a" if value is None else f"{Decimal(str(value)):,.4f}"

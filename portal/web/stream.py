@@ -127,7 +127,7 @@ router = APIRouter(tags=["web"])
 )
 async def stream(
     broadcaster: BroadcasterDep,
-    page: Annotated[str, Query(description="page topic: overview, canaries, canary, hpas")],
+    page: Annotated[str, Query(description="page topic: overview, canaries, canary, hpas, costs")],
     cluster: Annotated[str | None, Query(description="only this cluster")] = None,
     namespace: Annotated[str | None, Query(description="only this namespace")] = None,
     name: Annotated[str | None, Query(description="the object, for page=canary")] = None,

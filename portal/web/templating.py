@@ -51,6 +51,8 @@ def build_templates(directory: Path) -> Jinja2Templates:
     templates.env.globals["fleet_health"] = fleet_health
     templates.env.globals["navigation"] = NAVIGATION
     templates.env.filters["time"] = format_time
+    templates.env.filters["money"] = presenting.money
+    templates.env.filters["rate"] = presenting.rate
     templates.env.filters["dom_id"] = presenting.dom_id
     templates.env.filters["phase_tone"] = presenting.phase_tone
     templates.env.filters["outcome_tone"] = presenting.outcome_tone

@@ -95,7 +95,7 @@ async def test_unknown_page_is_422_with_the_reason(served: Served) -> None:
     assert response.status_code == 422
     assert response.json() == {
         "detail": "unknown page 'dashboards': expected one of "
-        "page=canaries, page=canary, page=dora, page=hpas, page=overview"
+        "page=canaries, page=canary, page=costs, page=dora, page=hpas, page=overview"
     }
 
 

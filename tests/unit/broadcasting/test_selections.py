@@ -22,7 +22,7 @@ def test_unknown_page_names_the_pages_that_exist() -> None:
         select_stream(page="dashboards")
     assert caught.value.detail == (
         "unknown page 'dashboards': expected one of "
-        "page=canaries, page=canary, page=dora, page=hpas, page=overview"
+        "page=canaries, page=canary, page=costs, page=dora, page=hpas, page=overview"
     )
     assert caught.value.status_code == 422
 
