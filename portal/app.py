@@ -53,8 +53,8 @@ from portal.services.retention import keep_purging
 from portal.services.timeline_recording import TimelineRecorder
 from portal.web import admin, canary_actions, fleet_pages, freezes, pages, stream
 from portal.web import audit as audit_page
-from portal.web import dora as dora_page
 from portal.web import costs as costs_page
+from portal.web import dora as dora_page
 from portal.web.live import LivePush
 from portal.web.templating import build_templates
 

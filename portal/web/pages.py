@@ -14,8 +14,7 @@ from portal.security.roles import Role
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_role(Role.viewer))])
 
-PENDING_SECTIONS: dict[str, tuple[str, str]] = {
-}
+PENDING_SECTIONS: dict[str, tuple[str, str]] = {}
 
 
 def _section_page(section: str) -> None:
