@@ -20,7 +20,10 @@ JSON_PATCH = "application/json-patch+json"
 STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
 APPLY_PATCH = "application/apply-patch+yaml"
 
-# Lists that strategic merge patch merges element-wise, by the key named here.
+# Lists that strategic merge patch merges element-wise, by the key named here (the Go types'
+# `patchMergeKey`). `ports` depends on where it sits: a container's merge by containerPort, a
+# Service's by port (core/v1 ServiceSpec), and any other (NetworkPolicy rules, Ingress...) has
+# no merge strategy, so the patch's list replaces it.
 STRATEGIC_MERGE_KEYS = {
     "containers": "name",
     "initContainers": "name",
@@ -28,11 +31,20 @@ STRATEGIC_MERGE_KEYS = {
     "env": "name",
     "volumes": "name",
     "volumeMounts": "mountPath",
-    "ports": "containerPort",
     "imagePullSecrets": "name",
     "conditions": "type",
     "hostAliases": "ip",
 }
+CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+
+
+def merge_key(key: str, parent: str) -> str | None:
+    """The merge key of list field `key` inside a map that sits under field `parent`."""
+    if key == "ports":
+        if parent in CONTAINER_LISTS:
+            return "containerPort"
+        return "port" if parent == "spec" else None
+    return STRATEGIC_MERGE_KEYS.get(key)
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -48,8 +60,9 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return result
 
 
-def strategic_merge_patch(target: Any, patch: Any) -> Any:
-    """A faithful-enough strategic merge: named lists merge by key, other lists replace."""
+def strategic_merge_patch(target: Any, patch: Any, *, parent: str = "") -> Any:
+    """A faithful-enough strategic merge: named lists merge by key, other lists replace.
+    `parent` is the field the map sits under (it decides the merge key of `ports`)."""
     if not isinstance(patch, dict):
         return copy.deepcopy(patch)
     if patch.get("$patch") == "replace":
@@ -60,28 +73,28 @@ def strategic_merge_patch(target: Any, patch: Any) -> Any:
             continue
         if value is None:
             result.pop(key, None)
-        elif isinstance(value, list) and key in STRATEGIC_MERGE_KEYS:
-            result[key] = _merge_list(result.get(key), value, STRATEGIC_MERGE_KEYS[key])
+        elif isinstance(value, list) and (key_of_list := merge_key(key, parent)) is not None:
+            result[key] = _merge_list(result.get(key), value, key_of_list, field=key)
         else:
-            result[key] = strategic_merge_patch(result.get(key), value)
+            result[key] = strategic_merge_patch(result.get(key), value, parent=key)
     return result
 
 
-def _merge_list(current: Any, patch: list[Any], merge_key: str) -> list[Any]:
+def _merge_list(current: Any, patch: list[Any], key_name: str, *, field: str) -> list[Any]:
     merged = [copy.deepcopy(e) for e in current] if isinstance(current, list) else []
     for element in patch:
-        if not isinstance(element, dict) or merge_key not in element:
-            raise bad_request(f"map: {element!r} does not contain declared merge key: {merge_key}")
+        if not isinstance(element, dict) or key_name not in element:
+            raise bad_request(f"map: {element!r} does not contain declared merge key: {key_name}")
         index = next(
-            (i for i, e in enumerate(merged) if e.get(merge_key) == element[merge_key]), None
+            (i for i, e in enumerate(merged) if e.get(key_name) == element[key_name]), None
         )
         if element.get("$patch") == "delete":
             if index is not None:
                 merged.pop(index)
         elif index is None:
-            merged.append(strategic_merge_patch({}, element))
+            merged.append(strategic_merge_patch({}, element, parent=field))
         else:
-            merged[index] = strategic_merge_patch(merged[index], element)
+            merged[index] = strategic_merge_patch(merged[index], element, parent=field)
     return merged
 
 

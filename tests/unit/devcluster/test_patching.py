@@ -83,3 +83,30 @@ def test_strategic_merge_element_without_merge_key_is_bad_request() -> None:
     with pytest.raises(ApiError) as raised:
         strategic_merge_patch({"env": []}, {"env": [{"value": "x"}]})
     assert raised.value.code == 400
+
+
+def test_service_ports_merge_by_port_and_container_ports_by_container_port() -> None:
+    # core/v1: ServiceSpec.ports has patchMergeKey "port", Container.ports "containerPort".
+    service = {"spec": {"ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}
+    patch = {"spec": {"ports": [{"port": 80, "targetPort": 8080}, {"name": "m", "port": 9090}]}}
+    assert strategic_merge_patch(service, patch) == {
+        "spec": {
+            "ports": [
+                {"name": "http", "port": 80, "targetPort": 8080},
+                {"name": "m", "port": 9090},
+            ]
+        }
+    }
+    pod = {"spec": {"containers": [{"name": "a", "ports": [{"containerPort": 80}]}]}}
+    patch = {"spec": {"containers": [{"name": "a", "ports": [{"containerPort": 81}]}]}}
+    merged = strategic_merge_patch(pod, patch)
+    assert merged["spec"]["containers"][0]["ports"] == [
+        {"containerPort": 80},
+        {"containerPort": 81},
+    ]
+
+
+def test_network_policy_rule_ports_have_no_merge_key_and_replace() -> None:
+    policy = {"spec": {"ingress": [{"ports": [{"port": 8000, "protocol": "TCP"}]}]}}
+    patch = {"spec": {"ingress": [{"ports": [{"port": 4180, "protocol": "TCP"}]}]}}
+    assert strategic_merge_patch(policy, patch) == patch
