@@ -127,3 +127,19 @@ k8s-check: install promtool
 	$(BIN)/pytest -q -p no:cacheprovider tests/k8s
 
 test: k8s-check
+
+# GitHub's published webhook payloads (@octokit/webhooks-examples, MIT) for the DORA webhook
+# tests, fetched from npm into var/ (git-ignored), never committed.
+WEBHOOK_EXAMPLES := var/octokit-webhooks-examples
+$(WEBHOOK_EXAMPLES)/package/api.github.com/index.json:
+	@if ! command -v npm >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	fi
+	mkdir -p $(WEBHOOK_EXAMPLES)
+	cd $(WEBHOOK_EXAMPLES) && npm pack --silent @octokit/webhooks-examples@7.6.1 >/dev/null && \
+	  tar xzf octokit-webhooks-examples-7.6.1.tgz
+
+webhook-examples: $(WEBHOOK_EXAMPLES)/package/api.github.com/index.json
+.PHONY: webhook-examples
+
+test: webhook-examples

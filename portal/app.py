@@ -23,7 +23,7 @@ from portal.api import audit as audit_api
 from portal.api import canaries as canaries_api
 from portal.api import costs as costs_api
 from portal.api import dora as dora_api
-from portal.api import flagger_events, gates, health
+from portal.api import flagger_events, gates, github_webhooks, health
 from portal.api import hpas as hpas_api
 from portal.api import tokens as tokens_api
 from portal.aws.cost_explorer import open_cost_explorer
@@ -249,4 +249,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit_api.router)
     app.include_router(tokens_api.router)
     app.include_router(dora_api.router)
+    app.include_router(github_webhooks.router)
     return app

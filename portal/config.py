@@ -163,6 +163,18 @@ class Settings(BaseSettings):
         default=REPO_ROOT / "static", description="Static assets served at /static."
     )
     templates_dir: Path = Field(default=REPO_ROOT / "templates", description="Jinja2 templates.")
+    # DORA (docs/dora.md)
+    github_webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret of the GitHub webhook (POST /webhooks/github), at least 32 "
+        "characters; every delivery's X-Hub-Signature-256 must match it. Unset: every delivery "
+        "is refused (401).",
+    )
+    github_deploy_workflows: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated GitHub Actions workflows (name or path, e.g. "
+        ".github/workflows/deploy.yml) whose completed runs are deployments.",
+    )
     # Identity, roles and web security (docs/security.md)
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -360,6 +372,11 @@ class Settings(BaseSettings):
             known = ", ".join(WATCHABLE_KINDS)
             raise ValueError(f"unknown kinds {', '.join(unknown)}; known: {known}")
         return value
+
+    @field_validator("github_deploy_workflows", mode="before")
+    @classmethod
+    def _workflows_from_csv(cls, value: object) -> object:
+        return _split_csv(value)
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

@@ -5,8 +5,7 @@ redelivery or a retry leaves the tables as they were. The caller commits.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -14,48 +13,23 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from portal.domain.dora_facts import ChangeFact, DeploymentFact, IncidentFact
 from portal.domain.dora_windows import as_utc, day_number
 from portal.models.audit import utcnow
 from portal.models.dora import CHANGES, DEPLOYMENTS, INCIDENTS, PUSHES
 from portal.services.dora_linking import link_changes, link_named_change, relink_pushed
 
-
-@dataclass(frozen=True, slots=True)
-class DeploymentFact:
-    source: str
-    external_key: str
-    service: str
-    finished_at: datetime
-    outcome: str
-    environment: str = "production"
-    cluster: str = ""
-    namespace: str = ""
-    revision: str | None = None
-    image: str | None = None
-    repo: str | None = None
-    commit_sha: str | None = None
-    started_at: datetime | None = None
-    failure_cause: str | None = None
-    planned: bool = True
-    peak_weight: int | None = None
-    exposure_weight_seconds: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ChangeFact:
-    repo: str
-    sha: str
-    committed_at: datetime
-    push_head: str | None = None
-    deployment_commit_sha: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class IncidentFact:
-    service: str
-    opened_at: datetime
-    resolved_at: datetime | None = None
-    deployment_id: int | None = None
+__all__ = [
+    "ChangeFact",
+    "DeploymentFact",
+    "IncidentFact",
+    "amend_failure_cause",
+    "deployment_of_commit",
+    "record_change",
+    "record_deployment",
+    "record_incident",
+    "record_push",
+]
 
 
 def upsert(connection: AsyncConnection, table: Any) -> Any:

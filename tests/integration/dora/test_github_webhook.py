@@ -1,0 +1,159 @@
+"""`POST /webhooks/github`: signed deliveries become DORA facts, once; the rest are refused."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from portal.config import Settings
+from portal.domain.github_signatures import sign
+from portal.models import AuditEvent, Change, Deployment, GithubDelivery
+from portal.security.roles import Role
+from tests.support.apps import RunningApp, running_app, signed_in
+from tests.support.github_examples import example
+
+SECRET = "a-github-webhook-secret-of-32-characters-or-more"
+REPO = "Codertocat/Hello-World"
+
+
+@pytest.fixture
+async def github(database_url: str) -> AsyncIterator[RunningApp]:
+    settings = Settings(
+        database_url=database_url,
+        log_format="console",
+        github_webhook_secret=SECRET,
+        github_deploy_workflows=[".github/workflows/test.yml"],
+    )
+    async with running_app(settings) as running:
+        yield running
+
+
+async def deliver(
+    running: RunningApp, event: str, payload: dict[str, Any], delivery: str, *, secret: str = SECRET
+) -> httpx.Response:
+    body = json.dumps(payload).encode()
+    headers = {
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": delivery,
+        "X-Hub-Signature-256": sign(secret.encode(), body),
+        "Content-Type": "application/json",
+    }
+    return await running.client.post("/webhooks/github", content=body, headers=headers)
+
+
+async def count(running: RunningApp, model: type) -> int:
+    async with running.app.state.portal.sessionmaker() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def push(before: str, after: str, commits: list[tuple[str, str]]) -> dict[str, Any]:
+    payload = example("push", 4)
+    template = payload["commits"][0]
+    payload |= {"before": before, "after": after}
+    payload["commits"] = [template | {"id": sha, "timestamp": when} for sha, when in commits]
+    payload["head_commit"] = payload["commits"][-1] if commits else None
+    return payload
+
+
+def deployment_status(
+    sha: str, deployment_id: int, *, created: str, finished: str
+) -> dict[str, Any]:
+    payload = example("deployment_status", 0)
+    payload["deployment"] |= {"id": deployment_id, "sha": sha, "created_at": created}
+    payload["deployment_status"] |= {"created_at": finished}
+    return payload
+
+
+async def test_ping_is_answered(github: RunningApp) -> None:
+    response = await deliver(github, "ping", example("ping", 0), "d-ping")
+    assert (response.status_code, response.json()) == (
+        200,
+        {"status": "pong", "delivery": "d-ping"},
+    )
+
+
+async def test_push_then_deployment_gives_lead_times_once_however_often_delivered(
+    github: RunningApp,
+) -> None:
+    merged = push(
+        "a" * 40, "b" * 40, [("c" * 40, "2026-11-24T08:00:00Z"), ("b" * 40, "2026-11-24T09:00:00Z")]
+    )
+    squashed = push("b" * 40, "d" * 40, [("d" * 40, "2026-11-24T11:00:00Z")])
+    first = deployment_status(
+        "b" * 40, 1, created="2026-11-24T09:50:00Z", finished="2026-11-24T10:00:00Z"
+    )
+    second = deployment_status(
+        "d" * 40, 2, created="2026-11-24T11:50:00Z", finished="2026-11-24T12:00:00Z"
+    )
+    deliveries = [
+        ("push", merged, "d1"),
+        ("push", squashed, "d2"),
+        ("deployment_status", first, "d3"),
+        ("deployment_status", second, "d4"),
+    ]
+    for event, payload, delivery in deliveries:
+        response = await deliver(github, event, payload, delivery)
+        assert (response.status_code, response.json()["status"]) == (202, "accepted")
+    for event, payload, delivery in deliveries:  # GitHub's redelivery
+        response = await deliver(github, event, payload, delivery)
+        assert (response.status_code, response.json()["status"]) == (200, "duplicate")
+    assert [await count(github, m) for m in (GithubDelivery, Deployment, Change)] == [4, 2, 3]
+    async with signed_in(github, Role.viewer) as client:
+        params = {"window_days": 7, "until": "2026-11-30T00:00:00Z", "service": "Hello-World"}
+        body = (await client.get("/api/v1/dora", params=params)).json()
+    # first deployment (first seen: only its push): 2 h and 1 h; the squash merge: 1 h
+    assert body["lead_time"] == {
+        "median_seconds": 3600.0,
+        "p90_seconds": 6480.0,
+        "changes": 3,
+        "level": "elite",
+    }
+    assert body["deployment_frequency"]["successful"] == 2
+
+
+async def test_a_completed_deploy_workflow_run_is_a_deployment(github: RunningApp) -> None:
+    response = await deliver(github, "workflow_run", example("workflow_run", 1), "w1")
+    assert response.status_code == 202
+    async with signed_in(github, Role.viewer) as client:
+        params = {"window_days": 30, "until": "2020-10-10T00:00:00Z"}
+        listed = (await client.get("/api/v1/dora/deployments", params=params)).json()
+    assert [(d["service"], d["outcome"], d["commit_sha"]) for d in listed["items"]] == [
+        ("octo-repo", "success", "3484a3fb816e0859fd6e1cea078d76385ff50625")
+    ]
+
+
+async def test_other_events_are_202_and_dropped(github: RunningApp) -> None:
+    response = await deliver(github, "issues", {"action": "opened"}, "i1")
+    assert (response.status_code, response.json()["status"]) == (202, "ignored")
+    assert await count(github, GithubDelivery) == 0
+
+
+async def test_a_missing_or_wrong_signature_is_401_and_audited(github: RunningApp) -> None:
+    wrong = await deliver(github, "push", push("a" * 40, "b" * 40, []), "x1", secret="x" * 40)
+    missing = await github.client.post(
+        "/webhooks/github",
+        content=b"{}",
+        headers={"X-GitHub-Event": "ping", "X-GitHub-Delivery": "x2"},
+    )
+    assert (wrong.status_code, missing.status_code) == (401, 401)
+    assert "X-Hub-Signature-256" in wrong.json()["detail"]
+    async with github.app.state.portal.sessionmaker() as session:
+        rows = (await session.exec(select(AuditEvent.action, AuditEvent.outcome))).all()
+    assert [tuple(row) for row in rows] == [("github-webhook", "denied")] * 2
+    assert await count(github, GithubDelivery) == 0
+
+
+async def test_without_a_configured_secret_every_delivery_is_refused(portal: RunningApp) -> None:
+    response = await deliver(portal, "ping", example("ping", 0), "n1")
+    assert response.status_code == 401
+    assert "PORTAL_GITHUB_WEBHOOK_SECRET" in response.json()["detail"]
+
+
+def test_a_short_secret_is_refused_at_start(database_url: str) -> None:
+    with pytest.raises(ValueError, match="at least 32 characters"):
+        Settings(database_url=database_url, github_webhook_secret="short")
