@@ -20,12 +20,15 @@ export INFRA_FLEET_TERRAFORM := $(TERRAFORM)
 
 .PHONY: help install chromium lint typecheck importlint test test-fast run db-upgrade crds clean \
 	iac-tools iac-check iac-fmt iac-hcl iac-checkov iac-workflows iac-policy promtool k8s-check
+.PHONY: podman images-check compose-env compose-base compose-up compose-down \
+	compose-test
 
 help:
 	@echo "make run    install, migrate var/portal.db, start devcluster's demo and the portal on http://127.0.0.1:$(PORTAL_PORT)"
 	@echo "make test   install, lint, type-check and run every test (SQLite and PostgreSQL) and the IaC checks"
 	@echo "make iac-check   the offline Terraform and workflow checks alone (iac-fmt iac-hcl iac-checkov iac-workflows iac-policy)"
 	@echo "make k8s-check   the Flux tree in k8s/: kustomize builds, yamllint, tests/k8s (devcluster apply and release, promtool)"
+	@echo "make compose-up  the local stack (docker-compose.yml) under podman on 127.0.0.1; make compose-down stops it"
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,8 +57,9 @@ typecheck: install
 importlint: install
 	$(BIN)/lint-imports
 
-test: install chromium iac-tools lint typecheck importlint iac-checkov
+test: install chromium podman iac-tools lint typecheck importlint iac-checkov
 	$(BIN)/pytest
+	$(MAKE) compose-test
 
 # Offline IaC validation (docs/deploy.md, README "Infrastructure checks"); `make test` runs all of
 # it (the pytest part through tests/iac). Nothing here reaches the Terraform registry or GitHub.
@@ -143,3 +147,52 @@ webhook-examples: $(WEBHOOK_EXAMPLES)/package/api.github.com/index.json
 .PHONY: webhook-examples
 
 test: webhook-examples
+
+# The container images and the local stack (README "Local stack"). podman, runc and debootstrap
+# from Debian, like Chromium; no registry is reachable here, so every image is built FROM a
+# bookworm base made with debootstrap (scripts/compose_base_image.sh, cached under var/compose).
+COMPOSE_DIR := var/compose
+COMPOSE_ENV := $(COMPOSE_DIR)/compose.env
+COMPOSE_BASE_IMAGE := localhost/infra-fleet/base:bookworm
+COMPOSE_CRDS_DIR ?= $(or $(DEVCLUSTER_CRDS_DIR),$(abspath ../shared/crds))
+PODMAN_COMPOSE = CONTAINERS_CONF=$(CURDIR)/docker/compose/containers.conf BUILDAH_FORMAT=docker \
+	BASE_IMAGE=$(COMPOSE_BASE_IMAGE) CRDS_DIR=$(COMPOSE_CRDS_DIR) \
+	REVISION=$$(git rev-parse HEAD 2>/dev/null || echo unknown) \
+	$(BIN)/podman-compose --env-file $(COMPOSE_ENV) --file docker-compose.yml
+
+podman:
+	@if command -v podman >/dev/null && command -v runc >/dev/null && command -v debootstrap >/dev/null; then \
+	  exit 0; \
+	fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    -o DPkg::Lock::Timeout=600 podman runc debootstrap >/dev/null; \
+	else \
+	  echo "podman, runc or debootstrap missing: install Debian's 'podman runc debootstrap' for make compose-test"; \
+	fi
+
+# Static checks of the images and the compose file (also in the pytest suite: tests/iac).
+images-check: install
+	$(BIN)/hadolint docker/*.Dockerfile
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+
+compose-env: install
+	$(BIN)/python scripts/compose_env.py $(COMPOSE_ENV)
+
+compose-base: podman
+	CONTAINERS_CONF=$(CURDIR)/docker/compose/containers.conf \
+	  scripts/compose_base_image.sh $(COMPOSE_BASE_IMAGE) $(COMPOSE_DIR)
+
+compose-up: install podman compose-env compose-base
+	$(PODMAN_COMPOSE) build
+	$(PODMAN_COMPOSE) up --detach
+	@echo "portal http://127.0.0.1:8000  devcluster http://127.0.0.1:8001  load-harness http://127.0.0.1:8080  prometheus http://127.0.0.1:9090"
+
+compose-down: install
+	$(PODMAN_COMPOSE) down --volumes
+
+# Builds the images, brings the stack up under its own project name, waits for health from the
+# host, checks it and tears it down (tests/compose). Skipped with its reason when podman cannot
+# run here; with CI=true that is a failure instead.
+compose-test: install podman
+	INFRA_FLEET_COMPOSE_TEST=1 $(BIN)/pytest -q -p no:cacheprovider tests/compose

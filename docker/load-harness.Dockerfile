@@ -4,14 +4,18 @@
 # Runs as a numeric non-root user and writes nothing outside /tmp (and /dev/shm, which the
 # multiprocessing spawn context uses for shared counters), so it works with
 # readOnlyRootFilesystem: true when /tmp is an emptyDir.
+# BASE_IMAGE is any Debian bookworm image with python3 3.11 (`make compose-test` builds one with
+# debootstrap where no registry is reachable). The runtime stage holds the virtual environment
+# without pip or setuptools, and no compiler: every dependency installs from a wheel.
+ARG BASE_IMAGE=python:3.11-slim-bookworm
 
-FROM python:3.11-slim AS build
+FROM ${BASE_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 # Runtime dependencies of load_harness only (a subset of pyproject.toml, same lower bounds;
 # tests/unit/load_harness/test_lh_dockerfile.py keeps the two in step).
-RUN python -m venv /opt/venv \
-    && /opt/venv/bin/pip install \
+RUN python3 -m venv /opt/venv \
+    && /opt/venv/bin/pip install --only-binary=:all: \
       "fastapi>=0.115" \
       "uvicorn[standard]>=0.30" \
       "pydantic>=2.8" \
@@ -19,11 +23,19 @@ RUN python -m venv /opt/venv \
       "prometheus-client>=0.20" \
       "structlog>=24.4" \
       "jinja2>=3.1.4" \
-      "psutil>=6.0"
+      "psutil>=6.0" \
+    && /opt/venv/bin/pip uninstall --yes pip setuptools
 COPY load_harness/ /app/load_harness/
 RUN /opt/venv/bin/python -m compileall -q /app/load_harness
 
-FROM python:3.11-slim AS runtime
+FROM ${BASE_IMAGE} AS runtime
+ARG REVISION=unknown
+ARG VERSION=dev
+LABEL org.opencontainers.image.title="infra-fleet load-harness" \
+      org.opencontainers.image.description="The workload Flagger canaries and HPAs act on" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.version="${VERSION}"
 RUN groupadd --gid 10001 harness \
     && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
        --shell /usr/sbin/nologin harness

@@ -40,8 +40,9 @@ def image_requirements() -> list[Requirement]:
     return [Requirement(spec) for spec in re.findall(r'"([^"]+)"', install)]
 
 
-def test_build_is_multi_stage_on_python_311_slim() -> None:
-    assert arguments_of("FROM") == ["python:3.11-slim AS build", "python:3.11-slim AS runtime"]
+def test_build_is_multi_stage_on_base_image_defaulting_to_python_311_slim() -> None:
+    assert instructions()[0] == ("ARG", "BASE_IMAGE=python:3.11-slim-bookworm")
+    assert arguments_of("FROM") == ["${BASE_IMAGE} AS build", "${BASE_IMAGE} AS runtime"]
 
 
 def test_runtime_runs_as_a_numeric_non_root_user() -> None:

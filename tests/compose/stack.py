@@ -1,0 +1,193 @@
+"""The compose stack brought up for real with podman-compose, for tests/compose.
+
+`compose_stack()` checks that podman can run here, builds the Debian base image
+(scripts/compose_base_image.sh, cached under var/compose), writes var/compose/compose.env, builds
+every image FROM that base, starts docker-compose.yml under a project name of its own with the
+published ports moved to free ones, waits from the host until every container's health check
+passes (`podman healthcheck run`: podman cannot schedule health checks itself without systemd),
+and always tears the project down (containers, network, volumes), even when a step failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CACHE = ROOT / "var" / "compose"
+ENV_FILE = CACHE / "compose.env"
+CONTAINERS_CONF = ROOT / "docker" / "compose" / "containers.conf"
+BASE_IMAGE = "localhost/infra-fleet/base:bookworm"
+SERVICES = ("postgres", "devcluster", "moto", "portal", "load-harness", "prometheus")
+PUBLISHED = {
+    "portal": "PORTAL_PUBLISH_PORT",
+    "devcluster": "DEVCLUSTER_PUBLISH_PORT",
+    "load-harness": "LOAD_HARNESS_PUBLISH_PORT",
+    "prometheus": "PROMETHEUS_PUBLISH_PORT",
+}
+HEALTH_SECONDS = 240.0
+POLL_SECONDS = 1.0
+
+
+class PodmanUnavailable(RuntimeError):
+    """podman (or runc, debootstrap) cannot run on this machine; the message says why."""
+
+
+@dataclass(frozen=True)
+class Stack:
+    project: str
+    ports: dict[str, int]
+    env: dict[str, str]
+
+    def url(self, service: str, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.ports[service]}{path}"
+
+    def secret(self, name: str) -> str:
+        return self.env[name]
+
+
+def _run(
+    argv: list[str], *, env: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        argv, env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def _checked(argv: list[str], *, env: dict[str, str], timeout: float) -> str:
+    result = _run(argv, env=env, timeout=timeout)
+    if result.returncode != 0:
+        tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
+        raise AssertionError(f"{' '.join(argv[:4])} ... exited {result.returncode}:\n{tail}")
+    return result.stdout
+
+
+def podman_env() -> dict[str, str]:
+    return {**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF), "BUILDAH_FORMAT": "docker"}
+
+
+def check_podman_runs() -> None:
+    """Raise PodmanUnavailable with the reason when podman cannot run containers here."""
+    missing = [tool for tool in ("podman", "runc", "debootstrap") if shutil.which(tool) is None]
+    if missing:
+        raise PodmanUnavailable(f"not installed: {', '.join(missing)} (make podman installs them)")
+    result = _run(
+        ["podman", "info", "--format", "{{.Host.OCIRuntime.Name}}"], env=podman_env(), timeout=60
+    )
+    if result.returncode != 0 or result.stdout.strip() != "runc":
+        reason = (result.stderr.strip().splitlines() or ["no OCI runtime"])[-1]
+        raise PodmanUnavailable(f"podman info failed: {reason}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def crds_dir() -> Path:
+    found = os.environ.get("DEVCLUSTER_CRDS_DIR") or str(ROOT.parent / "shared" / "crds")
+    path = Path(found).resolve()
+    if not path.is_dir():
+        raise AssertionError(
+            f"no CRD directory at {path}: run `make crds` and set DEVCLUSTER_CRDS_DIR"
+        )
+    return path
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    pairs = (line.partition("=") for line in path.read_text().splitlines() if "=" in line)
+    return {name: value for name, _, value in pairs}
+
+
+def revision() -> str:
+    result = _run(["git", "rev-parse", "HEAD"], env=dict(os.environ), timeout=30)
+    return result.stdout.strip() or "unknown"
+
+
+@contextmanager
+def compose_stack() -> Iterator[Stack]:
+    env = podman_env()
+    _checked(["scripts/compose_base_image.sh", BASE_IMAGE, str(CACHE)], env=env, timeout=900)
+    _checked([sys.executable, "scripts/compose_env.py", str(ENV_FILE)], env=env, timeout=60)
+    ports = {service: free_port() for service in PUBLISHED}
+    project = f"infra-fleet-test-{os.getpid()}"
+    env.update(
+        {variable: str(ports[service]) for service, variable in PUBLISHED.items()},
+        BASE_IMAGE=BASE_IMAGE,
+        CRDS_DIR=str(crds_dir()),
+        REVISION=revision(),
+    )
+    compose = [
+        str(Path(sys.executable).with_name("podman-compose")),
+        "--project-name", project,
+        "--env-file", str(ENV_FILE),
+        "--file", str(ROOT / "docker-compose.yml"),
+    ]  # fmt: skip
+    try:
+        _checked([*compose, "build"], env=env, timeout=1200)
+        _checked([*compose, "up", "--detach"], env=env, timeout=300)
+        wait_for_health(project, env=env)
+        yield Stack(project=project, ports=ports, env=read_env_file(ENV_FILE))
+    finally:
+        down = _run([*compose, "down", "--volumes"], env=env, timeout=300)
+        left = containers(project, env=env)
+        if down.returncode != 0 or left:
+            raise AssertionError(f"teardown left {left}: {down.stdout}{down.stderr}")
+
+
+def containers(project: str, *, env: dict[str, str]) -> dict[str, str]:
+    """Service name to container name, for the project's containers (running or not)."""
+    listing = _checked(
+        [
+            "podman",
+            "ps",
+            "--all",
+            "--format",
+            "json",
+            "--filter",
+            f"label=io.podman.compose.project={project}",
+        ],
+        env=env,
+        timeout=60,
+    )
+    return {
+        item["Labels"]["com.docker.compose.service"]: item["Names"][0]
+        for item in json.loads(listing or "[]")
+    }
+
+
+def wait_for_health(project: str, *, env: dict[str, str]) -> None:
+    """Poll each container's own health check from the host until all pass, or fail with logs."""
+    deadline = time.monotonic() + HEALTH_SECONDS
+    pending = set(SERVICES)
+    while pending:
+        names = containers(project, env=env)
+        for service in sorted(pending):
+            if service in names:
+                result = _run(["podman", "healthcheck", "run", names[service]], env=env, timeout=30)
+                if result.returncode == 0:
+                    pending.discard(service)
+        if pending and time.monotonic() > deadline:
+            logs = {
+                service: _run(
+                    ["podman", "logs", "--tail", "30", names[service]], env=env, timeout=30
+                )
+                for service in pending
+                if service in names
+            }
+            detail = "\n".join(f"--- {s}\n{r.stdout}{r.stderr}" for s, r in logs.items())
+            raise AssertionError(
+                f"not healthy after {HEALTH_SECONDS:g}s: {sorted(pending)}\n{detail}"
+            )
+        if pending:
+            time.sleep(POLL_SECONDS)
