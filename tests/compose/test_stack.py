@@ -90,16 +90,16 @@ def test_load_harness_answers_and_checks_its_api_key(stack: Stack) -> None:
     assert (keyed.status_code, keyed.json()) == (200, [])
 
 
-def test_prometheus_scrapes_the_portal_and_the_load_harness(stack: Stack) -> None:
-    def up(body: Any) -> dict[str, str]:
+def test_prometheus_scrapes_the_portal_load_harness_and_devclusters_flagger(stack: Stack) -> None:
+    def health(body: Any) -> dict[str, str]:
         return {t["labels"]["job"]: t["health"] for t in body["data"]["activeTargets"]}
 
-    body = poll(
+    every = {"portal": "up", "load-harness": "up", "flagger": "up", "prometheus": "up"}
+    poll(
         stack.url("prometheus", "/api/v1/targets"),
-        what="portal and load-harness targets up",
-        until=lambda b: up(b).get("portal") == "up" and up(b).get("load-harness") == "up",
+        what="the portal, load-harness and flagger targets up",
+        until=lambda b: health(b) == every,
     )
-    assert up(body) == {"portal": "up", "load-harness": "up", "prometheus": "up"}
     query = poll(
         stack.url("prometheus", "/api/v1/query?query=up%7Bjob%3D%22portal%22%7D"),
         what="up{job=portal} == 1",

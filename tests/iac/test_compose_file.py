@@ -83,7 +83,7 @@ def test_the_portal_migrates_then_serves_against_devcluster_postgres_and_prometh
     assert environment["PORTAL_DATABASE_URL"].endswith("@postgres:5432/portal")
     assert environment["PORTAL_PROMETHEUS_URL"] == "http://prometheus:9090"
     assert environment["PORTAL_KUBE_CONTEXTS"] == "devcluster"
-    assert environment["AWS_ENDPOINT_URL"] == "http://moto:5000"
+    assert environment["PORTAL_AWS_ENDPOINT_URL"] == "http://moto:5000"
     kubeconfig = yaml.safe_load((ROOT / "docker/compose/devcluster.kubeconfig").read_text())
     assert kubeconfig["clusters"] == [
         {"name": "devcluster", "cluster": {"server": "http://devcluster:8001"}}
@@ -91,7 +91,7 @@ def test_the_portal_migrates_then_serves_against_devcluster_postgres_and_prometh
     assert "--gate-base-url=http://portal:8000" in services()["devcluster"]["command"]
 
 
-def test_prometheus_scrapes_the_portal_and_the_load_harness() -> None:
+def test_prometheus_scrapes_the_portal_load_harness_and_flagger_metrics() -> None:
     config = yaml.safe_load((ROOT / "docker/compose/prometheus.yml").read_text())
     targets = {
         job["job_name"]: job["static_configs"][0]["targets"] for job in config["scrape_configs"]
@@ -99,8 +99,11 @@ def test_prometheus_scrapes_the_portal_and_the_load_harness() -> None:
     assert targets == {
         "portal": ["portal:8000"],
         "load-harness": ["load-harness:8080"],
+        "flagger": ["devcluster:8001"],
         "prometheus": ["127.0.0.1:9090"],
     }
+    [flagger] = [job for job in config["scrape_configs"] if job["job_name"] == "flagger"]
+    assert flagger["static_configs"][0]["labels"] == {"cluster": "devcluster"}
 
 
 def test_grafana_is_provisioned_with_the_compose_prometheus() -> None:
