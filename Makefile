@@ -24,7 +24,7 @@ export INFRA_FLEET_TERRAFORM := $(TERRAFORM)
 	compose-test
 
 help:
-	@echo "make run    install, migrate var/portal.db, start devcluster's demo and the portal on http://127.0.0.1:$(PORTAL_PORT)"
+	@echo "make run    install, migrate var/portal.db, start devcluster's three-cluster demo (prod-eu, prod-us, staging), Prometheus and the portal on http://127.0.0.1:$(PORTAL_PORT)"
 	@echo "make test   install, lint, type-check and run every test (SQLite and PostgreSQL) and the IaC checks"
 	@echo "make iac-check   the offline Terraform and workflow checks alone (iac-fmt iac-hcl iac-checkov iac-workflows iac-policy)"
 	@echo "make k8s-check   the Flux tree in k8s/: kustomize builds, yamllint, tests/k8s (devcluster apply and release, promtool)"

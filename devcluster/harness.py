@@ -48,7 +48,7 @@ from devcluster.crds import default_crds_dir
 from devcluster.direct_access import DirectAccess
 from devcluster.faults import Faults
 from devcluster.flagger_metrics import FlaggerMetrics
-from devcluster.kubeconfig import write_kubeconfig
+from devcluster.kubeconfig import CONTEXT, write_kubeconfig
 from devcluster.request_log import RequestLog
 from devcluster.server import ApiServer
 from devcluster.state import ClusterState, build_state
@@ -122,6 +122,7 @@ async def _run_simulation(
     gate_base_url: str | None,
     mesh_provider: str,
     metrics: FlaggerMetrics,
+    gate_token: str | None,
 ) -> None:
     await simulation(
         api_url=url,
@@ -131,6 +132,7 @@ async def _run_simulation(
         gate_base_url=gate_base_url,
         mesh_provider=mesh_provider,
         metrics=metrics,
+        gate_token=gate_token,
     )
 
 
@@ -151,6 +153,8 @@ async def serve_devcluster(
     event_ttl_seconds: float = 3600.0,
     host: str = "127.0.0.1",
     port: int = 0,
+    context: str = CONTEXT,
+    gate_token: str | None = None,
 ) -> AsyncIterator[DevCluster]:
     """Run a devcluster on 127.0.0.1 (free port) for the duration of the block."""
     all_policies = dict(policies or {})
@@ -169,7 +173,10 @@ async def serve_devcluster(
         await server.start()
         try:
             path = write_kubeconfig(
-                kubeconfig_out or Path(tmp) / "kubeconfig", server_url=server.url, token=admin_token
+                kubeconfig_out or Path(tmp) / "kubeconfig",
+                server_url=server.url,
+                token=admin_token,
+                context=context,
             )
             cluster = DevCluster(state=state, server=server, kubeconfig=path, token=admin_token)
             simulation_task = _start_simulation(
@@ -179,6 +186,7 @@ async def serve_devcluster(
                 gate_base_url=gate_base_url,
                 mesh_provider=mesh_provider,
                 simulate=simulate,
+                gate_token=gate_token,
             )
             yield cluster
         finally:
@@ -197,6 +205,7 @@ def _start_simulation(
     gate_base_url: str | None,
     mesh_provider: str,
     simulate: bool,
+    gate_token: str | None,
 ) -> asyncio.Task[None] | None:
     if not simulate:
         return None
@@ -218,6 +227,7 @@ def _start_simulation(
             gate_base_url=gate_base_url,
             mesh_provider=mesh_provider,
             metrics=cluster.state.flagger_metrics,
+            gate_token=gate_token,
         ),
         name="devcluster-simulation",
     )

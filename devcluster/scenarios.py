@@ -1,4 +1,5 @@
-"""The object sets devcluster can start with: `empty` (nothing) and `demo` (a small EKS fleet).
+"""The object sets devcluster can start with: `empty` (nothing), `demo` (a small EKS fleet) and
+the multi-cluster demo's `prod-eu`, `prod-us` and `staging` (devcluster/fleet_scenarios.py).
 
 `demo` is what `make run` shows: three team namespaces, canaries in every Flagger strategy
 (stepWeight, stepWeights, Blue/Green, A/B), target Deployments with resource requests, HPAs for
@@ -15,7 +16,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-SCENARIOS = ("empty", "demo")
+SCENARIOS = ("empty", "demo", "prod-eu", "prod-us", "staging")
 IMAGE_REPOSITORY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 INITIAL_VERSION = "1.4.0"
 
@@ -134,22 +135,15 @@ DEMO_NODES = (
 def scenario_objects(
     *, scenario: str, gate_base_url: str | None, gate_token: str | None
 ) -> list[dict[str, Any]]:
-    """Every object the scenario seeds, namespaces first, in creation order."""
+    """Every object the scenario seeds, namespaces first, in creation order (`demo` and the
+    fleet's clusters are profiles in `fleet_scenarios`)."""
     if scenario not in SCENARIOS:
         raise ValueError(f"unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}")
     if scenario == "empty":
         return []
-    namespaces = sorted({service.namespace for service in DEMO_SERVICES})
-    objects = [namespace_object(name=name) for name in namespaces]
-    objects += [node_object(node=node) for node in DEMO_NODES]
-    for service in DEMO_SERVICES:
-        objects.append(deployment_object(service=service, version=INITIAL_VERSION))
-        if service.hpa is not None:
-            objects.append(hpa_object(service=service))
-        objects.append(
-            canary_object(service=service, gate_base_url=gate_base_url, gate_token=gate_token)
-        )
-    return objects
+    from devcluster.fleet_scenarios import profile_objects
+
+    return profile_objects(scenario=scenario, gate_base_url=gate_base_url, gate_token=gate_token)
 
 
 def namespace_object(*, name: str) -> dict[str, Any]:
@@ -174,7 +168,7 @@ def node_object(*, node: DemoNode) -> dict[str, Any]:
         "eks.amazonaws.com/capacityType": node.capacity_type,
         "eks.amazonaws.com/nodegroup": f"{node.capacity_type.lower().replace('_', '-')}-workers",
         "topology.kubernetes.io/zone": node.zone,
-        "topology.kubernetes.io/region": "eu-west-1",
+        "topology.kubernetes.io/region": node.zone[:-1],
     }
     ready = {
         "type": "Ready",

@@ -38,19 +38,20 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     """devcluster's demo fleet and the portal watching it (what `make run` starts)."""
-    token = new_token()
-    clusters = {demo.DEMO_CLUSTER: args.devcluster_port}
+    ports = demo.cluster_ports(args)
+    tokens = {cluster: new_token() for cluster in ports}
     with (
-        demo.running_devcluster(args, token=token) as kubeconfig,
-        demo.demo_prometheus(args, clusters=clusters) as prometheus_url,
+        demo.running_devcluster(args, tokens=tokens) as kubeconfig,
+        demo.demo_prometheus(args, clusters=ports) as prometheus_url,
     ):
         local = demo.demo_settings(
-            settings, kubeconfig=kubeconfig, token=token, port=args.port,
+            settings, kubeconfig=kubeconfig, tokens=tokens, port=args.port,
             prometheus_url=prometheus_url,
         )  # fmt: skip
+        where = ", ".join(f"{name} :{port}" for name, port in ports.items())
         sys.stderr.write(
-            f"infra-fleet demo: http://127.0.0.1:{args.port} (devcluster on "
-            f":{args.devcluster_port}, kubectl --kubeconfig {kubeconfig}; "
+            f"infra-fleet demo: http://127.0.0.1:{args.port} (devcluster {where}; "
+            f"kubectl --kubeconfig {kubeconfig} --context <cluster>; "
             f"Prometheus {prometheus_url or 'not running'})\n"
         )
         serving.serve(create_app(local), host="127.0.0.1", port=args.port)

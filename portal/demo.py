@@ -33,22 +33,48 @@ from portal.domain.flagger_tokens import hash_token
 
 STARTUP_SECONDS = 30.0
 DEMO_CLUSTER = "devcluster"
-"""The kubeconfig context devcluster writes: the demo's one cluster and its token's scope."""
+"""The context of devcluster's single-cluster `demo` (`--clusters devcluster=demo`)."""
+FLEET_CLUSTERS = "prod-eu,prod-us,staging"
+"""The multi-cluster demo `make run` starts: each cluster runs the scenario of its name."""
 PR_SET_PDEATHSIG = 1
 
 
+def parse_clusters(text: str) -> dict[str, str]:
+    """`NAME[=SCENARIO],...` as {name: scenario} (the scenario defaults to the name)."""
+    clusters: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, scenario = item.partition("=")
+        clusters[name] = scenario or name
+    if not clusters:
+        raise ValueError("--clusters names no cluster")
+    return clusters
+
+
+def cluster_ports(args: argparse.Namespace) -> dict[str, int]:
+    """Each demo cluster's port: --devcluster-port, then the next ones, in order."""
+    names = parse_clusters(args.clusters)
+    return {name: args.devcluster_port + index for index, name in enumerate(names)}
+
+
+def gate_token_variable(cluster: str) -> str:
+    """The variable devcluster reads a cluster's gate token from."""
+    return "DEVCLUSTER_GATE_TOKEN_" + cluster.upper().replace("-", "_")
+
+
 def devcluster_command(
-    *, port: int, portal_port: int, kubeconfig: Path, time_scale: float
+    *, port: int, portal_port: int, kubeconfig: Path, time_scale: float, clusters: dict[str, str]
 ) -> list[str]:
-    return [
+    command = [
         str(Path(sys.executable).with_name("devcluster")),
         "serve",
         "--port", str(port),
-        "--scenario", "demo",
         "--kubeconfig-out", str(kubeconfig),
         "--gate-base-url", f"http://127.0.0.1:{portal_port}",
         "--time-scale", str(time_scale),
     ]  # fmt: skip
+    for name, scenario in clusters.items():
+        command += ["--cluster", f"{name}={scenario}"]
+    return command
 
 
 def _answers(port: int) -> bool:
@@ -59,13 +85,15 @@ def _answers(port: int) -> bool:
         return False
 
 
-def wait_for_devcluster(process: subprocess.Popen[bytes], *, port: int, kubeconfig: Path) -> None:
+def wait_for_devcluster(
+    process: subprocess.Popen[bytes], *, ports: list[int], kubeconfig: Path
+) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
-    while not (kubeconfig.is_file() and _answers(port)):
+    while not (kubeconfig.is_file() and all(_answers(port) for port in ports)):
         if process.poll() is not None:
             raise RuntimeError(f"devcluster exited with code {process.returncode}")
         if time.monotonic() > deadline:
-            raise RuntimeError(f"devcluster did not answer on port {port} in {STARTUP_SECONDS:g}s")
+            raise RuntimeError(f"devcluster did not answer on {ports} in {STARTUP_SECONDS:g}s")
         time.sleep(0.1)
 
 
@@ -78,7 +106,8 @@ def _die_with_parent() -> None:
 
 
 @contextmanager
-def running_devcluster(args: argparse.Namespace, *, token: str) -> Iterator[Path]:
+def running_devcluster(args: argparse.Namespace, *, tokens: dict[str, str]) -> Iterator[Path]:
+    """devcluster serving every demo cluster; `tokens` holds each cluster's gate token."""
     kubeconfig = Path(args.state_dir) / "devcluster.kubeconfig"
     kubeconfig.parent.mkdir(parents=True, exist_ok=True)
     kubeconfig.unlink(missing_ok=True)
@@ -87,15 +116,17 @@ def running_devcluster(args: argparse.Namespace, *, token: str) -> Iterator[Path
         portal_port=args.port,
         kubeconfig=kubeconfig,
         time_scale=args.time_scale,
+        clusters=parse_clusters(args.clusters),
     )
-    env = {**os.environ, "DEVCLUSTER_GATE_TOKEN": token}
+    env = {**os.environ} | {gate_token_variable(c): token for c, token in tokens.items()}
     process = subprocess.Popen(  # noqa: S603 - our own console script
         command,
         env=env,
         preexec_fn=_die_with_parent,  # noqa: PLW1509 - runs before any thread starts
     )
     try:
-        wait_for_devcluster(process, port=args.devcluster_port, kubeconfig=kubeconfig)
+        ports = list(cluster_ports(args).values())
+        wait_for_devcluster(process, ports=ports, kubeconfig=kubeconfig)
         yield kubeconfig
     finally:
         process.terminate()
@@ -135,19 +166,20 @@ def demo_settings(
     settings: Settings,
     *,
     kubeconfig: Path,
-    token: str,
+    tokens: dict[str, str],
     port: int = 8000,
     prometheus_url: str | None = None,
 ) -> Settings:
+    """Local mode watching every demo cluster; each cluster's gate token as its hash."""
     return settings.model_copy(
         update={
             "prometheus_url": prometheus_url or settings.prometheus_url,
             "port": port,
             "kubeconfig": kubeconfig,
-            "kube_contexts": [DEMO_CLUSTER],
+            "kube_contexts": list(tokens),
             "auth_mode": "local",
             "host": "127.0.0.1",
-            "flagger_tokens": {DEMO_CLUSTER: [hash_token(token)]},
+            "flagger_tokens": {cluster: [hash_token(t)] for cluster, t in tokens.items()},
             "flagger_webhook_token": None,
         }
     )
@@ -155,7 +187,15 @@ def demo_settings(
 
 def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8000, help="portal port (default 8000)")
-    parser.add_argument("--devcluster-port", type=int, default=8001, help="devcluster port")
+    parser.add_argument(
+        "--devcluster-port", type=int, default=8001, help="first devcluster port (one per cluster)"
+    )
+    parser.add_argument(
+        "--clusters",
+        default=FLEET_CLUSTERS,
+        help=f"NAME[=SCENARIO],... (default {FLEET_CLUSTERS}; "
+        f"'{DEMO_CLUSTER}=demo' is the one-cluster demo)",
+    )
     parser.add_argument(
         "--time-scale",
         type=float,

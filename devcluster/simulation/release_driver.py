@@ -36,9 +36,9 @@ def next_version(*, image: str) -> str:
     return f"{major}.{minor}.{int(patch) + 1}"
 
 
-def is_bad_release(*, number: int) -> bool:
-    """Every third release of the train fails its analysis."""
-    return number % 3 == 2
+def is_bad_release(*, number: int, every: int = 3) -> bool:
+    """Every `every`-th release of the train fails its analysis (every third by default)."""
+    return number % every == every - 1
 
 
 OPENING_SIGNALS = {
@@ -78,6 +78,9 @@ class ReleaseDriver:
     api: KubeApi
     time_scale: float
     services: Sequence[DemoService]
+    release_seconds: float = RELEASE_SECONDS
+    first_release_seconds: float = RELEASE_SECONDS
+    bad_every: int = 3
     released: int = 0
     opened: set[str] = field(default_factory=set)
     """Services whose opening release was made (the train leaves the others alone till then)."""
@@ -89,8 +92,10 @@ class ReleaseDriver:
             group.create_task(self._load_wave(), name="demo:load-wave")
 
     async def _releases(self) -> None:
+        delay = self.first_release_seconds
         while True:
-            await asyncio.sleep(RELEASE_SECONDS / self.time_scale)
+            await asyncio.sleep(delay / self.time_scale)
+            delay = self.release_seconds
             try:
                 await self.release_next()
             except Exception as error:  # the API being down must not end the demo
@@ -140,7 +145,7 @@ class ReleaseDriver:
         patch = release_patch(
             service=service,
             version=next_version(image=image),
-            bad=is_bad_release(number=self.released) and not opening,
+            bad=is_bad_release(number=self.released, every=self.bad_every) and not opening,
             opening=opening,
         )
         self.released += 1

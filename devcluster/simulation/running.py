@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 
 from devcluster.flagger_metrics import FlaggerMetrics
-from devcluster.scenarios import DEMO_SERVICES, scenario_objects
+from devcluster.fleet_scenarios import PROFILES
+from devcluster.scenarios import scenario_objects
 from devcluster.simulation.api_client import KubeApi, make_http_client
 from devcluster.simulation.deployment_controller import DeploymentController
 from devcluster.simulation.event_recording import EventRecorder
@@ -38,12 +39,17 @@ async def run_simulation(
     gate_base_url: str | None,
     mesh_provider: str = "istio",
     metrics: FlaggerMetrics | None = None,
+    gate_token: str | None = None,
 ) -> None:
-    """Seed `scenario` through the API at `api_url`, then simulate until cancelled."""
+    """Seed `scenario` through the API at `api_url`, then simulate until cancelled.
+
+    The demo canaries' webhooks carry `gate_token`, else `$DEVCLUSTER_GATE_TOKEN`."""
     if time_scale <= 0:
         raise ValueError("time_scale must be positive")
     objects = scenario_objects(
-        scenario=scenario, gate_base_url=gate_base_url, gate_token=os.environ.get(GATE_TOKEN_ENV)
+        scenario=scenario,
+        gate_base_url=gate_base_url,
+        gate_token=gate_token or os.environ.get(GATE_TOKEN_ENV),
     )
     async with make_http_client(api_url=api_url, token=token, timeout=API_TIMEOUT_SECONDS) as http:
         await seed_objects(
@@ -92,11 +98,15 @@ def _simulators(
         ("hpa", hpas.run()),
         ("deployments", deployments.run()),
     ]
-    if scenario == "demo":
+    profile = PROFILES.get(scenario)
+    if profile is not None:
         driver = ReleaseDriver(
             api=KubeApi(http=http, field_manager="demo-release-train"),
             time_scale=time_scale,
-            services=DEMO_SERVICES,
+            services=profile.services,
+            release_seconds=profile.release_seconds,
+            first_release_seconds=profile.first_release_seconds,
+            bad_every=profile.bad_every,
         )
         runners.append(("releases", driver.run()))
     return runners

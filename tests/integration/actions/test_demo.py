@@ -40,7 +40,9 @@ async def test_the_demo_fleet_promotes_and_rolls_back_by_itself(
             log_format="console",
         )
         # what `portal demo` runs: local mode on its port, the cluster's token as a hash
-        settings = demo_settings(base, kubeconfig=dc.kubeconfig, token=TOKEN, port=port)
+        settings = demo_settings(
+            base, kubeconfig=dc.kubeconfig, tokens={"devcluster": TOKEN}, port=port
+        )
         assert settings.flagger_webhook_token is None
         async with (
             running_app(settings) as running,

@@ -17,7 +17,7 @@ async def test_non_positive_time_scale_is_refused() -> None:
 
 
 async def test_unknown_scenario_is_refused() -> None:
-    with pytest.raises(ValueError, match="unknown scenario 'staging'"):
+    with pytest.raises(ValueError, match="unknown scenario 'qa'"):
         await run_simulation(
-            api_url=UNUSED_URL, token=None, scenario="staging", time_scale=1.0, gate_base_url=None
+            api_url=UNUSED_URL, token=None, scenario="qa", time_scale=1.0, gate_base_url=None
         )
