@@ -58,7 +58,7 @@ importlint: install
 	$(BIN)/lint-imports
 
 test: install chromium podman iac-tools lint typecheck importlint iac-checkov
-	$(BIN)/pytest
+	$(BIN)/pytest --ignore=tests/k8s  # make k8s-check (a prerequisite below) runs them
 	$(MAKE) compose-test
 
 # Offline IaC validation (docs/deploy.md, README "Infrastructure checks"); `make test` runs all of
@@ -115,7 +115,8 @@ clean:
 promtool:
 	@if [ -x "$(PROMTOOL)" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    -o DPkg::Lock::Timeout=600 --no-install-recommends prometheus >/dev/null; \
 	else \
 	  echo "promtool not found at $(PROMTOOL): install Debian's 'prometheus' package for make k8s-check"; exit 1; \
 	fi
