@@ -43,10 +43,11 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     with (
         demo.running_devcluster(args, tokens=tokens) as kubeconfig,
         demo.demo_prometheus(args, clusters=ports) as prometheus_url,
+        demo.demo_cost_explorer(args) as cost_explorer_url,
     ):
         local = demo.demo_settings(
             settings, kubeconfig=kubeconfig, tokens=tokens, port=args.port,
-            prometheus_url=prometheus_url,
+            prometheus_url=prometheus_url, cost_explorer_url=cost_explorer_url,
         )  # fmt: skip
         where = ", ".join(f"{name} :{port}" for name, port in ports.items())
         sys.stderr.write(

@@ -19,9 +19,11 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from portal.config import Settings
+from portal.demo_costs import running_moto
 from portal.demo_prometheus import (
     DEFAULT_BINARY,
     INSTALL_HINT,
@@ -37,6 +39,15 @@ DEMO_CLUSTER = "devcluster"
 FLEET_CLUSTERS = "prod-eu,prod-us,staging"
 """The multi-cluster demo `make run` starts: each cluster runs the scenario of its name."""
 PR_SET_PDEATHSIG = 1
+DEMO_DOWNTIME = ["Mon-Thu 20:00-08:00", "Fri 20:00-Mon 08:00"]
+"""The nightly-destroy schedule (UTC) of the demo's ephemeral cluster (staging when there is
+one), so the cost page shows the savings."""
+DEMO_AWS_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "demo",
+    "AWS_SECRET_ACCESS_KEY": "demo",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+"""Credentials the demo's moto server accepts; the demo's portal never reaches AWS."""
 
 
 def parse_clusters(text: str) -> dict[str, str]:
@@ -138,6 +149,16 @@ def running_devcluster(args: argparse.Namespace, *, tokens: dict[str, str]) -> I
 
 
 @contextmanager
+def demo_cost_explorer(args: argparse.Namespace) -> Iterator[str | None]:
+    """A local moto server with the demo account's Cost Explorer figures (None without moto)."""
+    os.environ.update(DEMO_AWS_ENVIRONMENT)
+    with running_moto(
+        port=args.moto_port, today=datetime.now(UTC).date(), preexec_fn=_die_with_parent
+    ) as url:
+        yield url
+
+
+@contextmanager
 def demo_prometheus(args: argparse.Namespace, *, clusters: dict[str, int]) -> Iterator[str | None]:
     """A real Prometheus scraping each cluster's Flagger metrics and the portal; None (after
     saying how to install it) when the binary is absent."""
@@ -162,6 +183,10 @@ def demo_prometheus(args: argparse.Namespace, *, clusters: dict[str, int]) -> It
         yield url
 
 
+def _ephemeral(clusters: dict[str, str]) -> str:
+    return "staging" if "staging" in clusters else next(iter(clusters))
+
+
 def demo_settings(
     settings: Settings,
     *,
@@ -169,10 +194,22 @@ def demo_settings(
     tokens: dict[str, str],
     port: int = 8000,
     prometheus_url: str | None = None,
+    cost_explorer_url: str | None = None,
 ) -> Settings:
     """Local mode watching every demo cluster; each cluster's gate token as its hash."""
+    costs = (
+        {
+            "aws_region": "us-east-1",
+            "aws_endpoint_url": cost_explorer_url,
+            "cost_demo": True,
+            "cost_downtime": settings.cost_downtime or {_ephemeral(tokens): DEMO_DOWNTIME},
+        }
+        if cost_explorer_url
+        else {}
+    )
     return settings.model_copy(
         update={
+            **costs,
             "prometheus_url": prometheus_url or settings.prometheus_url,
             "port": port,
             "kubeconfig": kubeconfig,
@@ -209,6 +246,9 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"Prometheus to start for measured metric values (default {DEFAULT_BINARY})",
     )
     parser.add_argument("--prometheus-port", type=int, default=9090, help="Prometheus port")
+    parser.add_argument(
+        "--moto-port", type=int, default=8002, help="port of the demo's Cost Explorer (moto)"
+    )
     parser.add_argument(
         "--scrape-interval", type=float, default=5.0, help="Prometheus scrape interval, seconds"
     )

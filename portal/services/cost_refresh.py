@@ -207,16 +207,17 @@ class CostRefresher:
             )
             await session.commit()
 
+    async def due_in(self) -> float:
+        """Seconds until the next scheduled refresh is due (0: now), from the stored attempts."""
+        failures, last = await _consecutive_failures(self._sessionmaker)
+        return next_delay(
+            failures=failures, last_attempt=last, now=self._clock(), interval_seconds=self._interval
+        )
+
     async def run(self) -> None:
         """Refresh whenever due, until cancelled."""
         while True:
-            failures, last = await _consecutive_failures(self._sessionmaker)
-            delay = next_delay(
-                failures=failures,
-                last_attempt=last,
-                now=self._clock(),
-                interval_seconds=self._interval,
-            )
+            delay = await self.due_in()
             if delay > 0:
                 self.wake.clear()
                 with contextlib.suppress(TimeoutError):

@@ -188,3 +188,20 @@ async def test_without_a_region_there_is_no_cost_explorer(settings: Settings) ->
     )
     assert refresh.status_code == 409
     assert refresh.json()["detail"] == "Cost Explorer is not configured: set PORTAL_AWS_REGION"
+
+
+async def test_the_page_form_refreshes_and_shows_the_figures(
+    cost_settings: Settings, database_url: str, moto: MotoServer
+) -> None:
+    await _store_old_snapshot(database_url, hours_ago=1)
+    moto.queue_cost_and_usage([month_answer(), daily_answer()])
+    async with running_app(cost_settings) as running, signed_in(running, Role.admin) as admin:
+        before = await admin.get("/costs")
+        posted = await admin.post("/costs/refresh")
+        after = await admin.get("/costs")
+    assert 'id="costs-refresh-form"' in before.text
+    assert ">1.50 USD<" in before.text
+    assert (posted.status_code, posted.headers["location"]) == (303, "/costs")
+    assert ">94.50 USD<" in after.text
+    assert "Portal projection" in after.text
+    assert moto.aws_calls() == 3
