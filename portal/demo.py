@@ -247,7 +247,7 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--prometheus-port", type=int, default=9090, help="Prometheus port")
     parser.add_argument(
-        "--moto-port", type=int, default=8002, help="port of the demo's Cost Explorer (moto)"
+        "--moto-port", type=int, default=8010, help="port of the demo's Cost Explorer (moto)"
     )
     parser.add_argument(
         "--scrape-interval", type=float, default=5.0, help="Prometheus scrape interval, seconds"
