@@ -1,12 +1,15 @@
 """Fault switches tests flip to make the API misbehave on purpose.
 
 Close every open watch now, answer the next N watches with 410 Gone, answer the next N
-requests (optionally under a path prefix) with 500 or 429 + Retry-After, or delay them.
+requests (optionally under a path prefix) with 500 or 429 + Retry-After, delay them, or hold
+them until the test releases them (a barrier: the test looks at the world while the request is
+in flight).
 Going down and coming back on the same port is the server's job (see `server.py`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from devcluster.errors import ApiError
@@ -26,11 +29,33 @@ class RequestFault:
 
 
 @dataclass
+class Hold:
+    """A barrier for the next matching request: `arrived` is set when it reaches the server,
+    which answers it only after `release()`."""
+
+    path_prefix: str = ""
+    method: str | None = None
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    path: str = ""
+    """The path of the request that arrived."""
+
+    def matches(self, path: str, method: str) -> bool:
+        wanted = self.method is None or self.method == method
+        return wanted and not self.arrived.is_set() and path.startswith(self.path_prefix)
+
+    def release(self) -> None:
+        self.released.set()
+
+
+@dataclass
 class Planned:
-    """What happens to one request: sleep `delay_seconds`, then maybe fail with `error`."""
+    """What happens to one request: wait for `hold`, sleep `delay_seconds`, then maybe fail
+    with `error`."""
 
     delay_seconds: float = 0.0
     error: ApiError | None = None
+    hold: Hold | None = None
 
 
 @dataclass
@@ -40,6 +65,7 @@ class Faults:
     store: ObjectStore
     watch_expiries: list[RequestFault] = field(default_factory=list)
     request_faults: list[RequestFault] = field(default_factory=list)
+    holds: list[Hold] = field(default_factory=list)
 
     def close_watches(self) -> int:
         """End every open watch stream now; returns how many were closed."""
@@ -78,9 +104,18 @@ class Faults:
             RequestFault(count, path_prefix, delay_seconds=delay_seconds, method=method)
         )
 
+    def hold_next_request(self, *, path_prefix: str = "", method: str | None = None) -> Hold:
+        """Hold the next matching request (of `method`, if given) until the hold is released."""
+        hold = Hold(path_prefix=path_prefix, method=method)
+        self.holds.append(hold)
+        return hold
+
     def clear(self) -> None:
         self.watch_expiries.clear()
         self.request_faults.clear()
+        for hold in self.holds:
+            hold.release()
+        self.holds.clear()
 
     def take_watch_expiry(self, path: str = "") -> bool:
         """Consume one pending 410 for a watch of `path`, if any applies."""
@@ -94,6 +129,13 @@ class Faults:
     def plan(self, path: str, method: str = "GET") -> Planned:
         """Consume the faults that apply to a `method` request for `path`."""
         planned = Planned()
+        for hold in self.holds:
+            if hold.matches(path, method):
+                hold.path = path
+                hold.arrived.set()
+                planned.hold = hold
+                break
+        self.holds = [h for h in self.holds if not h.arrived.is_set()]
         for fault in self.request_faults:
             if fault.remaining <= 0 or not path.startswith(fault.path_prefix):
                 continue

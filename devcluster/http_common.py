@@ -77,6 +77,8 @@ async def guard(request: Request) -> Policy | None:
             retry_after=1,
         )
     planned = state.faults.plan(request.url.path, request.method)
+    if planned.hold is not None:
+        await planned.hold.released.wait()
     if planned.delay_seconds:
         await asyncio.sleep(planned.delay_seconds)
     if planned.error is not None:

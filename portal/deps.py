@@ -57,7 +57,12 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
-    """One session per request: committed when the handler succeeds, rolled back when it raises."""
+    """One session per request: committed when the handler succeeds, rolled back when it raises.
+
+    Used with `scope="function"` (below): FastAPI runs this exit when the handler returns, before
+    the response is built, so no answer goes out before its transaction committed and a failed
+    commit is the caller's error, not a silent loss. (The default "request" scope exits only
+    after the response was sent.)"""
     async with state.sessionmaker() as session:
         try:
             yield session
@@ -68,7 +73,7 @@ async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
             await session.commit()
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 def get_templates(state: StateDep) -> Jinja2Templates:

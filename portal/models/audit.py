@@ -1,6 +1,8 @@
 """The audit log: who did what to which object, why, and what came of it.
 
-Written in the same transaction as the change it records; never updated afterwards.
+Written in the same transaction as the change it records; an operator action's row is written
+as "requested" before its effect and its outcome completed once (`portal.services.actions_audit`),
+never changed afterwards.
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """Operator actions on a canary: pause, resume, rollback, promote, approve, retry.
 
 Each action is authorised by the router, checked against the canary's state (409 with the
-reason when it does not apply), applied with Flagger's own mechanism, and audited in the same
-transaction as its database change. Run-bound actions claim an idempotency key
-(`cluster/ns/name/action/.../run`) with a unique constraint, so concurrent identical requests
-have one effect: the first is "applied", the rest "already requested". Refusals and failed
-Kubernetes calls are audited too, in their own commit, before the error is raised.
+reason when it does not apply), and applied with Flagger's own mechanism. Its audit row is
+committed as "requested" before any effect and completed in the transaction of its database
+change (claim, gate opening), which commits before the answer is returned. Run-bound actions
+claim an idempotency key (`cluster/ns/name/action/.../run`) with a unique constraint, so
+concurrent identical requests have one effect: the first is "applied", the rest "already
+requested". Refusals and failed Kubernetes calls are audited too, in their own commit, before
+the error is raised.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from portal.errors import Conflict, PortalError, Unprocessable
 from portal.kube.patching import KubeWriteFailed
 from portal.kube.view import ClusterView, RawObject
 from portal.services import fleet
+from portal.services.actions_audit import audit_requested, complete_audit
 from portal.services.actions_context import audit_by
 from portal.services.actions_patches import (
     CanaryRef,
@@ -124,25 +127,20 @@ async def perform_action(
         template=template,
     )
     try:
-        return await step.run(plan, calls_checksum=observed)
+        record = await step.run(plan, calls_checksum=observed)
     except KubeWriteFailed as failed:
         raise await step.failed(failed) from None
+    await session.commit()  # the answer goes out only once the effect's rows are committed
+    return record
 
 
 async def _refuse(
-    session: AsyncSession,
-    *,
-    request: ActionRequest,
-    actor: Actor,
-    canary: CanaryView,
-    reason: str,
-    error: type[PortalError] = ActionNotApplicable,
+    session: AsyncSession, *, request: ActionRequest, actor: Actor, canary: CanaryView, reason: str
 ) -> NoReturn:
-    """Audit the refusal in its own commit (the request's rollback cannot undo it), then 409
-    (or `error`)."""
+    """Audit the refusal in its own commit (the request's rollback cannot undo it), then 409."""
     await audit_by(session, actor, outcome="rejected", error=reason, **_target(request, canary))
     await session.commit()
-    raise error(reason)
+    raise ActionNotApplicable(reason)
 
 
 def _target(request: ActionRequest, canary: CanaryView) -> dict[str, Any]:
@@ -168,8 +166,13 @@ class _Step:
     """The canary's resourceVersion when `canary` was read: patches are conditional on it."""
     template: str | None
     """The target's pod-template hash in the view: a Waiting approval binds to it as well."""
+    audit_id: int = 0
+    """The action's audit row, committed as "requested" before any effect."""
 
     async def run(self, plan: ActionPlan, *, calls_checksum: str | None) -> ActionRecord:
+        self.audit_id = await audit_requested(
+            self.session, self.actor, **_target(self.request, self.canary)
+        )
         if plan.already is not None:
             return await self._record("already in that state", detail=plan.already)
         match plan.mechanism:
@@ -324,14 +327,11 @@ class _Step:
     async def _refuse(
         self, reason: str, *, error: type[PortalError] = ActionNotApplicable
     ) -> NoReturn:
-        await _refuse(
-            self.session,
-            request=self.request,
-            actor=self.actor,
-            canary=self.canary,
-            reason=reason,
-            error=error,
-        )
+        """Complete the audit row as rejected (in its own commit), then raise `error`."""
+        await self.session.rollback()
+        await complete_audit(self.session, self.audit_id, outcome="rejected", error=reason)
+        await self.session.commit()
+        raise error(reason)
 
     async def _record(
         self,
@@ -341,9 +341,7 @@ class _Step:
         gate: Gate | None = None,
         action_id: int | None = None,
     ) -> ActionRecord:
-        event = await audit_by(
-            self.session, self.actor, outcome=outcome, **_target(self.request, self.canary)
-        )
+        event = await complete_audit(self.session, self.audit_id, outcome=outcome)
         return ActionRecord(
             id=action_id,
             cluster=self.request.cluster,
@@ -367,13 +365,7 @@ class _Step:
         """Audit a failed Kubernetes call (in its own commit) and say what to raise."""
         await self.session.rollback()
         error = cluster_error(failed, cluster=self.request.cluster, target=self._name())
-        await audit_by(
-            self.session,
-            self.actor,
-            outcome="failed",
-            error=error.detail,
-            **_target(self.request, self.canary),
-        )
+        await complete_audit(self.session, self.audit_id, outcome="failed", error=error.detail)
         await self.session.commit()
         return error
 

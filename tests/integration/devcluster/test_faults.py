@@ -44,6 +44,20 @@ async def test_slow_fault_delays_the_answer(cluster: DevCluster, api: httpx.Asyn
     assert time.monotonic() - started >= 0.3
 
 
+async def test_a_held_request_is_answered_only_after_its_release(
+    cluster: DevCluster, api: httpx.AsyncClient
+) -> None:
+    hold = cluster.faults.hold_next_request(method="GET", path_prefix="/apis/flagger.app")
+    other = await api.get("/api/v1/namespaces")
+    held = asyncio.create_task(api.get(CANARIES))
+    async with asyncio.timeout(10):
+        await hold.arrived.wait()
+    assert (other.status_code, hold.path, held.done()) == (200, CANARIES, False)
+    hold.release()
+    assert (await held).status_code == 200
+    assert (await api.get(CANARIES)).status_code == 200
+
+
 async def test_close_watches_ends_open_streams(cluster: DevCluster, api: httpx.AsyncClient) -> None:
     await api.post(CANARIES, json=canary())
     async with stream(api, CANARIES) as response:
