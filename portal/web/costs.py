@@ -8,6 +8,7 @@ nodes or pods change (pushed over SSE like the other pages). An admin's refresh 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -43,6 +44,17 @@ async def costs_page(
         "manual_seconds": state.settings.cost_manual_refresh_seconds,
     }
     return templates.TemplateResponse(request, "costs/index.html", context)
+
+
+@router.get("/costs/card", name="costs_card", response_class=HTMLResponse)
+async def costs_card(
+    request: Request, state: StateDep, templates: TemplatesDep, _viewer: ViewerUser
+) -> HTMLResponse:
+    """The overview's cost card: month to date, forecast and the fleet's burn rate now."""
+    found = await costs_view(state.sessionmaker, state.view, state.settings, now=datetime.now(UTC))
+    burn = sum((b.usd_per_hour for b in found.clusters), Decimal(0))
+    context = {"costs": found, "report": found.state.report, "burn": burn}
+    return templates.TemplateResponse(request, "costs/_card.html", context)
 
 
 @router.post("/costs/refresh", name="costs_refresh")

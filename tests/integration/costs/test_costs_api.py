@@ -205,3 +205,18 @@ async def test_the_page_form_refreshes_and_shows_the_figures(
     assert ">94.50 USD<" in after.text
     assert "Portal projection" in after.text
     assert moto.aws_calls() == 3
+
+
+async def test_the_overview_card_shows_the_month_and_the_burn_rate(
+    costs_portal: RunningApp, moto: MotoServer
+) -> None:
+    await first_snapshot(costs_portal)
+    async with signed_in(costs_portal, Role.viewer) as viewer:
+        overview = await viewer.get("/")
+        card = await viewer.get("/costs/card")
+    assert "/costs/card" in overview.text
+    assert card.status_code == 200
+    assert "94.50 USD" in card.text
+    assert "portal projection" in card.text
+    assert "0.0000 USD/hour across 0 cluster(s)" in card.text
+    assert moto.aws_calls() == 3
