@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
-from portal import demo, migrations, serving
+from portal import demo, demo_github, migrations, serving
 from portal.app import create_app
 from portal.cli_canary import add_canary_commands
 from portal.config import Settings, SettingsError, is_loopback, load_settings
@@ -45,11 +46,19 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         demo.demo_prometheus(args, clusters=ports) as prometheus_url,
         demo.demo_cost_explorer(args) as cost_explorer_url,
     ):
+        github_secret = new_token()
         local = demo.demo_settings(
             settings, kubeconfig=kubeconfig, tokens=tokens, port=args.port,
             prometheus_url=prometheus_url, cost_explorer_url=cost_explorer_url,
+            github_secret=github_secret,
         )  # fmt: skip
         where = ", ".join(f"{name} :{port}" for name, port in ports.items())
+        demo_github.replay_in_background(
+            base_url=f"http://127.0.0.1:{args.port}",
+            secret=github_secret,
+            now=datetime.now(UTC),
+            cluster=next(iter(ports)),
+        )
         sys.stderr.write(
             f"infra-fleet demo: http://127.0.0.1:{args.port} (devcluster {where}; "
             f"kubectl --kubeconfig {kubeconfig} --context <cluster>; "

@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from portal.config import Settings
 from portal.demo_costs import running_moto
 from portal.demo_prometheus import (
@@ -195,6 +197,7 @@ def demo_settings(
     port: int = 8000,
     prometheus_url: str | None = None,
     cost_explorer_url: str | None = None,
+    github_secret: str | None = None,
 ) -> Settings:
     """Local mode watching every demo cluster; each cluster's gate token as its hash."""
     costs = (
@@ -218,6 +221,7 @@ def demo_settings(
             "host": "127.0.0.1",
             "flagger_tokens": {cluster: [hash_token(t)] for cluster, t in tokens.items()},
             "flagger_webhook_token": None,
+            "github_webhook_secret": SecretStr(github_secret) if github_secret else None,
         }
     )
 

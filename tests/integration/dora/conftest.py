@@ -1,4 +1,5 @@
-"""A session on each test's own migrated database (SQLite and PostgreSQL)."""
+"""A session on each test's own migrated database (SQLite and PostgreSQL), and a portal with
+a GitHub webhook secret and deploy workflow."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from portal.config import Settings
 from portal.db import create_engine, create_sessionmaker
+from tests.support.apps import RunningApp, running_app
+
+SECRET = "a-github-webhook-secret-of-32-characters-or-more"
 
 
 @pytest.fixture
@@ -18,3 +23,15 @@ async def session(database_url: str) -> AsyncIterator[AsyncSession]:
             yield session
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+async def github(database_url: str) -> AsyncIterator[RunningApp]:
+    settings = Settings(
+        database_url=database_url,
+        log_format="console",
+        github_webhook_secret=SECRET,
+        github_deploy_workflows=[".github/workflows/test.yml"],
+    )
+    async with running_app(settings) as running:
+        yield running

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -14,23 +13,11 @@ from portal.config import Settings
 from portal.domain.github_signatures import sign
 from portal.models import AuditEvent, Change, Deployment, GithubDelivery
 from portal.security.roles import Role
-from tests.support.apps import RunningApp, running_app, signed_in
+from tests.integration.dora.conftest import SECRET
+from tests.support.apps import RunningApp, signed_in
 from tests.support.github_examples import example
 
-SECRET = "a-github-webhook-secret-of-32-characters-or-more"
 REPO = "Codertocat/Hello-World"
-
-
-@pytest.fixture
-async def github(database_url: str) -> AsyncIterator[RunningApp]:
-    settings = Settings(
-        database_url=database_url,
-        log_format="console",
-        github_webhook_secret=SECRET,
-        github_deploy_workflows=[".github/workflows/test.yml"],
-    )
-    async with running_app(settings) as running:
-        yield running
 
 
 async def deliver(
