@@ -14,6 +14,7 @@ kind of call must be taught here before the RBAC can be said to match.
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 from pathlib import Path
 
@@ -34,6 +35,7 @@ def watched_rules() -> set[Rule]:
     return {(k.group, k.plural, verb) for k in kinds.ALL_KINDS for verb in ("list", "watch")}
 
 
+@functools.cache
 def _modules() -> dict[str, ast.Module]:
     return {
         str(path.relative_to(ROOT)): ast.parse(path.read_text(encoding="utf-8"))
