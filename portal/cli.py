@@ -19,6 +19,7 @@ from portal.domain.flagger_tokens import new_token
 from portal.logs import configure_logging
 from portal.security.flagger_token_commands import add_flagger_token_commands
 from portal.security.token_commands import add_token_commands
+from portal.services.costs import check_downtime
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -104,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
+        check_downtime(settings)
     except SettingsError as error:
         print(error, file=sys.stderr)  # noqa: T201
         return EXIT_USAGE

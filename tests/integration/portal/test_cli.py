@@ -54,3 +54,14 @@ def test_unknown_command_exits_2() -> None:
     result = run_portal("launch", env={})
     assert result.returncode == 2
     assert "invalid choice: 'launch'" in result.stderr
+
+
+def test_a_downtime_window_that_does_not_parse_exits_2_with_the_reason() -> None:
+    result = run_portal(
+        "db", "upgrade", env={"PORTAL_COST_DOWNTIME": '{"staging": ["weeknights"]}'}
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "PORTAL_COST_DOWNTIME: cluster 'staging': window 'weeknights': use 'Mon-Fri 20:00-08:00' "
+        "or 'Fri 20:00-Mon 08:00' (UTC)\n"
+    )
