@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
+import httpx
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
@@ -25,6 +27,7 @@ from portal.api import costs as costs_api
 from portal.api import dora as dora_api
 from portal.api import flagger_events, gates, github_webhooks, health
 from portal.api import hpas as hpas_api
+from portal.api import notifications as notifications_api
 from portal.api import tokens as tokens_api
 from portal.aws.cost_explorer import open_cost_explorer
 from portal.config import Settings, load_settings
@@ -48,6 +51,9 @@ from portal.services.broadcast_metrics import BroadcastCollector
 from portal.services.broadcasting import Broadcaster
 from portal.services.cost_refresh import CostRefresher
 from portal.services.costs import check_downtime, cost_scope
+from portal.services.notification_secrets import SecretBox
+from portal.services.notification_sending import NotificationSender, delivery_config
+from portal.services.notification_watching import NotificationWatcher
 from portal.services.readiness import clusters_check, database_check
 from portal.services.retention import keep_purging
 from portal.services.timeline_recording import TimelineRecorder
@@ -55,6 +61,7 @@ from portal.web import admin, canary_actions, fleet_pages, freezes, pages, strea
 from portal.web import audit as audit_page
 from portal.web import costs as costs_page
 from portal.web import dora as dora_page
+from portal.web import notifications as notifications_pages
 from portal.web.live import LivePush
 from portal.web.templating import build_templates
 
@@ -131,6 +138,22 @@ async def _open_costs(
     return refresher
 
 
+async def _deliver_notifications(
+    stack: AsyncExitStack, settings: Settings, sessionmaker: SessionMaker
+) -> None:
+    """The outbox deliverer (this process alone until leader election, issue 18)."""
+    client = await stack.enter_async_context(httpx.AsyncClient(follow_redirects=False))
+    key = settings.notify_secret_key.get_secret_value() if settings.notify_secret_key else None
+    sender = NotificationSender(
+        sessionmaker=sessionmaker,
+        secrets=SecretBox(key=key, environ=os.environ),
+        config=delivery_config(settings),
+        client=client,
+    )
+    stack.push_async_callback(sender.release)
+    _in_background(stack, sender.run(), name="notification-sender")
+
+
 def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -143,6 +166,12 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
             clusters, view = await _open_fleet(stack, settings, registry)
             sessionmaker = create_sessionmaker(engine)
             live = LivePush(app=app, view=view, broadcaster=broadcaster, templates=templates)
+            notifier = NotificationWatcher(
+                sessionmaker=sessionmaker,
+                view=view,
+                tick_seconds=settings.notify_tick_seconds,
+                scan_seconds=settings.notify_scan_seconds,
+            )
             recorder = TimelineRecorder(
                 sessionmaker=sessionmaker,
                 view=view,
@@ -150,7 +179,11 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
                     cluster=c, namespace=ns, name=n
                 ),
                 on_run_ended=lambda c, ns, n: live.run_ended(cluster=c, namespace=ns, name=n),
+                on_decided=notifier.runs_decided,
             )
+            view.subscribe(notifier.on_change)
+            _in_background(stack, notifier.run(), name="notification-watcher")
+            await _deliver_notifications(stack, settings, sessionmaker)
             view.subscribe(live.on_change)
             view.subscribe(recorder.on_change)
             sweeper = RunEndSweeper(
@@ -250,4 +283,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tokens_api.router)
     app.include_router(dora_api.router)
     app.include_router(github_webhooks.router)
+    app.include_router(notifications_api.router)
+    app.include_router(notifications_pages.router)
     return app

@@ -302,6 +302,54 @@ class Settings(BaseSettings):
         "come from a local moto server).",
     )
 
+    # Notifications (docs/notifications.md)
+    notify_secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key that encrypts notification channel URLs and signing secrets in the "
+        "database; without it channels can only name environment variables (NOTIFY_*).",
+    )
+    notify_portal_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The portal's address as readers of a notification reach it (links).",
+    )
+    notify_group_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=3600,
+        description="A notice waits this long so the rest of its burst (one release failing and "
+        "rolling back) goes out in the same message.",
+    )
+    notify_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="Timeout of each notification delivery."
+    )
+    notify_max_attempts: int = Field(
+        default=10, ge=1, le=100, description="Tries before a notification is marked failed."
+    )
+    notify_backoff_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=3600,
+        description="First retry delay; doubles each try (a longer Retry-After wins).",
+    )
+    notify_backoff_max_seconds: float = Field(
+        default=600.0, gt=0, le=86400, description="Longest retry delay from backoff alone."
+    )
+    notify_channel_rate_limit: str = Field(
+        default="20/minute", description="Messages per channel (limits notation); more wait."
+    )
+    notify_tick_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How often the outbox is checked for due messages and changed canaries.",
+    )
+    notify_scan_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        le=3600,
+        description="How often every canary (stuck) and cluster (stale) is checked.",
+    )
+
     @field_validator("*")
     @classmethod
     def _secrets_are_long(cls, value: object) -> object:
@@ -394,6 +442,7 @@ class Settings(BaseSettings):
         "rate_limit_webhooks",
         "denial_audit_limit",
         "denial_audit_global_limit",
+        "notify_channel_rate_limit",
     )
     @classmethod
     def _rate_limit_parses(cls, value: str) -> str:

@@ -12,6 +12,12 @@ from portal.models.dora import (
     Push,
 )
 from portal.models.gates import CanaryAction, Freeze, GateCall, GateOpening
+from portal.models.notifications import (
+    NotificationChannel,
+    NotificationOutbox,
+    NotificationRule,
+    NotificationState,
+)
 from portal.models.timeline import CanaryRun, HpaSample, TimelineEntry
 from portal.models.tokens import ApiToken
 
@@ -30,6 +36,10 @@ __all__ = [
     "GithubDelivery",
     "HpaSample",
     "Incident",
+    "NotificationChannel",
+    "NotificationOutbox",
+    "NotificationRule",
+    "NotificationState",
     "Push",
     "TimelineEntry",
 ]

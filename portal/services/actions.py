@@ -57,6 +57,7 @@ from portal.services.actions_requests import (
 from portal.services.audit import Actor
 from portal.services.gates import last_calls, target_template
 from portal.services.gates_freezes import active_freeze_for
+from portal.services.notification_hooks import notify_operator_rollback
 
 __all__ = [
     "ActionEnv",
@@ -342,6 +343,16 @@ class _Step:
         action_id: int | None = None,
     ) -> ActionRecord:
         event = await complete_audit(self.session, self.audit_id, outcome=outcome)
+        if outcome == "applied" and gate is Gate.ROLLBACK:
+            await notify_operator_rollback(
+                self.session,
+                view=self.env.view,
+                canary=self.canary,
+                actor=self.actor.name,
+                reason=self.request.reason,
+                action_id=action_id,
+                now=self.env.now,
+            )
         return ActionRecord(
             id=action_id,
             cluster=self.request.cluster,

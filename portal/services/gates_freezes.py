@@ -18,6 +18,7 @@ from portal.errors import NotFound
 from portal.models.gates import Freeze, FreezePublic
 from portal.services.actions_context import audit_by
 from portal.services.audit import Actor
+from portal.services.notification_hooks import notify_freeze
 
 
 class FreezeNotFound(NotFound):
@@ -66,6 +67,7 @@ async def create_freeze(
     freeze = Freeze(cluster=cluster, namespace=namespace, reason=reason, created_by=actor.name)
     session.add(freeze)
     await session.flush()
+    await notify_freeze(session, freeze, started=True)
     await audit_by(
         session,
         actor,
@@ -90,6 +92,7 @@ async def lift_freeze(
         freeze.lifted_at, freeze.lifted_by, outcome = now, actor.name, "applied"
         session.add(freeze)
         await session.flush()
+        await notify_freeze(session, freeze, started=False)
     await audit_by(
         session,
         actor,

@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.db import SessionMaker
 from portal.domain.canaries import build_canary_view
@@ -27,6 +28,7 @@ from portal.domain.runs import (
     EndRun,
     EventObserved,
     Observation,
+    RunDecision,
     RunState,
     decide_run,
 )
@@ -43,6 +45,20 @@ QUEUE_CAPACITY = 10_000
 FIRST_LIST_WAIT_SECONDS = 30.0
 CanaryKey = tuple[str, str, str]
 Committed = Callable[[str, str, str], None]
+
+
+class RunsDecided(Protocol):
+    """Called inside the transaction that writes a canary's run decisions (notifications)."""
+
+    def __call__(
+        self,
+        session: AsyncSession,
+        *,
+        key: CanaryKey,
+        decisions: tuple[RunDecision, ...],
+        state: RunState,
+        at: datetime,
+    ) -> Awaitable[None]: ...
 
 
 def _utcnow() -> datetime:
@@ -101,6 +117,7 @@ class TimelineRecorder:
         view: ClusterView,
         on_committed: Committed | None = None,
         on_run_ended: Committed | None = None,
+        on_decided: RunsDecided | None = None,
         clock: Callable[[], datetime] = _utcnow,
         capacity: int = QUEUE_CAPACITY,
     ) -> None:
@@ -108,6 +125,7 @@ class TimelineRecorder:
         self.view = view
         self.on_committed = on_committed
         self.on_run_ended = on_run_ended
+        self.on_decided = on_decided
         self.clock = clock
         self.queue: asyncio.Queue[Work] = asyncio.Queue(maxsize=capacity)
         self.states: dict[CanaryKey, RunState] = {}
@@ -225,6 +243,14 @@ class TimelineRecorder:
             )
             if work.entry is not None:
                 await insert_entry(session, key=work.key, entry=work.entry, run_id=run_id)
+            if self.on_decided is not None and update.decisions:
+                await self.on_decided(
+                    session,
+                    key=work.key,
+                    decisions=update.decisions,
+                    state=update.state,
+                    at=self.clock(),
+                )
             await session.commit()
         self.states[work.key] = update.state
         self.recorded += 1

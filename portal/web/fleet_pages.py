@@ -21,6 +21,7 @@ from portal.services import fleet, timeline
 from portal.services.canary_details import canary_details, run_duration
 from portal.services.gates_freezes import list_freezes
 from portal.web.fleet_context import base_context, overview_context
+from portal.web.notifications import own_channel_name
 from portal.web.presenting import hpa_key
 from portal.web.sparklines import sparkline
 
@@ -116,6 +117,7 @@ async def canary_page(
         "metric_note": details.metrics.note,
         "gate_holds": details.holds,
         "freezes": await list_freezes(session, active_only=True),
+        "own_channel": await own_channel_name(request, session),
     }
     return templates.TemplateResponse(request, "canaries/detail.html", context)
 
