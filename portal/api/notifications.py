@@ -17,7 +17,7 @@ from portal.models.notifications import (
     RuleCreate,
     RulePublic,
 )
-from portal.security.access import AdminUser, ViewerUser
+from portal.security.access import AdminUser, OperatorUser
 from portal.security.actors import CurrentActor
 from portal.services import notification_admin as admin
 
@@ -110,7 +110,7 @@ async def notify_me(
     namespace: KubeName,
     name: KubeName,
     session: SessionDep,
-    _viewer: ViewerUser,
+    _operator: OperatorUser,
     actor: CurrentActor,
 ) -> RulePublic:
     """Send this canary's transitions to the caller's own channel (409 when they have none)."""

@@ -15,7 +15,7 @@ from portal.deps import SessionDep, SettingsDep, TemplatesDep
 from portal.domain.notification_rules import Transition
 from portal.errors import Unprocessable
 from portal.models.notifications import ChannelCreate, ChannelKind, RuleCreate
-from portal.security.access import AdminUser, ViewerUser
+from portal.security.access import AdminUser, OperatorUser
 from portal.security.actors import CurrentActor
 from portal.services import notification_admin as admin
 
@@ -173,7 +173,7 @@ async def notify_me(
     namespace: KubeName,
     name: KubeName,
     session: SessionDep,
-    _viewer: ViewerUser,
+    _operator: OperatorUser,
     actor: CurrentActor,
 ) -> RedirectResponse:
     await admin.notify_me(session, cluster=cluster, namespace=namespace, name=name, actor=actor)
