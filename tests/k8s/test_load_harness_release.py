@@ -26,7 +26,7 @@ from portal.config import Settings
 from portal.security.roles import Role
 from tests.integration.devcluster_simulation.support import GateServer, server_started, wait_for
 from tests.k8s.applying import Kubectl, apply_checked
-from tests.k8s.tree import Obj, built, objects, substitute
+from tests.k8s.tree import K8S, Obj, built, kustomize, objects, set_image_tag, substitute
 from tests.support import databases
 from tests.support.apps import RunningApp, running_app, signed_in
 from tests.support.flagger_callers import flagger_tokens
@@ -94,11 +94,10 @@ async def portal(
             yield running, url
 
 
-def load_harness_app(*, portal_url: str, recorder_url: str, tag: str) -> list[Obj]:
+def load_harness_app(*, portal_url: str, recorder_url: str, k8s: Path = K8S) -> list[Obj]:
     """The load-harness namespace (infrastructure/configs) and its objects (apps/staging)."""
-    text = substitute(built("apps/staging"), {"FLAGGER_PORTAL_TOKEN": TOKEN})
+    text = substitute(kustomize(k8s / "apps/staging"), {"FLAGGER_PORTAL_TOKEN": TOKEN})
     text = text.replace(PORTAL, portal_url).replace(LOADTESTER, f"{recorder_url}/lt")
-    text = text.replace(f"{IMAGE}:v0.1.0", f"{IMAGE}:{tag}")
     namespace = [
         o
         for o in objects(built("infrastructure/configs"))
@@ -129,7 +128,7 @@ async def test_a_new_image_tag_is_released_and_the_primary_hpa_scales(
     kubectl = Kubectl(kubeconfig=cluster.kubeconfig, cache=tmp_path / "kube-cache")
     app = functools.partial(load_harness_app, portal_url=portal_url, recorder_url=recorder.url)
     async with httpx.AsyncClient(base_url=cluster.url, timeout=10.0) as http:
-        await apply_checked(kubectl, app(tag="v0.1.0"))
+        await apply_checked(kubectl, app())
 
         async def initialized() -> bool:
             return await _phase(http) == "Initialized"
@@ -147,7 +146,10 @@ async def test_a_new_image_tag_is_released_and_the_primary_hpa_scales(
                 seen.append(phase)
             return phase == "Succeeded"
 
-        await apply_checked(kubectl, app(tag="v0.2.0"))
+        # What image automation commits for a new version tag in ECR, then Flux applies.
+        await apply_checked(
+            kubectl, app(k8s=set_image_tag(tmp_path, policy="load-harness", tag="v0.2.0"))
+        )
         try:
             await wait_for(released, within=WITHIN)
         except AssertionError as slow:

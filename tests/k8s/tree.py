@@ -66,3 +66,19 @@ def find(items: list[Obj], kind: str, name: str) -> Obj:
     matches = [o for o in items if o["kind"] == kind and o["metadata"]["name"] == name]
     assert len(matches) == 1, f"{kind}/{name}: {len(matches)} found"
     return matches[0]
+
+
+def set_image_tag(copy_root: Path, *, policy: str, tag: str) -> Path:
+    """A copy of k8s/ in which the `{"$imagepolicy": "flux-system:<policy>:tag"}` setter line
+    says `tag`, as Flux's ImageUpdateAutomation would commit it; returns the copy's k8s/."""
+    copy = copy_root / "k8s"
+    shutil.copytree(K8S, copy)
+    overlay = copy / "apps" / "staging" / "kustomization.yaml"
+    marker = f'# {{"$imagepolicy": "flux-system:{policy}:tag"}}'
+    lines = overlay.read_text(encoding="utf-8").splitlines(keepends=True)
+    hits = [i for i, line in enumerate(lines) if line.rstrip().endswith(marker)]
+    assert len(hits) == 1, f"one setter line for {policy} expected"
+    indent = lines[hits[0]][: len(lines[hits[0]]) - len(lines[hits[0]].lstrip())]
+    lines[hits[0]] = f"{indent}newTag: {tag} {marker}\n"
+    overlay.write_text("".join(lines), encoding="utf-8")
+    return copy
