@@ -52,4 +52,5 @@ def test_the_deployment_reads_the_config_map_and_the_secret_kept_out_of_git() ->
             {"secretRef": {"name": "portal-env"}},
         ]
     assert [o for o in items if o["kind"] == "Secret"] == []
-    assert pod["initContainers"][0]["command"] == ["portal", "db", "upgrade"]
+    assert pod["initContainers"][0]["command"] == ["python", "-m", "portal.cli", "db", "upgrade"]
+    assert pod["containers"][0]["command"] == ["python", "-m", "portal.cli", "serve"]
