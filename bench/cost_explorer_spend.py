@@ -89,7 +89,7 @@ async def simulate(
     finally:
         await engine.dispose()
     count = moto.aws_calls()
-    return Outcome(name, refreshes, failed, count, round(count * USD_PER_REQUEST, 2))
+    return Outcome(name, refreshes, failed, count, float(count * USD_PER_REQUEST))
 
 
 async def page_views(moto: MotoServer, *, views: int, directory: Path) -> tuple[float, int]:

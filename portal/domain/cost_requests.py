@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any, Literal
 
 CostMetric = Literal["UnblendedCost", "AmortizedCost"]
@@ -21,7 +22,7 @@ FORECAST_METRICS: dict[CostMetric, str] = {
 """GetCostForecast spells its metrics in upper case."""
 DAILY_DAYS = 30
 PREDICTION_INTERVAL_LEVEL = 80
-USD_PER_REQUEST = 0.01
+USD_PER_REQUEST = Decimal("0.01")
 """Cost Explorer bills every API request (each page) at USD 0.01."""
 
 

@@ -9,7 +9,6 @@ failure, never longer than the refresh interval.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import math
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+import structlog
 from sqlmodel import col, func, select
 
 from portal.aws.cost_explorer import CostExplorer, CostExplorerUnavailable, describe_failure
@@ -29,6 +29,7 @@ from portal.services.audit import Actor, record_audit
 
 Trigger = Literal["schedule", "manual"]
 FIRST_BACKOFF_SECONDS = 60.0
+log = structlog.get_logger("portal.costs")
 
 
 def utcnow() -> datetime:
@@ -153,41 +154,44 @@ class CostRefresher:
         self._manual_interval = manual_interval_seconds
         self._clock = clock
         self._lock = asyncio.Lock()
-        self.wake = asyncio.Event()
+        """One attempt at a time: a manual refresh checks its interval and refreshes under it."""
 
     async def refresh(self, *, trigger: Trigger) -> CostSnapshot:
         """One attempt; its row is written whatever happens (figures, or the reason)."""
         async with self._lock:
-            before = self._explorer.requests_sent
-            now = self._clock()
-            snapshot = CostSnapshot(fetched_at=now, trigger=trigger, ok=False)
-            try:
-                report = await self._explorer.report(today=now.date(), scope=self._scope)
-            except CostExplorerUnavailable as error:
-                snapshot.error = error.reason[:2000]
-            except Exception as error:
-                snapshot.error = describe_failure(error)[:2000]
-            else:
-                snapshot.ok = True
-                snapshot.report = json.dumps(report.to_json(), separators=(",", ":"))
-            snapshot.requests = self._explorer.requests_sent - before
-            async with self._sessionmaker() as session:
-                session.add(snapshot)
-                await session.commit()
-                await session.refresh(snapshot)
-            return snapshot
+            return await self._attempt(trigger)
+
+    async def _attempt(self, trigger: Trigger) -> CostSnapshot:
+        before = self._explorer.requests_sent
+        now = self._clock()
+        snapshot = CostSnapshot(fetched_at=now, trigger=trigger, ok=False)
+        try:
+            report = await self._explorer.report(today=now.date(), scope=self._scope)
+        except CostExplorerUnavailable as error:
+            snapshot.error = error.reason[:2000]
+        except Exception as error:  # a refresh never takes the portal down; the page says why
+            snapshot.error = describe_failure(error)[:2000]
+        else:
+            snapshot.ok = True
+            snapshot.report = json.dumps(report.to_json(), separators=(",", ":"))
+        snapshot.requests = self._explorer.requests_sent - before
+        async with self._sessionmaker() as session:
+            session.add(snapshot)
+            await session.commit()
+            await session.refresh(snapshot)
+        return snapshot
 
     async def refresh_by(self, actor: Actor) -> CostSnapshot:
         """An admin's refresh: refused (ManualRefreshTooSoon) within the manual interval of the
-        previous attempt; audited either way."""
-        now = self._clock()
-        _, last = await _consecutive_failures(self._sessionmaker)
-        since = (now - last).total_seconds() if last is not None else math.inf
-        if since < self._manual_interval:
-            retry_after = max(1, math.ceil(self._manual_interval - since))
-            await self._audit(actor, outcome="rejected", error=f"retry in {retry_after} s")
-            raise ManualRefreshTooSoon(retry_after)
-        snapshot = await self.refresh(trigger="manual")
+        previous attempt, whoever made it; audited either way."""
+        async with self._lock:
+            _, last = await _consecutive_failures(self._sessionmaker)
+            since = (self._clock() - last).total_seconds() if last is not None else math.inf
+            if since < self._manual_interval:
+                retry_after = max(1, math.ceil(self._manual_interval - since))
+                await self._audit(actor, outcome="rejected", error=f"retry in {retry_after} s")
+                raise ManualRefreshTooSoon(retry_after)
+            snapshot = await self._attempt("manual")
         await self._audit(
             actor, outcome="applied" if snapshot.ok else "failed", error=snapshot.error
         )
@@ -215,12 +219,14 @@ class CostRefresher:
         )
 
     async def run(self) -> None:
-        """Refresh whenever due, until cancelled."""
+        """Refresh whenever due, until cancelled; a database failure waits and tries again."""
         while True:
-            delay = await self.due_in()
-            if delay > 0:
-                self.wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wake.wait(), timeout=delay)
-                continue
-            await self.refresh(trigger="schedule")
+            try:
+                delay = await self.due_in()
+                if delay <= 0:
+                    await self.refresh(trigger="schedule")
+                    continue
+            except Exception as error:  # the loop outlives an unreachable database
+                log.warning("cost refresh loop failed", error=describe_failure(error))
+                delay = FIRST_BACKOFF_SECONDS
+            await asyncio.sleep(delay)

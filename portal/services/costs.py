@@ -59,7 +59,7 @@ class CostsView:
 
     @property
     def ce_requests_usd(self) -> Decimal:
-        return self.state.requests_this_month * Decimal(str(USD_PER_REQUEST))
+        return self.state.requests_this_month * USD_PER_REQUEST
 
     @property
     def savings_usd_per_month(self) -> Decimal:
