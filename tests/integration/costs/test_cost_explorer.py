@@ -132,3 +132,12 @@ async def test_an_unreachable_endpoint_is_named(moto: MotoServer) -> None:
         with pytest.raises(CostExplorerUnavailable) as raised:
             await explorer.report(today=TODAY, scope=CostScope())
     assert raised.value.reason.startswith("endpoint unreachable: Could not connect to the endpoint")
+
+
+async def test_a_runaway_page_chain_stops_at_twenty_billed_pages(moto: MotoServer) -> None:
+    moto.answer("GetCostAndUsage", {"ResultsByTime": [], "NextPageToken": "again"})
+    async with open_cost_explorer(region="us-east-1", endpoint_url=moto.url) as explorer:
+        report = await explorer.report(today=TODAY, scope=CostScope())
+        assert explorer.requests_sent == 41
+    assert moto.calls == {"GetCostAndUsage": 40, "GetCostForecast": 1}
+    assert report.month.amount == Decimal(0)

@@ -220,3 +220,20 @@ async def test_the_overview_card_shows_the_month_and_the_burn_rate(
     assert "portal projection" in card.text
     assert "0.0000 USD/hour across 0 cluster(s)" in card.text
     assert moto.aws_calls() == 3
+
+
+async def test_two_admins_refreshing_at_once_spend_once(
+    cost_settings: Settings, database_url: str, moto: MotoServer
+) -> None:
+    await _store_old_snapshot(database_url, hours_ago=1)
+    moto.queue_cost_and_usage([month_answer(), daily_answer()])
+    async with (
+        running_app(cost_settings) as running,
+        signed_in(running, Role.admin) as first,
+        signed_in(running, Role.admin) as second,
+    ):
+        answers = await asyncio.gather(
+            first.post("/api/v1/costs/refresh"), second.post("/api/v1/costs/refresh")
+        )
+    assert sorted(a.status_code for a in answers) == [200, 429]
+    assert moto.aws_calls() == 3

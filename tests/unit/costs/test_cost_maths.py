@@ -159,3 +159,17 @@ def test_overlapping_windows_count_once() -> None:
 def test_bad_windows_are_refused(window: str) -> None:
     with pytest.raises(BadSchedule):
         parse_schedule([window])
+
+
+def test_refresh_backoff_doubles_from_a_minute_up_to_the_interval() -> None:
+    from portal.services.cost_refresh import next_delay
+
+    now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    ten_s_ago = datetime(2026, 12, 2, 11, 59, 50, tzinfo=UTC)
+    delays = [
+        next_delay(failures=f, last_attempt=ten_s_ago, now=now, interval_seconds=600)
+        for f in range(6)
+    ]
+    # ok: the interval; then 60, 120, 240, 480 s, capped at the 600 s interval; 10 s already passed
+    assert delays == [590, 50, 110, 230, 470, 590]
+    assert next_delay(failures=0, last_attempt=None, now=now, interval_seconds=600) == 0
