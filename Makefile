@@ -197,3 +197,8 @@ compose-down: install
 # run here; with CI=true that is a failure instead.
 compose-test: install podman
 	INFRA_FLEET_COMPOSE_TEST=1 $(BIN)/pytest -q -p no:cacheprovider tests/compose
+
+# Benchmarks (BENCHMARKS.md): each prints its figures against a baseline measured in the same run.
+bench: install
+	$(BIN)/python bench/dora_metrics.py
+.PHONY: bench

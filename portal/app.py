@@ -51,6 +51,7 @@ from portal.services.broadcast_metrics import BroadcastCollector
 from portal.services.broadcasting import Broadcaster
 from portal.services.cost_refresh import CostRefresher
 from portal.services.costs import check_downtime, cost_scope
+from portal.services.github_deliveries import process_backlog
 from portal.services.notification_secrets import SecretBox
 from portal.services.notification_sending import NotificationSender, delivery_config
 from portal.services.notification_watching import NotificationWatcher
@@ -208,6 +209,13 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
                 name="history-retention",
             )
             _in_background(stack, keep_flushing_denial_tallies(app), name="denial-tallies")
+            _in_background(
+                stack,
+                process_backlog(
+                    sessionmaker, workflows=frozenset(settings.github_deploy_workflows)
+                ),
+                name="github-backlog",
+            )
             cost_refresher = await _open_costs(stack, settings, sessionmaker)
             await _watch_fleet(stack, settings, clusters, view)
             app.state.portal = PortalState(

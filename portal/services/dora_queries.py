@@ -15,7 +15,6 @@ from sqlalchemy import (
     and_,
     func,
     literal,
-    or_,
     select,
     union_all,
 )
@@ -63,10 +62,10 @@ def same_stream(other: Any, row: Any) -> list[ColumnElement[bool]]:
 
 
 def earlier(other: Any, row: Any) -> ColumnElement[bool]:
-    return or_(
-        other.c.finished_epoch < row.c.finished_epoch,
-        and_(other.c.finished_epoch == row.c.finished_epoch, other.c.id < row.c.id),
-    )
+    """Finished before `row`: a plain range on the stream index (two deployments of one stream
+    finishing in the same microsecond are not told apart)."""
+    result: ColumnElement[bool] = other.c.finished_epoch < row.c.finished_epoch
+    return result
 
 
 def previous_outcome(row: Any) -> Any:
@@ -75,7 +74,7 @@ def previous_outcome(row: Any) -> Any:
     return (
         select(prior.c.outcome)
         .where(*same_stream(prior, row), earlier(prior, row))
-        .order_by(prior.c.finished_epoch.desc(), prior.c.id.desc())
+        .order_by(prior.c.finished_epoch.desc())
         .limit(1)
         .scalar_subquery()
     )

@@ -92,3 +92,22 @@ async def process_delivery(
             .values(processed_at=utcnow(), result=result[:1000])
         )
         await session.commit()
+
+
+async def process_backlog(sessionmaker: SessionMaker, *, workflows: frozenset[str]) -> None:
+    """Deliveries stored but never processed (the portal stopped between its answer and the
+    facts), oldest first; facts are idempotent, so a delivery another replica is processing at
+    the same moment comes out once."""
+    try:
+        async with sessionmaker() as session:
+            connection = await session.connection()
+            statement = (
+                select(DELIVERIES.c.id)
+                .where(DELIVERIES.c.processed_at.is_(None))
+                .order_by(DELIVERIES.c.id)
+            )
+            pending = list((await connection.execute(statement)).scalars())
+        for row_id in pending:
+            await process_delivery(sessionmaker, row_id=int(row_id), workflows=workflows)
+    except Exception:  # the database may be down at start; the next start tries again
+        log.exception("github delivery backlog not processed")

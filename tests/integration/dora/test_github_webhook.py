@@ -10,12 +10,15 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.config import Settings
+from portal.db import create_engine, create_sessionmaker
 from portal.domain.github_signatures import sign
 from portal.models import AuditEvent, Change, Deployment, GithubDelivery
 from portal.security.roles import Role
+from portal.services.github_deliveries import store_delivery
 from tests.integration.dora.conftest import SECRET
-from tests.support.apps import RunningApp, signed_in
+from tests.support.apps import RunningApp, running_app, signed_in
 from tests.support.github_examples import example
+from tests.support.waiting import wait_until
 
 REPO = "Codertocat/Hello-World"
 
@@ -144,3 +147,29 @@ async def test_without_a_configured_secret_every_delivery_is_refused(portal: Run
 def test_a_short_secret_is_refused_at_start(database_url: str) -> None:
     with pytest.raises(ValueError, match="at least 32 characters"):
         Settings(database_url=database_url, github_webhook_secret="short")
+
+
+async def test_a_delivery_stored_but_never_processed_is_processed_at_the_next_start(
+    database_url: str,
+) -> None:
+    settings = Settings(
+        database_url=database_url, log_format="console", github_webhook_secret=SECRET
+    )
+    payload = deployment_status(
+        "b" * 40, 7, created="2026-11-24T09:50:00Z", finished="2026-11-24T10:00:00Z"
+    )
+    engine = create_engine(database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            await store_delivery(
+                session, delivery_id="lost", event="deployment_status", body=json.dumps(payload)
+            )
+            await session.commit()
+    finally:
+        await engine.dispose()
+    async with running_app(settings) as running:
+
+        async def recorded() -> bool:
+            return await count(running, Deployment) == 1
+
+        await wait_until(recorded, within=10, what="the stored delivery processed")
