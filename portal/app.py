@@ -51,6 +51,7 @@ from portal.services.broadcast_metrics import BroadcastCollector
 from portal.services.broadcasting import Broadcaster
 from portal.services.cost_refresh import CostRefresher
 from portal.services.costs import check_downtime, cost_scope
+from portal.services.dora_gauges import DoraGauges
 from portal.services.github_deliveries import process_backlog
 from portal.services.notification_secrets import SecretBox
 from portal.services.notification_sending import NotificationSender, delivery_config
@@ -216,6 +217,9 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
                 ),
                 name="github-backlog",
             )
+            dora_gauges = DoraGauges(sessionmaker)
+            _register(stack, registry, dora_gauges)
+            _in_background(stack, dora_gauges.keep_refreshing(), name="dora-gauges")
             cost_refresher = await _open_costs(stack, settings, sessionmaker)
             await _watch_fleet(stack, settings, clusters, view)
             app.state.portal = PortalState(
@@ -228,6 +232,7 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
                 recorder=recorder,
                 clusters=tuple(clusters),
                 cost_refresher=cost_refresher,
+                dora_gauges=dora_gauges,
                 readiness_checks={
                     "database": database_check(engine),
                     "clusters": clusters_check(view),

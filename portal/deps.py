@@ -23,6 +23,7 @@ from portal.kube.view import ClusterView
 from portal.services.actions import ActionEnv
 from portal.services.broadcasting import Broadcaster
 from portal.services.cost_refresh import CostRefresher
+from portal.services.dora_gauges import DoraGauges
 from portal.services.readiness import ReadinessCheck
 from portal.services.timeline_recording import TimelineRecorder
 
@@ -38,6 +39,7 @@ class PortalState:
     recorder: TimelineRecorder
     clusters: tuple[Cluster, ...] = ()
     cost_refresher: CostRefresher | None = None
+    dora_gauges: DoraGauges | None = None
     readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
 
 

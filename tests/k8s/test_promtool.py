@@ -173,7 +173,9 @@ def test_a_wrong_expected_value_fails_promtool(tmp_path: Path) -> None:
     assert result.stderr.split("got:")[1].strip() == "{} 9.9E+01"
 
 
-@pytest.mark.parametrize("name", ["portal", "load-harness", "flagger-canaries", "dora"])
+@pytest.mark.parametrize(
+    "name", ["portal", "load-harness", "flagger-canaries", "dora", "dora-portal"]
+)
 def test_dashboard_queries_parse(tmp_path: Path, name: str) -> None:
     expressions = dashboard_expressions(DASHBOARDS / f"{name}.json")
     assert expressions
@@ -186,6 +188,7 @@ def test_dashboards_are_labelled_config_maps_for_the_grafana_sidecar() -> None:
     maps = [o for o in objects(built("infrastructure/configs")) if o["kind"] == "ConfigMap"]
     assert sorted(m["metadata"]["name"] for m in maps) == [
         "dashboard-dora",
+        "dashboard-dora-portal",
         "dashboard-flagger-canaries",
         "dashboard-load-harness",
         "dashboard-portal",
