@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from portal.domain.dora_windows import as_utc
 from portal.domain.runs import (
     AmendRunEnd,
     ClosedRun,
@@ -44,12 +45,13 @@ async def load_state(session: AsyncSession, *, key: CanaryKey) -> RunState:
     latest = await _latest(session, key, open_only=False)
     if latest is None:
         return RunState()
+    started = as_utc(latest.started_at)  # SQLite hands back naive times; all are UTC
     if latest.ended_at is None:
-        run = OpenRun(started_at=latest.started_at, revision=latest.revision, image=latest.image)
+        run = OpenRun(started_at=started, revision=latest.revision, image=latest.image)
         return RunState(revision=latest.revision, open_run=run)
     closed = ClosedRun(
-        started_at=latest.started_at,
-        ended_at=latest.ended_at,
+        started_at=started,
+        ended_at=as_utc(latest.ended_at),
         outcome=Outcome(latest.outcome or Outcome.SUPERSEDED),
         reason=latest.reason,
     )

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from portal.domain.runs import Observation, RunState, decide_run
 from portal.models import CanaryRun, Deployment
 from portal.services.dora_flagger import RunTarget
-from portal.services.run_writing import apply_decisions
+from portal.services.run_writing import apply_decisions, load_state
 from tests.unit.domain.run_fixtures import IDLE, NEW, at, heard, seen
 
 KEY = ("prod", "test", "podinfo")
@@ -91,3 +91,10 @@ async def test_a_rolled_back_run_is_a_failed_deployment_with_its_cause_and_peak_
     assert deployment.peak_weight == 20
     # 10% for a minute, 20% for a minute until the end at minute 3: 6 + 12 seconds of traffic
     assert deployment.exposure_weight_seconds == 18.0
+
+
+async def test_a_replay_after_a_restart_is_still_one_deployment(session: AsyncSession) -> None:
+    await observe(session, *PROMOTED_RELEASE)
+    restarted = await load_state(session, key=KEY)  # what the recorder reads after a restart
+    await observe(session, *PROMOTED_RELEASE, state=restarted)
+    assert [(d.outcome, d.revision) for d in await deployments(session)] == [("success", NEW)]
