@@ -197,6 +197,7 @@ compose-down: install
 # run here; with CI=true that is a failure instead.
 compose-test: install podman
 	INFRA_FLEET_COMPOSE_TEST=1 $(BIN)/pytest -q -p no:cacheprovider tests/compose
+	@tail -n 1 $(COMPOSE_DIR)/timings.log 2>/dev/null || true
 
 # Benchmarks (BENCHMARKS.md): each prints its figures against a baseline measured in the same run.
 bench: install

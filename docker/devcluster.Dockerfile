@@ -7,17 +7,19 @@
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 
 FROM ${BASE_IMAGE} AS build
-ENV PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+# pip's download cache is a build cache mount shared by the images (never in a layer).
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 # pyproject.toml's [project] dependencies (the same first RUN as docker/portal.Dockerfile's, so
 # the two builds share that layer), then the devcluster extra (the Kubernetes schemas; only the
 # 1.32 ones devcluster reads are kept: 8 MB instead of 108 MB and 17,000 files).
 COPY pyproject.toml scripts/image_requirements.py ./
-RUN python3 image_requirements.py pyproject.toml > requirements.txt \
+RUN --mount=type=cache,id=infra-fleet-pip,target=/root/.cache/pip,sharing=locked \
+    python3 image_requirements.py pyproject.toml > requirements.txt \
     && python3 -m venv /opt/venv \
     && /opt/venv/bin/pip install --only-binary=:all: -r requirements.txt
-RUN python3 image_requirements.py pyproject.toml --no-project --extra devcluster > extra.txt \
+RUN --mount=type=cache,id=infra-fleet-pip,target=/root/.cache/pip,sharing=locked \
+    python3 image_requirements.py pyproject.toml --no-project --extra devcluster > extra.txt \
     && /opt/venv/bin/pip install --only-binary=:all: -r requirements.txt -r extra.txt \
     && /opt/venv/bin/pip uninstall --yes pip setuptools \
     && find /opt/venv/lib/python3.11/site-packages/kubernetes_validate/kubernetes-json-schema \

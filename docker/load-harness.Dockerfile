@@ -10,11 +10,12 @@
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 
 FROM ${BASE_IMAGE} AS build
-ENV PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+# pip's download cache is a build cache mount shared by the images (never in a layer).
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 # Runtime dependencies of load_harness only (a subset of pyproject.toml, same lower bounds;
 # tests/unit/load_harness/test_lh_dockerfile.py keeps the two in step).
-RUN python3 -m venv /opt/venv \
+RUN --mount=type=cache,id=infra-fleet-pip,target=/root/.cache/pip,sharing=locked \
+    python3 -m venv /opt/venv \
     && /opt/venv/bin/pip install --only-binary=:all: \
       "fastapi>=0.115" \
       "uvicorn[standard]>=0.30" \

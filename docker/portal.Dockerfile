@@ -7,13 +7,14 @@
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 
 FROM ${BASE_IMAGE} AS build
-ENV PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+# pip's download cache is a build cache mount shared by the images (never in a layer).
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 # The runtime dependencies are pyproject.toml's [project] dependencies, read at build time.
 COPY pyproject.toml scripts/image_requirements.py ./
 # (The same first RUN as docker/devcluster.Dockerfile's: the two builds share that layer.)
-RUN python3 image_requirements.py pyproject.toml > requirements.txt \
+RUN --mount=type=cache,id=infra-fleet-pip,target=/root/.cache/pip,sharing=locked \
+    python3 image_requirements.py pyproject.toml > requirements.txt \
     && python3 -m venv /opt/venv \
     && /opt/venv/bin/pip install --only-binary=:all: -r requirements.txt
 RUN /opt/venv/bin/pip uninstall --yes pip setuptools

@@ -115,9 +115,29 @@ def revision() -> str:
 
 
 @contextmanager
+def _phase(timings: dict[str, float], name: str) -> Iterator[None]:
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        timings[name] = time.monotonic() - started
+
+
+def _record(timings: dict[str, float]) -> None:
+    """One line per run in var/compose/timings.log (what `make compose-test` prints at the end)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    phases = " ".join(f"{name}={seconds:.0f}s" for name, seconds in timings.items())
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    with (CACHE / "timings.log").open("a") as log:
+        log.write(f"{stamp} total={sum(timings.values()):.0f}s {phases}\n")
+
+
+@contextmanager
 def compose_stack() -> Iterator[Stack]:
     env = podman_env()
-    _checked(["scripts/compose_base_image.sh", BASE_IMAGE, str(CACHE)], env=env, timeout=900)
+    timings: dict[str, float] = {}
+    with _phase(timings, "base"):
+        _checked(["scripts/compose_base_image.sh", BASE_IMAGE, str(CACHE)], env=env, timeout=900)
     _checked([sys.executable, "scripts/compose_env.py", str(ENV_FILE)], env=env, timeout=60)
     ports = {service: free_port() for service in PUBLISHED}
     project = f"infra-fleet-test-{os.getpid()}"
@@ -134,13 +154,19 @@ def compose_stack() -> Iterator[Stack]:
         "--file", str(ROOT / "docker-compose.yml"),
     ]  # fmt: skip
     try:
-        _checked([*compose, "build"], env=env, timeout=1200)
-        _checked([*compose, "up", "--detach"], env=env, timeout=300)
-        wait_for_health(project, env=env)
-        yield Stack(project=project, ports=ports, env=read_env_file(ENV_FILE))
+        with _phase(timings, "build"):
+            _checked([*compose, "build"], env=env, timeout=1200)
+        with _phase(timings, "up"):
+            _checked([*compose, "up", "--detach"], env=env, timeout=300)
+        with _phase(timings, "healthy"):
+            wait_for_health(project, env=env)
+        with _phase(timings, "checks"):
+            yield Stack(project=project, ports=ports, env=read_env_file(ENV_FILE))
     finally:
-        down = _run([*compose, "down", "--volumes"], env=env, timeout=300)
-        left = containers(project, env=env)
+        with _phase(timings, "down"):
+            down = _run([*compose, "down", "--volumes"], env=env, timeout=300)
+            left = containers(project, env=env)
+        _record(timings)
         if down.returncode != 0 or left:
             raise AssertionError(f"teardown left {left}: {down.stdout}{down.stderr}")
 

@@ -20,6 +20,7 @@ from tests.iac.dockerfiles import DOCKER, Instruction, dockerfiles, instructions
 
 HADOLINT = Path(sys.executable).with_name("hadolint")
 BASE_IMAGE_DEFAULT = "ARG BASE_IMAGE=python:3.11-slim-bookworm"
+PIP_CACHE_MOUNT = "--mount=type=cache,id=infra-fleet-pip,target=/root/.cache/pip,sharing=locked "
 NAMES = [path.name for path in dockerfiles()]
 
 
@@ -87,7 +88,8 @@ def test_python_images_are_multi_stage_and_ship_no_pip(name: str) -> None:
     runs = _args(stages(path)[0], "RUN")
     installs = [run for run in runs if "pip install" in run]
     assert installs
-    for install in installs:  # wheels only: no compiler anywhere
+    for install in installs:  # wheels only: no compiler anywhere; pip's cache never in a layer
+        assert install.startswith(PIP_CACHE_MOUNT)
         assert install.count("pip install") == install.count("pip install --only-binary=:all:")
     last_venv_run = [run for run in runs if "/opt/venv/bin/pip" in run][-1]
     assert "/opt/venv/bin/pip uninstall --yes pip" in last_venv_run
