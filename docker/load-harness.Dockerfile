@@ -12,19 +12,19 @@ ARG BASE_IMAGE=python:3.11-slim-bookworm
 FROM ${BASE_IMAGE} AS build
 # pip's download cache is a build cache mount shared by the images (never in a layer).
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1
-# Runtime dependencies of load_harness only (a subset of pyproject.toml, same lower bounds;
+# Runtime dependencies of load_harness only (a subset of pyproject.toml, the same bounds;
 # tests/unit/load_harness/test_lh_dockerfile.py keeps the two in step).
 RUN --mount=type=cache,id=infra-fleet-pip,target=/root/.cache/pip,sharing=locked \
     python3 -m venv /opt/venv \
     && /opt/venv/bin/pip install --only-binary=:all: \
-      "fastapi>=0.115" \
-      "uvicorn[standard]>=0.30" \
-      "pydantic>=2.8" \
-      "pydantic-settings>=2.4" \
-      "prometheus-client>=0.20" \
-      "structlog>=24.4" \
-      "jinja2>=3.1.4" \
-      "psutil>=6.0" \
+      "fastapi>=0.121.1,<0.166" \
+      "uvicorn[standard]>=0.30,<0.55" \
+      "pydantic>=2.8,<3" \
+      "pydantic-settings>=2.4,<3" \
+      "prometheus-client>=0.20,<0.27" \
+      "structlog>=24.4,<27" \
+      "jinja2>=3.1.4,<4" \
+      "psutil>=6.0,<8" \
     && /opt/venv/bin/pip uninstall --yes pip setuptools
 COPY load_harness/ /app/load_harness/
 RUN /opt/venv/bin/python -m compileall -q /app/load_harness
