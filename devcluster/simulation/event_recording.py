@@ -1,19 +1,21 @@
-"""Kubernetes core/v1 Events the simulated controllers record, aggregated like client-go does.
+"""Kubernetes core/v1 Events the simulated controllers record, correlated like client-go does.
 
 client-go's recorder does not create a new Event for a repeat: it bumps `count` and
-`lastTimestamp` on the one it made. Flagger repeats messages every tick (a suspended canary
-says so each interval), so without aggregation the event list would grow without bound.
+`lastTimestamp` on the one it made; it merges a chatty object's messages and drops events past
+a rate limit (`event_correlation`). Flagger repeats messages every tick (a suspended canary
+says so each interval), so a real cluster's Event list is not a log of what Flagger said.
 """
 
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from devcluster.simulation.api_client import EVENTS, ApiError, KubeApi
+from devcluster.simulation.event_correlation import Correlated, EventCorrelator, EventFacts
 
 
 def utc_now() -> str:
@@ -65,53 +67,61 @@ def event_document(
 
 
 @dataclass
-class _Seen:
-    name: str
-    count: int
-
-
-@dataclass
 class EventRecorder:
-    """Posts Events through the API, patching the earlier one when a message repeats."""
+    """Posts Events through the API as client-go's default recorder does (recordToSink): each
+    event goes through the correlator, which merges, counts or drops it; a repeat patches the
+    Event it made, and an Event gone meanwhile (expired) is created again under its name."""
 
     api: KubeApi
     component: str
-    seen: OrderedDict[tuple[str, ...], _Seen] = field(default_factory=OrderedDict)
-    remembered: int = 4096
+    clock: Callable[[], float] = time.monotonic
+    """Seconds on the simulation's clock (scaled like the controllers' intervals)."""
+    correlator: EventCorrelator = field(default_factory=EventCorrelator)
 
     async def record(
         self, *, involved: dict[str, Any], reason: str, message: str, warning: bool
     ) -> None:
         metadata = involved["metadata"]
         namespace = metadata.get("namespace", "default")
-        key = (namespace, involved["kind"], metadata["name"], reason, message, str(warning))
+        facts = EventFacts(
+            component=self.component,
+            kind=involved["kind"],
+            namespace=namespace,
+            name=metadata["name"],
+            uid=metadata.get("uid", ""),
+            api_version=involved["apiVersion"],
+            type="Warning" if warning else "Normal",
+            reason=reason,
+            message=message,
+        )
+        decision, key = self.correlator.correlate(facts, now=self.clock())
+        if decision.skip:
+            return
         now = utc_now()
-        earlier = self.seen.get(key)
-        if earlier is not None and await self._bump(namespace=namespace, earlier=earlier, now=now):
-            self.seen.move_to_end(key)
+        if decision.existing is not None and await self._patch(
+            namespace=namespace, name=decision.existing, decision=decision, now=now
+        ):
             return
         body = event_document(
             involved=involved,
             reason=reason,
-            message=message,
+            message=decision.message,
             warning=warning,
             component=self.component,
             now=now,
         )
+        if decision.existing is not None:
+            body["metadata"]["name"] = decision.existing
+        body["count"] = decision.count  # a dropped first sighting still counted
         await self.api.create(kind=EVENTS, namespace=namespace, body=body)
-        self.seen[key] = _Seen(name=body["metadata"]["name"], count=1)
-        if len(self.seen) > self.remembered:
-            self.seen.popitem(last=False)
+        self.correlator.remember(key, name=body["metadata"]["name"])
 
-    async def _bump(self, *, namespace: str, earlier: _Seen, now: str) -> bool:
-        patch = {"count": earlier.count + 1, "lastTimestamp": now}
+    async def _patch(self, *, namespace: str, name: str, decision: Correlated, now: str) -> bool:
+        patch = {"count": decision.count, "lastTimestamp": now, "message": decision.message}
         try:
-            await self.api.merge_patch(
-                kind=EVENTS, namespace=namespace, name=earlier.name, patch=patch
-            )
+            await self.api.merge_patch(kind=EVENTS, namespace=namespace, name=name, patch=patch)
         except ApiError as error:
             if error.status_code == 404:
                 return False
             raise
-        earlier.count += 1
         return True

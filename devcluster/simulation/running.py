@@ -75,10 +75,15 @@ def _simulators(
     metrics: FlaggerMetrics | None,
 ) -> list[tuple[str, Coroutine[Any, Any, None]]]:
     flagger_api = KubeApi(http=http, field_manager="flagger")
+
+    def simulated_seconds() -> float:
+        """The correlator's clock runs at the controllers' pace (intervals are scaled)."""
+        return asyncio.get_running_loop().time() * time_scale
+
     hpa_api = KubeApi(http=http, field_manager="horizontal-pod-autoscaler")
     flagger = FlaggerSimulator(
         api=flagger_api,
-        recorder=EventRecorder(api=flagger_api, component="flagger"),
+        recorder=EventRecorder(api=flagger_api, component="flagger", clock=simulated_seconds),
         caller=WebhookCaller(http=http, time_scale=time_scale),
         workloads=WorkloadActions(api=flagger_api),
         time_scale=time_scale,
@@ -87,7 +92,9 @@ def _simulators(
     )
     hpas = HpaSimulator(
         api=hpa_api,
-        recorder=EventRecorder(api=hpa_api, component="horizontal-pod-autoscaler"),
+        recorder=EventRecorder(
+            api=hpa_api, component="horizontal-pod-autoscaler", clock=simulated_seconds
+        ),
         time_scale=time_scale,
     )
     deployments = DeploymentController(

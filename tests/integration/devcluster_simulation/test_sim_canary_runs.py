@@ -359,9 +359,11 @@ async def test_a_primary_that_never_gets_ready_fails_the_promotion_onto_the_cana
     assert (await api.get(TARGET))["spec"]["replicas"] == 2
     primary = await api.get(PRIMARY)
     assert primary["metadata"]["annotations"]["devcluster.infra-fleet.io/ready"] == "false"
-    failed = [m for m in gates.event_messages() if m.startswith("Promotion of")]
-    assert failed == [
+    failed = (
         "Promotion of web-app.shop failed, primary not ready: primary deployment "
         'web-app-primary.shop not ready: deployment "web-app-primary" exceeded its progress '
         "deadline"
-    ]
+    )
+    # the status write comes before the tick's events: wait for the event webhook's call
+    await wait_for(lambda: _hook_event(gates, failed))
+    assert [m for m in gates.event_messages() if m.startswith("Promotion of")] == [failed]
