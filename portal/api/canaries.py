@@ -13,6 +13,7 @@ from portal.api.fleet_schemas import (
     ClusterOut,
     ConditionOut,
     GateHoldOut,
+    MeasuredMetricOut,
     MetricOut,
     RunOut,
     TimelineEntryOut,
@@ -121,8 +122,20 @@ def detail_out(details: CanaryDetails) -> CanaryDetail:
                 outcome=r.outcome,
                 reason=r.reason,
                 duration_seconds=run_duration(r),
+                timeline_from_events_only=r.id in details.events_only_runs,
             )
             for r in details.runs
+        ],
+        measured_metrics=[
+            MeasuredMetricOut(
+                metric=m.metric,
+                value=m.value,
+                threshold=m.threshold,
+                comparison=m.comparison,
+                at=m.at,
+                message=m.message,
+            )
+            for m in details.measured
         ],
         gate_holds=[
             GateHoldOut(

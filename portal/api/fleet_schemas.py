@@ -156,6 +156,10 @@ class RunOut(BaseModel):
     outcome: str | None
     reason: str | None
     duration_seconds: float | None
+    timeline_from_events_only: bool = Field(
+        description="no event webhook call was heard for this run: its timeline was rebuilt from"
+        " Kubernetes Events, which client-go merges and drops, so entries may be missing"
+    )
 
 
 class GateHoldOut(BaseModel):
@@ -167,6 +171,15 @@ class GateHoldOut(BaseModel):
     frozen_since: datetime | None
 
 
+class MeasuredMetricOut(BaseModel):
+    metric: str
+    value: float = Field(description="what Flagger measured (%, ms or raw, as the threshold)")
+    threshold: float
+    comparison: str = Field(description="'<' below the minimum, '>' above the maximum")
+    at: datetime
+    message: str
+
+
 class CanaryDetail(CanaryOut):
     webhooks: list[WebhookOut]
     metrics: list[MetricOut]
@@ -175,6 +188,9 @@ class CanaryDetail(CanaryOut):
     cluster_status: ClusterOut
     timeline: list[TimelineEntryOut]
     runs: list[RunOut]
+    measured_metrics: list[MeasuredMetricOut] = Field(
+        description="each metric's last failed measurement in the latest run, from its events"
+    )
     gate_holds: list[GateHoldOut] = Field(
         description="why the portal's gates hold the run now (empty when nothing holds)"
     )

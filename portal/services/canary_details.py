@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from portal.domain.canaries import CanaryView
 from portal.domain.flagger_checksum import observed_checksum
 from portal.domain.gate_holds import GateHold, LastCall, gate_holds
+from portal.domain.measured_metrics import MeasuredMetric, measured_metrics
 from portal.kube.view import ClusterStatus, ClusterView
 from portal.models import CanaryRun, TimelineEntry
 from portal.services import fleet, timeline
@@ -26,7 +27,11 @@ class CanaryDetails:
     timeline: list[TimelineEntry]
     runs: list[CanaryRun]
     metrics: MetricValues
+    events_only_runs: frozenset[int]
+    """Runs whose timeline was rebuilt from Kubernetes Events only (some may be missing)."""
     holds: tuple[GateHold, ...]
+    measured: tuple[MeasuredMetric, ...]
+    """Each metric's last failed measurement in the latest run (from Flagger's events)."""
     """Why the portal's gates hold the run now (Flagger's events never carry the reason)."""
 
 
@@ -41,18 +46,36 @@ async def canary_details(
     prometheus_url: str | None,
 ) -> CanaryDetails:
     canary = fleet.get_canary(view, cluster=cluster, namespace=namespace, name=name, now=now)
+    runs = await timeline.canary_runs(session, cluster=cluster, namespace=namespace, name=name)
+    entries = await timeline.canary_timeline(
+        session, cluster=cluster, namespace=namespace, name=name
+    )
     return CanaryDetails(
         canary=canary,
         image=fleet.target_image(view, canary),
         cluster=view.cluster_status(cluster),
-        timeline=await timeline.canary_timeline(
-            session, cluster=cluster, namespace=namespace, name=name
+        timeline=entries,
+        runs=runs,
+        events_only_runs=await timeline.runs_from_events_only(
+            session, run_ids=[run.id for run in runs if run.id is not None]
         ),
-        runs=await timeline.canary_runs(session, cluster=cluster, namespace=namespace, name=name),
         metrics=await last_metric_values(
             base_url=prometheus_url, cluster=cluster, namespace=namespace, target=canary.target.name
         ),
         holds=await _holds(view, session, canary=canary),
+        measured=_measured(entries, latest_run=runs[0].id if runs else None),
+    )
+
+
+def _measured(
+    entries: list[TimelineEntry], *, latest_run: int | None
+) -> tuple[MeasuredMetric, ...]:
+    if latest_run is None:
+        return ()
+    return measured_metrics(
+        (in_utc(e.at), e.message)
+        for e in entries
+        if e.category == "event" and e.run_id == latest_run
     )
 
 

@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.models import CanaryRun, HpaSample, TimelineEntry
+from portal.services.timeline_rows import WEBHOOK_SOURCE
 
 HpaKey = tuple[str, str, str]
 
@@ -40,6 +41,25 @@ async def canary_runs(
         .limit(limit)
     )
     return list((await session.exec(statement)).all())
+
+
+async def runs_from_events_only(session: AsyncSession, *, run_ids: list[int]) -> frozenset[int]:
+    """The runs among `run_ids` whose Flagger events all came from Kubernetes Events, none
+    from the event webhook: client-go's correlator merged and dropped some of them, so their
+    timeline may miss entries."""
+    if not run_ids:
+        return frozenset()
+    statement = (
+        select(TimelineEntry.run_id, TimelineEntry.source)
+        .where(col(TimelineEntry.run_id).in_(run_ids))
+        .where(TimelineEntry.category == "event")
+        .distinct()
+    )
+    sources: dict[int, set[str]] = defaultdict(set)
+    for run_id, source in (await session.exec(statement)).all():
+        if run_id is not None:
+            sources[run_id].add(source)
+    return frozenset(run for run, seen in sources.items() if WEBHOOK_SOURCE not in seen)
 
 
 async def hpa_history(

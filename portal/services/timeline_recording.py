@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.db import SessionMaker
 from portal.domain.canaries import build_canary_view
-from portal.domain.flagger_events import classify_flagger_event
+from portal.domain.flagger_events import classify_flagger_event, strip_combined_prefix
 from portal.domain.runs import (
     CanaryObserved,
     EndRun,
@@ -190,7 +190,9 @@ class TimelineRecorder:
     def _event_work(self, cluster: str, event: dict[str, Any]) -> CanaryWork | None:
         involved = event.get("involvedObject") or {}
         at = event_time(event)
-        message = str(event.get("message") or "")
+        # a merged Event carries the correlator's prefix: stored as Flagger said it, so the
+        # webhook's copy of the same event is the same row
+        message, _ = strip_combined_prefix(str(event.get("message") or ""))
         if involved.get("kind") != "Canary" or at is None or not message:
             return None
         key = (cluster, str(involved.get("namespace") or ""), str(involved.get("name") or ""))

@@ -24,19 +24,31 @@ class TimelineWrite:
     dedupe_key: str
 
 
-def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING in the session's dialect (SQLite and PostgreSQL both
-    have it): the same event seen twice is one row, and the rest of the write still stands."""
+WEBHOOK_SOURCE = "webhook"
+"""Entries Flagger's event webhook delivered: the faithful source (Flagger does not throttle
+it), where Kubernetes Events are merged and dropped by client-go's correlator."""
+
+
+def _insert_once(session: AsyncSession, *, source: str, values: dict[str, Any]) -> Any:
+    """INSERT ... ON CONFLICT in the session's dialect (SQLite and PostgreSQL both have it): the
+    same event seen twice is one row, and the rest of the write still stands. The webhook's copy
+    marks the row as heard from the webhook whichever copy arrived first."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = TimelineEntry.metadata.tables[TimelineEntry.__tablename__]
-    return insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    statement = insert(table).values(**values)
+    if source == WEBHOOK_SOURCE:
+        return statement.on_conflict_do_update(
+            index_elements=["dedupe_key"], set_={"source": WEBHOOK_SOURCE}
+        )
+    return statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
 
 
 async def insert_entry(
     session: AsyncSession, *, key: tuple[str, str, str], entry: TimelineWrite, run_id: int | None
 ) -> bool:
-    """Insert one entry unless its dedupe key is stored already; True when it was new."""
+    """Insert one entry unless its dedupe key is stored already; True when it was new (or, for
+    the webhook's copy, when it marked a stored one)."""
     cluster, namespace, name = key
     values = {
         "cluster": cluster,
@@ -50,7 +62,7 @@ async def insert_entry(
         "source": entry.source,
         "dedupe_key": entry.dedupe_key[:255],
     }
-    result = await session.exec(_insert_ignoring_duplicates(session).values(**values))
+    result = await session.exec(_insert_once(session, source=entry.source, values=values))
     return bool(getattr(result, "rowcount", 0))
 
 

@@ -112,10 +112,11 @@ async def canary_page(
         "canary": details.canary,
         "image": details.image,
         "timeline": details.timeline,
-        "runs": [_run_row(run) for run in details.runs],
+        "runs": [_run_row(run, events_only=details.events_only_runs) for run in details.runs],
         "metric_values": details.metrics.values,
         "metric_note": details.metrics.note,
         "gate_holds": details.holds,
+        "measured": {m.metric: m for m in details.measured},
         "freezes": await list_freezes(session, active_only=True),
         "own_channel": await own_channel_name(request, session),
     }
@@ -138,22 +139,25 @@ async def canary_timeline(
     session: SessionDep,
 ) -> HTMLResponse:
     fleet.get_canary(view, cluster=cluster, namespace=namespace, name=name, now=datetime.now(UTC))
+    runs = await timeline.canary_runs(session, cluster=cluster, namespace=namespace, name=name)
+    events_only = await timeline.runs_from_events_only(
+        session, run_ids=[run.id for run in runs if run.id is not None]
+    )
     context = {
         "timeline": await timeline.canary_timeline(
             session, cluster=cluster, namespace=namespace, name=name
         ),
-        "runs": [
-            _run_row(run)
-            for run in await timeline.canary_runs(
-                session, cluster=cluster, namespace=namespace, name=name
-            )
-        ],
+        "runs": [_run_row(run, events_only=events_only) for run in runs],
     }
     return templates.TemplateResponse(request, "canaries/_timeline.html", context)
 
 
-def _run_row(run: CanaryRun) -> dict[str, object]:
-    return {**run.model_dump(), "duration_seconds": run_duration(run)}
+def _run_row(run: CanaryRun, *, events_only: frozenset[int]) -> dict[str, object]:
+    return {
+        **run.model_dump(),
+        "duration_seconds": run_duration(run),
+        "timeline_from_events_only": run.id in events_only,
+    }
 
 
 @router.get("/hpas", response_class=HTMLResponse, name="hpas")
