@@ -35,6 +35,7 @@ from portal.db import SessionMaker, create_engine, create_sessionmaker
 from portal.deps import PortalState
 from portal.http.errors import install_error_handlers
 from portal.http.request_ids import RequestIdMiddleware
+from portal.http.text_inputs import reject_control_characters
 from portal.kube.clusters import Cluster, open_clusters
 from portal.kube.fleet_watch import watching_fleet
 from portal.kube.kinds import KINDS_BY_KEY
@@ -267,6 +268,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # the portal's CSP forbids; the schema itself is served at /openapi.json.
         docs_url=None,
         redoc_url=None,
+        # every route: a control character in a path, query, JSON or form field is a 422
+        dependencies=[Depends(reject_control_characters)],
     )
     install_security(app, settings)
     install_error_handlers(app)
