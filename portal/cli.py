@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from portal import demo, demo_github, migrations, serving
+from portal import demo, demo_github, demo_notifications, migrations, serving
 from portal.app import create_app
 from portal.cli_canary import add_canary_commands
 from portal.config import Settings, SettingsError, is_loopback, load_settings
@@ -46,7 +46,9 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         demo.running_devcluster(args, tokens=tokens) as kubeconfig,
         demo.demo_prometheus(args, clusters=ports) as prometheus_url,
         demo.demo_cost_explorer(args) as cost_explorer_url,
+        demo_notifications.demo_receiver(port=args.receiver_port) as receiver_url,
     ):
+        demo_notifications.prepare_demo_notifications(settings.database_url)
         github_secret = new_token()
         local = demo.demo_settings(
             settings, kubeconfig=kubeconfig, tokens=tokens, port=args.port,
@@ -63,7 +65,8 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         sys.stderr.write(
             f"infra-fleet demo: http://127.0.0.1:{args.port} (devcluster {where}; "
             f"kubectl --kubeconfig {kubeconfig} --context <cluster>; "
-            f"Prometheus {prometheus_url or 'not running'})\n"
+            f"Prometheus {prometheus_url or 'not running'}; "
+            f"notifications arrive at {receiver_url})\n"
         )
         serving.serve(create_app(local), host="127.0.0.1", port=args.port)
     return EXIT_OK

@@ -254,5 +254,11 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
         "--moto-port", type=int, default=8010, help="port of the demo's Cost Explorer (moto)"
     )
     parser.add_argument(
+        "--receiver-port",
+        type=int,
+        default=8020,
+        help="port of the demo's notification receiver (its page lists what arrived)",
+    )
+    parser.add_argument(
         "--scrape-interval", type=float, default=5.0, help="Prometheus scrape interval, seconds"
     )

@@ -164,6 +164,8 @@ class NotificationSender:
         async with self.sessionmaker() as session:
             if (await session.exec(due.limit(1))).first() is None:
                 return []  # the usual case: no write, so no write lock taken each tick
+        # a new transaction that writes first: SQLite cannot turn a read snapshot into a write
+        async with self.sessionmaker() as session:
             batch = due.limit(CLAIM_BATCH).with_for_update(skip_locked=True)
             await session.exec(
                 _update()

@@ -104,7 +104,11 @@ class NotificationWatcher:
         keys = self._all_keys() if full else set(self.dirty)
         self.dirty -= keys
         for key in sorted(keys):
-            await self.check_canary(key)
+            try:
+                await self.check_canary(key)
+            except Exception:
+                self.dirty.add(key)  # compared again on the next tick
+                raise
         if full:
             await self.check_clusters()
 
