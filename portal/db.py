@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SessionMaker = async_sessionmaker[AsyncSession]
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+"""How long a SQLite writer waits for another's lock (the driver's timeout says the same)."""
 
 
 def is_sqlite(url: str) -> bool:
@@ -31,7 +33,7 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
     cursor.close()
 
 
@@ -41,7 +43,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         path = _sqlite_file(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+        )
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
         return engine
     return create_async_engine(

@@ -3,7 +3,9 @@
 - JSON `{"detail": ...}` for the API (`/api/`, `/flagger/`, `/webhooks/`) and for probes;
 - a toast fragment for htmx requests (`HX-Request: true`), retargeted into the toast area;
 - a full error page otherwise.
-Unexpected exceptions are logged with the request id and answered 500 without internals.
+Unexpected exceptions are logged with the request id and answered 500 without internals; a
+database that is unreachable, locked past its busy timeout or out of pooled connections is a
+503 with Retry-After (the request changed nothing it did not commit), never a 500.
 """
 
 from __future__ import annotations
@@ -17,12 +19,18 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.errors import PortalError
 
 log = structlog.get_logger("portal.errors")
+
+DATABASE_RETRY_AFTER_SECONDS = 5
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+"""SQLAlchemy's errors for a database it could not use (locked, down, pool exhausted)."""
 
 JSON_PREFIXES = ("/api/", "/flagger/", "/webhooks/", "/healthz", "/readyz", "/metrics", "/stream")
 
@@ -112,6 +120,18 @@ class UnexpectedErrorMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except DATABASE_UNAVAILABLE as error:
+            log.warning("database unavailable", path=scope["path"], error_type=type(error).__name__)
+            if started:
+                raise
+            response = render_error(
+                Request(scope),
+                status=503,
+                detail="the portal's database is busy or unreachable; nothing more was changed, "
+                "retry shortly",
+                headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+            )
+            await response(scope, receive, send)
         except Exception as error:
             log.exception("unhandled error", path=scope["path"], error_type=type(error).__name__)
             if started:

@@ -285,8 +285,11 @@ class _Step:
     async def _claim(
         self, suffix: str, *, checksum: str | None, reset_pending: bool = False
     ) -> Claim:
-        run = self.canary.revision or "none"
-        key = "/".join((*self._key(), self.request.action.value, suffix, run))
+        # A run-bound gate action is keyed by the checksum its opening binds to (in `suffix`), as
+        # the opening itself is: one opening, one claim. Others by the revision they act on.
+        bound_to_run = checksum is not None and checksum != "*"
+        run = () if bound_to_run else (self.canary.revision or "none",)
+        key = "/".join((*self._key(), self.request.action.value, suffix, *run))
         claim = await claim_action(
             self.session,
             key=key,

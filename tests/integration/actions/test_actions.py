@@ -196,10 +196,17 @@ async def test_twenty_concurrent_rollbacks_have_one_effect_and_twenty_audit_rows
     release(stage, "web", "registry/web:2")
     await wait_phase(stage, "web", "Progressing", within=30)
     await gate_saw_this_run(stage)
-    async with signed_in(stage.portal, Role.operator) as operator:
-        responses = await asyncio.gather(
-            *(act(operator, "web", "rollback", reason=f"r{i}") for i in range(20))
-        )
+    # Flagger's loop for web stops at its next status write until all twenty are answered, so
+    # the run cannot end (and the sweeper retire its claim) in the middle of the burst.
+    status_path = "/apis/flagger.app/v1beta1/namespaces/shop/canaries/web/status"
+    hold = stage.dc.faults.hold_next_request(method="PATCH", path_prefix=status_path)
+    try:
+        async with signed_in(stage.portal, Role.operator) as operator:
+            responses = await asyncio.gather(
+                *(act(operator, "web", "rollback", reason=f"r{i}") for i in range(20))
+            )
+    finally:
+        hold.release()
     assert [r.status_code for r in responses] == [202] * 20
     outcomes = sorted(r.json()["outcome"] for r in responses)
     assert outcomes == ["already requested"] * 19 + ["applied"]

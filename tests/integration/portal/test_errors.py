@@ -1,7 +1,10 @@
 """One error policy: JSON for the API, a toast for htmx, a page for browsers; never internals."""
 
+import sqlite3
+
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.exc import OperationalError
 
 from portal.errors import Conflict
 from tests.support.apps import RunningApp
@@ -17,6 +20,11 @@ def add_failing_routes(app: FastAPI) -> None:
     async def typed(count: int) -> dict[str, int]:
         return {"count": count}
 
+    async def locked() -> None:
+        cause = sqlite3.OperationalError("database is locked")
+        raise OperationalError("INSERT INTO canary_actions ...", {}, cause)
+
+    app.add_api_route("/api/v1/test-locked", locked)
     app.add_api_route("/api/v1/test-conflict", conflict)
     app.add_api_route("/test-conflict", conflict)
     app.add_api_route("/api/v1/test-crash", crash)
@@ -55,6 +63,19 @@ async def test_unexpected_errors_are_500_without_internals(failing: RunningApp) 
     assert response.json() == {"detail": "internal error; see the portal log"}
     assert "secret internal detail" not in response.text
     assert len(response.headers["x-request-id"]) == 32
+
+
+async def test_a_database_locked_or_unreachable_is_503_with_retry_after(
+    failing: RunningApp,
+) -> None:
+    response = await failing.client.get("/api/v1/test-locked")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert response.json() == {
+        "detail": "the portal's database is busy or unreachable; nothing more was changed, "
+        "retry shortly"
+    }
+    assert "INSERT" not in response.text
 
 
 async def test_htmx_requests_get_a_toast_retargeted_to_the_toast_area(failing: RunningApp) -> None:
