@@ -1,5 +1,8 @@
 """The `portal` command: serve the portal, run migrations, and (later) operate canaries.
 
+The app, the server and the migrations are imported by the commands that need them, so the
+`portal canary ...` commands an operator types start quickly.
+
 Exit codes scripts can rely on: 0 success, 2 bad usage or bad settings (`portal canary` adds
 3 refused, 4 not found, 5 auth error, 1 other: see portal/cli_canary.py).
 """
@@ -11,8 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from portal import demo, demo_github, demo_notifications, migrations, serving
-from portal.app import create_app
+from portal import cli_completion, demo, demo_github, demo_notifications
 from portal.cli_canary import add_canary_commands
 from portal.config import Settings, SettingsError, is_loopback, load_settings
 from portal.domain.flagger_tokens import new_token
@@ -33,6 +35,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if settings.auth_mode == "local" and not is_loopback(host):
         sys.stderr.write(f"refused: PORTAL_AUTH_MODE=local serves loopback only, not {host}\n")
         return EXIT_USAGE
+    from portal import serving  # the app's imports: only for the commands that serve it
+    from portal.app import create_app
+
     app = create_app(settings.model_copy(update={"host": host, "port": port}))
     serving.serve(app, host=host, port=port)
     return EXIT_OK
@@ -68,11 +73,16 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
             f"Prometheus {prometheus_url or 'not running'}; "
             f"notifications arrive at {receiver_url})\n"
         )
+        from portal import serving
+        from portal.app import create_app
+
         serving.serve(create_app(local), host="127.0.0.1", port=args.port)
     return EXIT_OK
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from portal import migrations
+
     migrations.upgrade(settings.database_url, args.revision)
     print(f"database at revision {args.revision}")  # noqa: T201
     return EXIT_OK
@@ -101,7 +111,16 @@ def build_parser() -> argparse.ArgumentParser:
     add_token_commands(commands)
     add_flagger_token_commands(commands)
     add_canary_commands(commands)
+    completion = commands.add_parser("completion", help="print a shell completion script")
+    completion.add_argument("shell", choices=("bash", "zsh"))
+    completion.set_defaults(handler=_completion)
     return parser
+
+
+def _completion(args: argparse.Namespace, _settings: Settings) -> int:
+    script = cli_completion.bash_script if args.shell == "bash" else cli_completion.zsh_script
+    sys.stdout.write(script(build_parser()))
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
