@@ -62,6 +62,12 @@ class Deployment(SQLModel, table=True):
     outcome: str = Field(max_length=16)
     failure_cause: str | None = Field(default=None, max_length=1000)
     planned: bool = Field(default=True, sa_column=Column(Boolean, nullable=False))
+    follows_failure: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default="0")
+    )
+    """A success whose previous deployment in the stream failed (kept current at ingest)."""
+    recovery_seconds: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    """For such a success: seconds since the first failure of the streak it ended."""
     peak_weight: int | None = Field(default=None)
     exposure_weight_seconds: float | None = Field(
         default=None, sa_column=Column(Float, nullable=True)
@@ -132,6 +138,7 @@ class Incident(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("service", "opened_at", name="uq_dora_incidents_key"),
         Index("ix_dora_incidents_resolved", "resolved_epoch"),
+        Index("ix_dora_incidents_deployment", "deployment_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -17,18 +17,22 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from portal.models.dora import CHANGES, DEPLOYMENTS, LINKS, PUSHES, STREAM
+from portal.services.dora_recoveries import record_recovery
 
 MAX_PUSHES_WALKED = 200
 """A bound on the walks, for a previous commit that never appears in the chain."""
 
 
 async def link_changes(connection: AsyncConnection, deployment_id: int) -> None:
-    """Link the deployment's changes, then relink the stream's later deployments up to the next
-    success: an older deployment recorded late moves the point they walk back to."""
+    """Link the deployment's changes and record its recovery, then do both again for the
+    stream's later deployments up to the next success: an older deployment recorded late moves
+    the point they walk back to."""
     deployment = await _deployment(connection, deployment_id)
     await _relink(connection, deployment)
+    await record_recovery(connection, deployment)
     for later in await _later_in_stream(connection, deployment):
         await _relink(connection, later)
+        await record_recovery(connection, later)
 
 
 async def _deployment(connection: AsyncConnection, deployment_id: int) -> Any:

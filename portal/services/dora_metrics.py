@@ -26,7 +26,6 @@ from portal.models.dora import DEPLOYMENTS
 from portal.services.dora_queries import (
     Filters,
     finished_in,
-    follows_failure,
     incident_linked,
     lead_times,
     matching,
@@ -134,7 +133,7 @@ async def count_deployments(
         func.count(),
         _count_if(success),
         _count_if((row.c.outcome == "failed") | incident_linked(row)),
-        _count_if((row.c.planned.is_(False)) | follows_failure(row)),
+        _count_if(row.c.planned.is_(False) | row.c.follows_failure.is_(True)),
         func.count(func.distinct(case((success, row.c.finished_day)))),
     ).where(*finished_in(row, window), *matching(row, filters))
     total, successful, failed, unplanned, days = await scalar_row(connection, statement)

@@ -12,9 +12,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Subquery,
-    and_,
     func,
-    literal,
     select,
     union_all,
 )
@@ -23,7 +21,7 @@ from sqlalchemy.sql.selectable import TableClause
 
 from portal.domain.dora_percentiles import interpolate, percentile_rank
 from portal.domain.dora_windows import Window
-from portal.models.dora import DEPLOYMENTS, INCIDENTS, LINKS, STREAM
+from portal.models.dora import DEPLOYMENTS, INCIDENTS, LINKS
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,34 +53,6 @@ def finished_in(table: Any, window: Window) -> list[ColumnElement[bool]]:
         table.c.finished_epoch >= window.start_epoch,
         table.c.finished_epoch < window.end_epoch,
     ]
-
-
-def same_stream(other: Any, row: Any) -> list[ColumnElement[bool]]:
-    return [other.c[name] == row.c[name] for name in STREAM]
-
-
-def earlier(other: Any, row: Any) -> ColumnElement[bool]:
-    """Finished before `row`: a plain range on the stream index (two deployments of one stream
-    finishing in the same microsecond are not told apart)."""
-    result: ColumnElement[bool] = other.c.finished_epoch < row.c.finished_epoch
-    return result
-
-
-def previous_outcome(row: Any) -> Any:
-    """The outcome of the deployment just before `row` in its stream (NULL for the first)."""
-    prior = DEPLOYMENTS.alias("prior")
-    return (
-        select(prior.c.outcome)
-        .where(*same_stream(prior, row), earlier(prior, row))
-        .order_by(prior.c.finished_epoch.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
-def follows_failure(row: Any) -> ColumnElement[bool]:
-    """A success whose previous deployment in the stream failed: a recovery, and rework."""
-    return and_(row.c.outcome == "success", previous_outcome(row) == "failed")
 
 
 def incident_linked(row: Any) -> ColumnElement[bool]:
@@ -125,35 +95,16 @@ def lead_times(window: Window, filters: Filters) -> Subquery:
     )
 
 
-def _streak_start(row: Any) -> Any:
-    """When the failures a success recovered from began: the first failure after the stream's
-    last success before `row`."""
-    failure = DEPLOYMENTS.alias("failure")
-    success = DEPLOYMENTS.alias("last_success")
-    last_success = (
-        select(func.max(success.c.finished_epoch))
-        .where(*same_stream(success, row), success.c.outcome == "success", earlier(success, row))
-        .correlate(row)
-        .scalar_subquery()
-    )
-    return (
-        select(func.min(failure.c.finished_epoch))
-        .where(
-            *same_stream(failure, row),
-            failure.c.outcome == "failed",
-            earlier(failure, row),
-            failure.c.finished_epoch > func.coalesce(last_success, literal(-1.0)),
-        )
-        .scalar_subquery()
-    )
-
-
 def recovery_times(window: Window, filters: Filters) -> Subquery:
     """Recoveries that completed in the window: a success after failures (from the first of
-    them), and incidents resolved (from when they opened)."""
-    row = DEPLOYMENTS.alias("recovered")
-    from_deployments = select((row.c.finished_epoch - _streak_start(row)).label("seconds")).where(
-        follows_failure(row), *finished_in(row, window), *matching(row, filters)
+    them; kept on the row at ingest, `dora_recoveries`), and incidents resolved (from when they
+    opened)."""
+    row = DEPLOYMENTS
+    from_deployments = select(row.c.recovery_seconds.label("seconds")).where(
+        row.c.follows_failure.is_(True),
+        row.c.recovery_seconds.is_not(None),
+        *finished_in(row, window),
+        *matching(row, filters),
     )
     incidents = select(
         (INCIDENTS.c.resolved_epoch - INCIDENTS.c.opened_epoch).label("seconds")
