@@ -18,7 +18,7 @@ IAC_INSTALLED := $(IAC_VENV)/.installed
 TERRAFORM ?= $(shell command -v terraform || echo $(CURDIR)/$(IAC_VENV)/bin/terraform)
 export INFRA_FLEET_TERRAFORM := $(TERRAFORM)
 
-.PHONY: help install chromium lint typecheck importlint test test-fast run db-upgrade crds clean \
+.PHONY: help install chromium screenshots lint typecheck importlint test test-fast run db-upgrade crds clean \
 	iac-tools iac-check iac-fmt iac-hcl iac-checkov iac-workflows iac-policy promtool k8s-check
 .PHONY: podman images-check compose-env compose-base compose-up compose-down \
 	compose-test
@@ -96,6 +96,10 @@ iac-policy: install
 	$(BIN)/pytest -q -p no:cacheprovider tests/iac/test_portal_policy_matches_code.py
 
 iac-check: iac-fmt iac-hcl iac-checkov iac-workflows iac-policy
+
+# README screenshots from the real three-cluster demo, taken with Debian's headless Chromium.
+screenshots: install chromium
+	$(BIN)/python scripts/screenshots.py --out docs/screenshots --chromium $(CHROMIUM)
 
 db-upgrade: install
 	$(BIN)/portal db upgrade
