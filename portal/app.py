@@ -30,6 +30,7 @@ from portal.api import hpas as hpas_api
 from portal.api import notifications as notifications_api
 from portal.api import tokens as tokens_api
 from portal.aws.cost_explorer import open_cost_explorer
+from portal.aws.spot_prices import open_spot_prices
 from portal.config import Settings, load_settings
 from portal.db import SessionMaker, create_engine, create_sessionmaker
 from portal.deps import PortalState
@@ -51,7 +52,7 @@ from portal.services.actions_sweeping import RunEndSweeper
 from portal.services.broadcast_metrics import BroadcastCollector
 from portal.services.broadcasting import Broadcaster
 from portal.services.cost_refresh import CostRefresher
-from portal.services.costs import check_downtime, cost_scope
+from portal.services.costs import check_downtime, cost_scope, watched_spot_targets
 from portal.services.dora_gauges import DoraGauges
 from portal.services.github_deliveries import process_backlog
 from portal.services.notification_secrets import SecretBox
@@ -122,13 +123,18 @@ def _in_background(stack: AsyncExitStack, work: Coroutine[Any, Any, None], *, na
 
 
 async def _open_costs(
-    stack: AsyncExitStack, settings: Settings, sessionmaker: SessionMaker
+    stack: AsyncExitStack, settings: Settings, sessionmaker: SessionMaker, view: ClusterView
 ) -> CostRefresher | None:
-    """With PORTAL_AWS_REGION: one Cost Explorer client for the app's life and its refresh loop."""
-    if settings.aws_region is None:
+    """With PORTAL_AWS_REGION: one Cost Explorer and one EC2 client for the app's life and the
+    refresh loop (Cost Explorer figures, and spot prices of the watched spot nodes)."""
+    region = settings.aws_region
+    if region is None:
         return None
     explorer = await stack.enter_async_context(
-        open_cost_explorer(region=settings.aws_region, endpoint_url=settings.aws_endpoint_url)
+        open_cost_explorer(region=region, endpoint_url=settings.aws_endpoint_url)
+    )
+    spot = await stack.enter_async_context(
+        open_spot_prices(region=region, endpoint_url=settings.aws_endpoint_url)
     )
     refresher = CostRefresher(
         sessionmaker=sessionmaker,
@@ -136,6 +142,9 @@ async def _open_costs(
         scope=cost_scope(settings),
         interval_seconds=settings.cost_refresh_seconds,
         manual_interval_seconds=settings.cost_manual_refresh_seconds,
+        spot=spot,
+        spot_wanted=lambda: watched_spot_targets(view, region=region),
+        nodes_listed=view.all_listed.wait if view.clusters else None,
     )
     _in_background(stack, refresher.run(), name="cost-refresh")
     return refresher
@@ -221,7 +230,7 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
             dora_gauges = DoraGauges(sessionmaker)
             _register(stack, registry, dora_gauges)
             _in_background(stack, dora_gauges.keep_refreshing(), name="dora-gauges")
-            cost_refresher = await _open_costs(stack, settings, sessionmaker)
+            cost_refresher = await _open_costs(stack, settings, sessionmaker, view)
             await _watch_fleet(stack, settings, clusters, view)
             app.state.portal = PortalState(
                 settings=settings,

@@ -22,7 +22,7 @@ from portal.kube.clusters import Cluster
 from portal.kube.view import ClusterView
 from portal.services.actions import ActionEnv
 from portal.services.broadcasting import Broadcaster
-from portal.services.cost_refresh import CostRefresher
+from portal.services.cost_refresh import CostRefresher, SpotBook
 from portal.services.dora_gauges import DoraGauges
 from portal.services.readiness import ReadinessCheck
 from portal.services.timeline_recording import TimelineRecorder
@@ -41,6 +41,11 @@ class PortalState:
     cost_refresher: CostRefresher | None = None
     dora_gauges: DoraGauges | None = None
     readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
+
+    @property
+    def spot_prices(self) -> SpotBook | None:
+        """The spot prices the cost refresher last read (None without Cost Explorer)."""
+        return self.cost_refresher.spot if self.cost_refresher else None
 
 
 def get_state(request: Request) -> PortalState:

@@ -59,6 +59,7 @@ class NodeOut(BaseModel):
     capacity_type: Literal["on_demand", "spot"]
     zone: str
     usd_per_hour: float | None = Field(description="None: not in the shipped price table.")
+    price_source: Literal["on_demand_table", "spot_price_history", "spot_discount", "unpriced"]
 
 
 class ClusterBurnOut(BaseModel):
@@ -70,6 +71,9 @@ class ClusterBurnOut(BaseModel):
     kubernetes_version: str | None
     extended_support: bool
     unpriced: list[str]
+    spot_price_source: Literal["spot_price_history", "spot_discount", "mixed"] | None = Field(
+        description="Where the spot nodes' prices came from (None: no priced spot node)."
+    )
 
 
 class NamespaceOut(BaseModel):
@@ -103,6 +107,12 @@ class RequestsOut(BaseModel):
     since: datetime
 
 
+class SpotPricesOut(BaseModel):
+    fetched_at: datetime | None = Field(description="When the last refresh read spot prices.")
+    error: str | None = Field(description="Why the last spot price read failed.")
+    prices: int = Field(description="(instance type, zone) pairs with a known spot price.")
+
+
 class CostsOut(BaseModel):
     month_to_date: MonthToDateOut | None
     forecast: ForecastOut | None
@@ -119,6 +129,7 @@ class CostsOut(BaseModel):
     demo: bool = Field(description="The Cost Explorer figures are demo data (portal demo).")
     metric: str
     tag: str | None
+    spot_prices: SpotPricesOut
 
 
 class RefreshOut(BaseModel):
@@ -168,6 +179,7 @@ def costs_out(found: CostsView) -> CostsOut:
                         capacity_type=n.capacity_type,
                         zone=n.zone,
                         usd_per_hour=None if n.usd_per_hour is None else fine(n.usd_per_hour),
+                        price_source=n.price_source,
                     )
                     for n in b.nodes
                 ],
@@ -175,6 +187,7 @@ def costs_out(found: CostsView) -> CostsOut:
                 kubernetes_version=b.version,
                 extended_support=b.extended_support,
                 unpriced=list(b.unpriced),
+                spot_price_source=b.spot_source,
             )
             for b in found.clusters
         ],
@@ -217,6 +230,11 @@ def costs_out(found: CostsView) -> CostsOut:
         demo=found.demo,
         metric=found.metric,
         tag=found.tag,
+        spot_prices=SpotPricesOut(
+            fetched_at=found.spot.fetched_at,
+            error=found.spot.error,
+            prices=len(found.spot.prices),
+        ),
     )
 
 
@@ -225,7 +243,13 @@ async def get_costs(state: StateDep, _viewer: ViewerUser) -> CostsOut:
     """Month to date, forecast, daily trend and services from the last Cost Explorer snapshot;
     burn rate, namespace estimate and savings live from the watched nodes and pods. Never calls
     AWS."""
-    found = await costs_view(state.sessionmaker, state.view, state.settings, now=datetime.now(UTC))
+    found = await costs_view(
+        state.sessionmaker,
+        state.view,
+        state.settings,
+        now=datetime.now(UTC),
+        spot=state.spot_prices,
+    )
     return costs_out(found)
 
 

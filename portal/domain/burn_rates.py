@@ -3,10 +3,11 @@
 Nodes come from the watched Node objects: the instance type from the
 `node.kubernetes.io/instance-type` label, spot or on-demand from `eks.amazonaws.com/capacityType`
 (managed node groups) or `karpenter.sh/capacity-type`, the region from
-`topology.kubernetes.io/region`. On-demand prices are the shipped table; a spot node costs the
-on-demand price less the configured discount. The control plane costs USD 0.10 an hour, USD 0.60
-once its Kubernetes version is past EKS standard support (the nodes' kubelet version stands in
-for it: EKS keeps kubelets at most a few minors behind, never ahead).
+`topology.kubernetes.io/region`. On-demand prices are the shipped table; a spot node costs its
+latest DescribeSpotPriceHistory price for its instance type and zone when the last refresh read
+one, else the on-demand price less the configured discount. The control plane costs USD 0.10 an
+hour, USD 0.60 once its Kubernetes version is past EKS standard support (the nodes' kubelet
+version stands in for it: EKS keeps kubelets at most a few minors behind, never ahead).
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from portal.domain.node_prices import on_demand_price
 from portal.domain.quantities import parse_quantity
 
 CapacityType = Literal["on_demand", "spot"]
+PriceSource = Literal["on_demand_table", "spot_price_history", "spot_discount", "unpriced"]
+SpotSource = Literal["spot_price_history", "spot_discount", "mixed"]
+SpotKey = tuple[str, str]
+"""(instance type, availability zone)."""
 HOURS_PER_MONTH = Decimal(730)
 """AWS's own convention for monthly figures from hourly prices."""
 CONTROL_PLANE_USD_PER_HOUR = Decimal("0.10")
@@ -53,6 +58,7 @@ class NodeCost:
     """Bytes of capacity."""
     usd_per_hour: Decimal | None
     """None when the instance type or region is not in the price table."""
+    price_source: PriceSource = "on_demand_table"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +82,20 @@ class ClusterBurn:
         return self.usd_per_hour * HOURS_PER_MONTH
 
     @property
+    def spot_source(self) -> SpotSource | None:
+        """Where the spot nodes' prices came from; None without a priced spot node."""
+        sources = {
+            n.price_source
+            for n in self.nodes
+            if n.price_source in ("spot_price_history", "spot_discount")
+        }
+        if sources == {"spot_price_history"}:
+            return "spot_price_history"
+        if sources == {"spot_discount"}:
+            return "spot_discount"
+        return "mixed" if sources else None
+
+    @property
     def unpriced(self) -> tuple[str, ...]:
         return tuple(n.name for n in self.nodes if n.usd_per_hour is None)
 
@@ -90,7 +110,13 @@ def capacity_type(labels: Mapping[str, str]) -> CapacityType:
     return "spot" if (found or "").upper() == "SPOT" else "on_demand"
 
 
-def node_cost(node: Mapping[str, Any], *, default_region: str, spot_discount: Decimal) -> NodeCost:
+def node_cost(
+    node: Mapping[str, Any],
+    *,
+    default_region: str,
+    spot_discount: Decimal,
+    spot_prices: Mapping[SpotKey, Decimal] | None = None,
+) -> NodeCost:
     metadata = node.get("metadata") or {}
     labels: Mapping[str, str] = metadata.get("labels") or {}
     capacity = (node.get("status") or {}).get("capacity") or {}
@@ -99,18 +125,26 @@ def node_cost(node: Mapping[str, Any], *, default_region: str, spot_discount: De
     )
     region = labels.get("topology.kubernetes.io/region") or default_region
     kind = capacity_type(labels)
+    zone = labels.get("topology.kubernetes.io/zone", "")
     price = on_demand_price(region=region, instance_type=instance_type)
-    if price is not None and kind == "spot":
-        price = price * (1 - spot_discount)
+    source: PriceSource = "on_demand_table"
+    spot_price = (spot_prices or {}).get((instance_type, zone)) if kind == "spot" else None
+    if spot_price is not None:
+        price, source = spot_price, "spot_price_history"
+    elif price is not None and kind == "spot":
+        price, source = price * (1 - spot_discount), "spot_discount"
+    if price is None:
+        source = "unpriced"
     return NodeCost(
         name=str(metadata.get("name") or ""),
         instance_type=instance_type or "(unknown)",
         capacity_type=kind,
         region=region,
-        zone=labels.get("topology.kubernetes.io/zone", ""),
+        zone=zone,
         cpu=_decimal(capacity.get("cpu")),
         memory=_decimal(capacity.get("memory")),
         usd_per_hour=price,
+        price_source=source,
     )
 
 
@@ -143,6 +177,7 @@ def cluster_burn(
     default_region: str,
     spot_discount: Decimal,
     today: date,
+    spot_prices: Mapping[SpotKey, Decimal] | None = None,
 ) -> ClusterBurn:
     raw = list(nodes)
     version = kubelet_version(raw)
@@ -150,7 +185,13 @@ def cluster_burn(
     return ClusterBurn(
         cluster=cluster,
         nodes=tuple(
-            node_cost(n, default_region=default_region, spot_discount=spot_discount) for n in raw
+            node_cost(
+                n,
+                default_region=default_region,
+                spot_discount=spot_discount,
+                spot_prices=spot_prices,
+            )
+            for n in raw
         ),
         control_plane_usd_per_hour=EXTENDED_SUPPORT_USD_PER_HOUR
         if extended

@@ -9,18 +9,22 @@ failure, never longer than the refresh interval.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Literal
 
 import structlog
 from sqlmodel import col, func, select
 
 from portal.aws.cost_explorer import CostExplorer, CostExplorerUnavailable, describe_failure
+from portal.aws.spot_prices import SpotPriceReader, SpotPricesUnavailable
 from portal.db import SessionMaker
+from portal.domain.burn_rates import SpotKey
 from portal.domain.cost_reports import CostReport
 from portal.domain.cost_requests import CostScope
 from portal.errors import TooManyRequests
@@ -29,6 +33,9 @@ from portal.services.audit import Actor, record_audit
 
 Trigger = Literal["schedule", "manual"]
 FIRST_BACKOFF_SECONDS = 60.0
+FIRST_LIST_WAIT_SECONDS = 60.0
+"""At start, the first refresh waits this long at most for the watched nodes' first lists, so
+it knows which spot prices to read."""
 log = structlog.get_logger("portal.costs")
 
 
@@ -122,6 +129,16 @@ def next_delay(
     return max(0.0, wait - (now - last_attempt).total_seconds())
 
 
+@dataclass(frozen=True, slots=True)
+class SpotBook:
+    """The spot prices the last refresh read (kept in memory: a restart falls back to the
+    configured discount until the next refresh)."""
+
+    prices: dict[SpotKey, Decimal] = field(default_factory=dict)
+    fetched_at: datetime | None = None
+    error: str | None = None
+
+
 class ManualRefreshTooSoon(TooManyRequests):
     """Each refresh costs money: an admin's waits PORTAL_COST_MANUAL_REFRESH_SECONDS after the
     previous one (whoever made it), across replicas (the time is read from the database)."""
@@ -146,6 +163,9 @@ class CostRefresher:
         interval_seconds: float,
         manual_interval_seconds: float,
         clock: Callable[[], datetime] = utcnow,
+        spot: SpotPriceReader | None = None,
+        spot_wanted: Callable[[], set[SpotKey]] = set,
+        nodes_listed: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._explorer = explorer
@@ -155,6 +175,27 @@ class CostRefresher:
         self._clock = clock
         self._lock = asyncio.Lock()
         """One attempt at a time: a manual refresh checks its interval and refreshes under it."""
+        self._spot = spot
+        self._spot_wanted = spot_wanted
+        self._nodes_listed = nodes_listed
+        self.spot = SpotBook()
+        """What views price spot nodes with; only a refresh replaces it."""
+
+    async def _refresh_spot(self, now: datetime) -> None:
+        """The latest spot price of every watched spot node's type and zone (one free
+        DescribeSpotPriceHistory request); a failure keeps the previous prices and says why."""
+        if self._spot is None:
+            return
+        try:
+            prices = await self._spot.latest(self._spot_wanted(), now=now)
+        except SpotPricesUnavailable as error:
+            self.spot = SpotBook(self.spot.prices, self.spot.fetched_at, error.reason[:2000])
+        except Exception as error:  # spot prices are optional: the discount stands in
+            self.spot = SpotBook(
+                self.spot.prices, self.spot.fetched_at, describe_failure(error)[:2000]
+            )
+        else:
+            self.spot = SpotBook(prices=prices, fetched_at=now)
 
     async def refresh(self, *, trigger: Trigger) -> CostSnapshot:
         """One attempt; its row is written whatever happens (figures, or the reason)."""
@@ -175,6 +216,7 @@ class CostRefresher:
             snapshot.ok = True
             snapshot.report = json.dumps(report.to_json(), separators=(",", ":"))
         snapshot.requests = self._explorer.requests_sent - before
+        await self._refresh_spot(now)
         async with self._sessionmaker() as session:
             session.add(snapshot)
             await session.commit()
@@ -220,6 +262,10 @@ class CostRefresher:
 
     async def run(self) -> None:
         """Refresh whenever due, until cancelled; a database failure waits and tries again."""
+        if self._spot is not None and self._nodes_listed is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(FIRST_LIST_WAIT_SECONDS):
+                    await self._nodes_listed()
         while True:
             try:
                 delay = await self.due_in()

@@ -12,12 +12,13 @@ from decimal import Decimal
 
 from portal.config import Settings, SettingsError
 from portal.db import SessionMaker
-from portal.domain.burn_rates import ClusterBurn, cluster_burn
+from portal.domain.burn_rates import ClusterBurn, SpotKey, cluster_burn
 from portal.domain.cost_allocation import NamespaceCost, allocate, pod_claim
 from portal.domain.cost_requests import USD_PER_REQUEST, CostScope
 from portal.domain.downtime import BadSchedule, Savings, parse_schedule, savings
+from portal.domain.spot_prices import spot_targets
 from portal.kube.view import ClusterView
-from portal.services.cost_refresh import CostState, cost_state
+from portal.services.cost_refresh import CostState, SpotBook, cost_state
 
 DEFAULT_PRICE_REGION = "us-east-1"
 
@@ -56,6 +57,7 @@ class CostsView:
     clusters: tuple[ClusterBurn, ...]
     namespaces: tuple[ClusterNamespaceCost, ...]
     savings: tuple[Savings, ...]
+    spot: SpotBook
 
     @property
     def ce_requests_usd(self) -> Decimal:
@@ -66,11 +68,19 @@ class CostsView:
         return sum((s.usd_per_month for s in self.savings if s.usd_per_month), Decimal(0))
 
 
+def watched_spot_targets(view: ClusterView, *, region: str) -> set[SpotKey]:
+    """(instance type, zone) of the watched spot nodes in `region`: what a refresh prices."""
+    return spot_targets(
+        (obj for cluster in view.clusters for _, obj in view.objects("nodes", cluster=cluster)),
+        region=region,
+    )
+
+
 def live_costs(
-    view: ClusterView, settings: Settings, *, now: datetime
+    view: ClusterView, settings: Settings, *, now: datetime, spot: SpotBook | None = None
 ) -> tuple[tuple[ClusterBurn, ...], tuple[ClusterNamespaceCost, ...], tuple[Savings, ...]]:
     """Burn rate per cluster, the namespace estimate and the savings, from the watched nodes
-    and pods."""
+    and pods; spot nodes at the refreshed spot prices where known, else the discount."""
     region = settings.aws_region or DEFAULT_PRICE_REGION
     discount = Decimal(str(settings.cost_spot_discount))
     burns: list[ClusterBurn] = []
@@ -79,7 +89,12 @@ def live_costs(
     for cluster in view.clusters:
         nodes = [obj for _, obj in view.objects("nodes", cluster=cluster)]
         burn = cluster_burn(
-            cluster, nodes, default_region=region, spot_discount=discount, today=now.date()
+            cluster,
+            nodes,
+            default_region=region,
+            spot_discount=discount,
+            today=now.date(),
+            spot_prices=spot.prices if spot else None,
         )
         burns.append(burn)
         claims = [pod_claim(obj) for _, obj in view.objects("pods", cluster=cluster)]
@@ -101,10 +116,16 @@ def live_costs(
 
 
 async def costs_view(
-    sessionmaker: SessionMaker, view: ClusterView, settings: Settings, *, now: datetime
+    sessionmaker: SessionMaker,
+    view: ClusterView,
+    settings: Settings,
+    *,
+    now: datetime,
+    spot: SpotBook | None = None,
 ) -> CostsView:
+    """`spot`: the refresher's last spot prices (None: no refresher, the discount for all)."""
     state = await cost_state(sessionmaker, now=now)
-    clusters, namespaces, saved = live_costs(view, settings, now=now)
+    clusters, namespaces, saved = live_costs(view, settings, now=now, spot=spot)
     tag = (
         f"{settings.cost_tag_key}={settings.cost_tag_value or ''}"
         if settings.cost_tag_key
@@ -120,4 +141,5 @@ async def costs_view(
         clusters=clusters,
         namespaces=namespaces,
         savings=saved,
+        spot=spot or SpotBook(),
     )

@@ -28,7 +28,13 @@ router = APIRouter(include_in_schema=False)
 async def costs_page(
     request: Request, state: StateDep, templates: TemplatesDep, identity: ViewerUser
 ) -> HTMLResponse:
-    found = await costs_view(state.sessionmaker, state.view, state.settings, now=datetime.now(UTC))
+    found = await costs_view(
+        state.sessionmaker,
+        state.view,
+        state.settings,
+        now=datetime.now(UTC),
+        spot=state.spot_prices,
+    )
     report = found.state.report
     chart = (
         daily_bars(report.daily, today=report.today, currency=report.month.currency)
@@ -51,7 +57,13 @@ async def costs_card(
     request: Request, state: StateDep, templates: TemplatesDep, _viewer: ViewerUser
 ) -> HTMLResponse:
     """The overview's cost card: month to date, forecast and the fleet's burn rate now."""
-    found = await costs_view(state.sessionmaker, state.view, state.settings, now=datetime.now(UTC))
+    found = await costs_view(
+        state.sessionmaker,
+        state.view,
+        state.settings,
+        now=datetime.now(UTC),
+        spot=state.spot_prices,
+    )
     burn = sum((b.usd_per_hour for b in found.clusters), Decimal(0))
     context = {"costs": found, "report": found.state.report, "burn": burn}
     return templates.TemplateResponse(request, "costs/_card.html", context)

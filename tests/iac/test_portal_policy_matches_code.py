@@ -54,11 +54,15 @@ def test_portal_policy_holds_exactly_the_calls_portal_aws_makes(tree: list[TfFil
     )
 
 
-def test_portal_policy_is_the_two_cost_explorer_reads(tree: list[TfFile]) -> None:
-    assert _portal_policy_actions(tree) == {"ce:GetCostAndUsage", "ce:GetCostForecast"}
+def test_portal_policy_is_the_three_cost_reads(tree: list[TfFile]) -> None:
+    assert _portal_policy_actions(tree) == {
+        "ce:GetCostAndUsage",
+        "ce:GetCostForecast",
+        "ec2:DescribeSpotPriceHistory",
+    }
 
 
 def test_a_policy_missing_a_called_action_is_a_mismatch(tree: list[TfFile]) -> None:
     policy = _portal_policy_actions(tree) - {"ce:GetCostForecast"}
-    calls = aws_calls_in(ROOT / "portal" / "aws")
+    calls = iam_actions(*scan_source(SAMPLE))
     assert calls - policy == {"ce:GetCostForecast"}

@@ -144,13 +144,14 @@ def _providers(tree: list[TfFile]) -> list[tuple[TfFile, str, dict[str, Any]]]:
 def test_a_wildcard_action_in_the_portal_policy_is_caught(terraform_copy: Path) -> None:
     replace_once(
         terraform_copy / "modules/portal-iam/main.tf",
-        '"ce:GetCostForecast",',
+        '"ec2:DescribeSpotPriceHistory",',
         '"ec2:*",',
     )
     problems = tt.iam_wildcard_problems(load_tree(terraform_copy))
     assert problems == [
-        "terraform/modules/portal-iam/main.tf: portal/ReadCosts grants wildcard action ec2:*",
-        "terraform/modules/portal-iam/main.tf: portal/ReadCosts puts resource * "
+        "terraform/modules/portal-iam/main.tf: portal/ReadCostsAndSpotPrices grants wildcard "
+        "action ec2:*",
+        "terraform/modules/portal-iam/main.tf: portal/ReadCostsAndSpotPrices puts resource * "
         "on actions IAM can scope: ['ec2:*']",
     ]
 

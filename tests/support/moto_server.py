@@ -1,10 +1,12 @@
-"""A real moto server on 127.0.0.1 for the Cost Explorer tests: moto's own WSGI app behind a thin
-layer that counts the AWS requests it receives per operation (X-Amz-Target) and can answer an
-operation with an AWS JSON error instead (AccessDenied, throttling), the way AWS does.
+"""A real moto server on 127.0.0.1 for the Cost Explorer and spot price tests: moto's own WSGI
+app behind a thin layer that counts the AWS requests it receives per operation (X-Amz-Target for
+JSON services, the form's Action for query services such as EC2) and can answer an operation
+with an AWS error instead (AccessDenied, throttling) in that protocol's shape, the way AWS does.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from collections import Counter
@@ -12,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs
+from xml.sax.saxutils import escape
 
 import httpx
 from moto.moto_server.werkzeug_app import (
@@ -65,16 +69,43 @@ class MotoServer:
         self.answers.clear()
 
 
-def _operation(environ: Environ) -> str | None:
+def _query_action(environ: Environ) -> str | None:
+    """A query-protocol request's Action (the body is read and put back for moto)."""
+    if not str(environ.get("CONTENT_TYPE", "")).startswith("application/x-www-form-urlencoded"):
+        return None
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    environ["wsgi.input"] = io.BytesIO(body)
+    actions = parse_qs(body.decode()).get("Action")
+    return actions[0] if actions else None
+
+
+def _operation(environ: Environ) -> tuple[str, bool] | None:
+    """The operation and whether it came over the query protocol (XML answers)."""
     target = environ.get("HTTP_X_AMZ_TARGET")
-    return str(target).rsplit(".", 1)[-1] if target else None
+    if target:
+        return str(target).rsplit(".", 1)[-1], False
+    action = _query_action(environ)
+    return (action, True) if action else None
+
+
+def _error(query: bool, code: str, message: str) -> tuple[str, bytes]:
+    if not query:
+        return "application/x-amz-json-1.1", json.dumps(
+            {"__type": code, "message": message}
+        ).encode()
+    xml = (
+        f"<Response><Errors><Error><Code>{escape(code)}</Code><Message>{escape(message)}"
+        "</Message></Error></Errors><RequestID>moto</RequestID></Response>"
+    )
+    return "text/xml", xml.encode()
 
 
 def _counting(app: Any, server: MotoServer) -> Any:
     def wrapped(environ: Environ, start_response: Any) -> Iterable[bytes]:
-        operation = _operation(environ)
-        if operation is None:
+        found = _operation(environ)
+        if found is None:
             return app(environ, start_response)  # type: ignore[no-any-return]
+        operation, query = found
         with server.lock:
             server.calls[operation] += 1
         canned = server.answers.get(operation)
@@ -85,10 +116,9 @@ def _counting(app: Any, server: MotoServer) -> Any:
         if fault is None:
             return app(environ, start_response)  # type: ignore[no-any-return]
         status, code, message = fault
-        body = json.dumps({"__type": code, "message": message}).encode()
+        content_type, body = _error(query, code, message)
         start_response(
-            f"{status} Error",
-            [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)],
+            f"{status} Error", [("Content-Type", content_type), ("x-amzn-ErrorType", code)]
         )
         return [body]
 

@@ -20,14 +20,15 @@ resource "aws_iam_role" "portal" {
 }
 
 # Exactly the calls portal/aws makes (tests/iac/test_portal_policy_matches_code.py reads them
-# from the code). Cost Explorer has no resource-level permissions, so "*" is the only resource
-# IAM accepts for it (Service Authorization Reference). Spot prices are a configured discount.
+# from the code). Cost Explorer and DescribeSpotPriceHistory have no resource-level permissions,
+# so "*" is the only resource IAM accepts for them (Service Authorization Reference).
 data "aws_iam_policy_document" "portal" {
   statement {
-    sid = "ReadCosts"
+    sid = "ReadCostsAndSpotPrices"
     actions = [
       "ce:GetCostAndUsage",
       "ce:GetCostForecast",
+      "ec2:DescribeSpotPriceHistory",
     ]
     resources = ["*"]
   }
