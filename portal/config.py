@@ -175,6 +175,14 @@ class Settings(BaseSettings):
         description="Comma-separated GitHub Actions workflows (name or path, e.g. "
         ".github/workflows/deploy.yml) whose completed runs are deployments.",
     )
+    dora_caught_max_weight: int = Field(
+        default=50,
+        ge=1,
+        le=100,
+        description="Percent of routed traffic at or below which a rolled-back canary counts as "
+        "a failure caught by the canary rather than one that reached production (Flagger's "
+        "documented canaries stop at maxWeight 50).",
+    )
     # Identity, roles and web security (docs/security.md)
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

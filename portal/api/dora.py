@@ -20,6 +20,7 @@ from portal.api.dora_schemas import (
     DeploymentPage,
     DoraOut,
     FailureRateOut,
+    FailureSplitOut,
     FrequencyOut,
     IncidentIn,
     LeadTimeOut,
@@ -29,7 +30,7 @@ from portal.api.dora_schemas import (
     WeekOut,
     WindowOut,
 )
-from portal.deps import SessionDep
+from portal.deps import SessionDep, SettingsDep
 from portal.domain.dora_levels import LevelsTable
 from portal.domain.dora_windows import MAX_WINDOW_DAYS, Window, window_ending
 from portal.security.access import OperatorUser, ViewerUser
@@ -82,7 +83,9 @@ def present_report(report: DoraReport) -> DoraOut:
         filters=report.filters.as_dict(),
         deployment_frequency=FrequencyOut.model_validate(report.deployment_frequency),
         lead_time=LeadTimeOut.model_validate(report.lead_time),
-        change_failure_rate=FailureRateOut.model_validate(report.change_failure_rate),
+        change_failure_rate=FailureRateOut.model_validate(report.change_failure_rate).model_copy(
+            update={"split": FailureSplitOut.model_validate(report.failure_split)}
+        ),
         recovery_time=RecoveryOut.model_validate(report.recovery_time),
         rework_rate=ReworkOut.model_validate(report.rework_rate),
         levels_table=report.levels_table,
@@ -93,12 +96,19 @@ def present_report(report: DoraReport) -> DoraOut:
 
 @router.get("", response_model=DoraOut)
 async def get_dora(
-    query: Annotated[DoraQuery, Query()], session: SessionDep, _viewer: ViewerUser
+    query: Annotated[DoraQuery, Query()],
+    session: SessionDep,
+    settings: SettingsDep,
+    _viewer: ViewerUser,
 ) -> DoraOut:
     """Deployment frequency, lead time, change failure rate, recovery time and rework rate of
     the deployments finished in the window, with their levels and a weekly trend."""
     report = await compute_report(
-        session, window=query.window(), filters=query.filters(), table=query.levels_table
+        session,
+        window=query.window(),
+        filters=query.filters(),
+        table=query.levels_table,
+        caught_max_weight=settings.dora_caught_max_weight,
     )
     return present_report(report)
 

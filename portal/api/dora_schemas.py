@@ -43,11 +43,32 @@ class LeadTimeOut(Attributes):
     level: Level | None
 
 
+class CaughtFailuresOut(Attributes):
+    count: int
+    max_weight: int | None
+    exposure_weight_seconds: float | None
+
+
+class ReachedFailuresOut(Attributes):
+    count: int
+    exposure_weight_seconds: float | None
+
+
+class FailureSplitOut(Attributes):
+    """The failures caught at <= `caught_max_weight`% of traffic and those that reached
+    production (PORTAL_DORA_CAUGHT_MAX_WEIGHT; docs/dora.md)."""
+
+    caught_max_weight: int
+    caught: CaughtFailuresOut
+    reached_production: ReachedFailuresOut
+
+
 class FailureRateOut(Attributes):
     rate: float | None
     failed: int
     total: int
     level: Level | None
+    split: FailureSplitOut | None = None
 
 
 class RecoveryOut(Attributes):

@@ -105,6 +105,33 @@ class CanaryCaught:
     reached_production: int
 
 
+DEFAULT_CAUGHT_MAX_WEIGHT = 50
+"""A failure counts as caught when its canary never carried more than this share of traffic:
+Flagger's documented canaries stop at `maxWeight: 50`, so the canary never served most users."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaughtFailures:
+    count: int
+    max_weight: int | None
+    exposure_weight_seconds: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReachedFailures:
+    count: int
+    exposure_weight_seconds: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class FailureSplit:
+    """Change failure rate's failures split at `caught_max_weight` percent of routed traffic."""
+
+    caught_max_weight: int
+    caught: CaughtFailures
+    reached_production: ReachedFailures
+
+
 @dataclass(frozen=True, slots=True)
 class DoraReport:
     window: Window
@@ -116,6 +143,7 @@ class DoraReport:
     recovery_time: Recovery
     rework_rate: Rework
     canary_failures: CanaryCaught
+    failure_split: FailureSplit
     trend: list[WeekTrend] = field(default_factory=list)
 
 
@@ -159,6 +187,7 @@ async def compute_report(
     filters: Filters,
     table: LevelsTable = "2023",
     with_trend: bool = True,
+    caught_max_weight: int = DEFAULT_CAUGHT_MAX_WEIGHT,
 ) -> DoraReport:
     connection = await session.connection()
     counts = await count_deployments(connection, window, filters)
@@ -179,6 +208,7 @@ async def compute_report(
         recovery_time=Recovery(recovery, recoveries, recovery_level(recovery, table)),
         rework_rate=Rework(_ratio(counts.unplanned, counts.total), counts.unplanned, counts.total),
         canary_failures=await canary_caught(connection, window, filters, failed=counts.failed),
+        failure_split=await failure_split(connection, window, filters, caught_max_weight),
         trend=trend,
     )
 
@@ -221,4 +251,40 @@ async def canary_caught(
         caught_peak_weight=int(peak) if peak is not None else None,
         caught_exposure_weight_seconds=float(exposure) if exposure is not None else None,
         reached_production=failed - int(caught),
+    )
+
+
+def _float_or_none(value: Any) -> float | None:
+    return float(value) if value is not None else None
+
+
+async def failure_split(
+    connection: AsyncConnection, window: Window, filters: Filters, caught_max_weight: int
+) -> FailureSplit:
+    """The window's failures (as change failure rate counts them): caught when a rolled-back
+    Flagger run routed at most `caught_max_weight` percent to the canary (no recorded step: it
+    failed before any traffic moved), otherwise reached production; each side sums its failures'
+    known exposure (weight share x seconds)."""
+    row = DEPLOYMENTS
+    failed = (row.c.outcome == "failed") | incident_linked(row)
+    caught = (
+        (row.c.source == "flagger")
+        & (row.c.outcome == "failed")
+        & func.coalesce(row.c.failure_cause, "").not_like("promotion-failed%")
+        & (func.coalesce(row.c.peak_weight, 0) <= caught_max_weight)
+    )
+    statement = select(
+        _count_if(caught),
+        func.max(case((caught, row.c.peak_weight))),
+        func.sum(case((caught, row.c.exposure_weight_seconds))),
+        _count_if(failed & ~caught),
+        func.sum(case((failed & ~caught, row.c.exposure_weight_seconds))),
+    ).where(failed, *finished_in(row, window), *matching(row, filters))
+    count, peak, exposure, reached, reached_exposure = await scalar_row(connection, statement)
+    return FailureSplit(
+        caught_max_weight=caught_max_weight,
+        caught=CaughtFailures(
+            int(count), int(peak) if peak is not None else None, _float_or_none(exposure)
+        ),
+        reached_production=ReachedFailures(int(reached), _float_or_none(reached_exposure)),
     )

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
-from portal.deps import SessionDep, TemplatesDep, ViewDep
+from portal.deps import SessionDep, SettingsDep, TemplatesDep, ViewDep
 from portal.domain.dora_levels import LevelsTable
 from portal.domain.dora_windows import MAX_WINDOW_DAYS, Window, window_ending
 from portal.security.access import require_role
@@ -89,11 +89,16 @@ async def dora_page(
     templates: TemplatesDep,
     view: ViewDep,
     session: SessionDep,
+    settings: SettingsDep,
     query: Annotated[PageQuery, Query()],
 ) -> HTMLResponse:
     window = query.window()
     report = await compute_report(
-        session, window=window, filters=query.filters(), table=query.levels_table
+        session,
+        window=window,
+        filters=query.filters(),
+        table=query.levels_table,
+        caught_max_weight=settings.dora_caught_max_weight,
     )
     total, deployments = await list_deployments(
         await session.connection(),

@@ -52,6 +52,11 @@ async def test_the_demo_history_gives_its_figures(github: RunningApp) -> None:
         "failed": 6,
         "total": 48,
         "level": "medium",
+        "split": {  # GitHub deployments have no canary: every failure reached production
+            "caught_max_weight": 50,
+            "caught": {"count": 0, "max_weight": None, "exposure_weight_seconds": None},
+            "reached_production": {"count": 6, "exposure_weight_seconds": None},
+        },
     }
     assert body["recovery_time"] == {"median_seconds": 7200.0, "recoveries": 6, "level": "high"}
     assert body["rework_rate"] == {"rate": 0.125, "unplanned": 6, "total": 48}

@@ -6,8 +6,9 @@ from typing import Any
 
 import httpx
 
+from portal.config import Settings
 from portal.security.roles import Role
-from tests.support.apps import RunningApp, signed_in
+from tests.support.apps import RunningApp, running_app, signed_in
 
 UNTIL = "2026-11-30T00:00:00Z"
 DEPLOYMENTS = [
@@ -98,7 +99,17 @@ async def test_ci_ingest_gives_exact_metrics(portal: RunningApp) -> None:
         "changes": 2,
         "level": "elite",
     }
-    assert body["change_failure_rate"] == {"rate": 0.5, "failed": 1, "total": 2, "level": "low"}
+    assert body["change_failure_rate"] == {
+        "rate": 0.5,
+        "failed": 1,
+        "total": 2,
+        "level": "low",
+        "split": {  # an ingested failure has no canary weight: it reached production
+            "caught_max_weight": 50,
+            "caught": {"count": 0, "max_weight": None, "exposure_weight_seconds": None},
+            "reached_production": {"count": 1, "exposure_weight_seconds": None},
+        },
+    }
     assert body["recovery_time"] == {"median_seconds": 7200.0, "recoveries": 1, "level": "high"}
     assert body["rework_rate"] == {"rate": 0.5, "unplanned": 1, "total": 2}
     assert body["levels_table"] == "2023"
@@ -176,5 +187,25 @@ async def test_an_incident_names_the_deployment_that_caused_it(portal: RunningAp
         }
         assert (await client.post("/api/v1/dora/incidents", json=incident)).status_code == 200
         body = (await client.get("/api/v1/dora", params={"window_days": 7, "until": UNTIL})).json()
-    assert body["change_failure_rate"] == {"rate": 1.0, "failed": 2, "total": 2, "level": "low"}
+    assert body["change_failure_rate"] == {
+        "rate": 1.0,
+        "failed": 2,
+        "total": 2,
+        "level": "low",
+        "split": {  # the failure and the success that caused an incident both reached users
+            "caught_max_weight": 50,
+            "caught": {"count": 0, "max_weight": None, "exposure_weight_seconds": None},
+            "reached_production": {"count": 2, "exposure_weight_seconds": None},
+        },
+    }
     assert body["recovery_time"] == {"median_seconds": 4500.0, "recoveries": 2, "level": "high"}
+
+
+async def test_the_caught_weight_comes_from_the_setting(database_url: str) -> None:
+    settings = Settings(database_url=database_url, log_format="console", dora_caught_max_weight=5)
+    async with running_app(settings) as running, signed_in(running, Role.operator) as client:
+        await ingest(client)
+        body = (await client.get("/api/v1/dora", params={"window_days": 7, "until": UNTIL})).json()
+        page = await client.get("/dora", params={"window_days": 7, "until": UNTIL})
+    assert body["change_failure_rate"]["split"]["caught_max_weight"] == 5
+    assert "1 failed of 2: 0 caught at ≤5% traffic, 1 reached production" in page.text

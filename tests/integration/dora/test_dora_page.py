@@ -34,7 +34,7 @@ async def test_page_shows_tiles_levels_services_and_the_deployments_behind_them(
         '&amp;service=checkout&amp;levels_table=2023">checkout</a>'
     ) in html
     assert "50.0%" in html  # change failure rate and rework rate: 1 of 2
-    assert "1 failed of 2" in html
+    assert "1 failed of 2: 0 caught at ≤50% traffic, 1 reached production" in html
     assert "2h00m" in html  # recovery: the success two hours after the failure
     assert "smoke tests failed" in html  # the failed deployment behind the figure
     assert "1 of 1" in html

@@ -10,12 +10,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from portal.domain.dora_levels import Level
 from portal.domain.dora_windows import window_ending
 from portal.models import Change, Deployment, DeploymentChange, Incident, Push
-from portal.services.dora_facts import IncidentFact, record_incident
+from portal.services.dora_facts import (
+    DeploymentFact,
+    IncidentFact,
+    record_deployment,
+    record_incident,
+)
 from portal.services.dora_metrics import (
+    CaughtFailures,
     DoraReport,
     FailureRate,
+    FailureSplit,
     Frequency,
     LeadTime,
+    ReachedFailures,
     Recovery,
     Rework,
     compute_report,
@@ -132,3 +140,59 @@ async def test_weekly_trend_buckets(session: AsyncSession) -> None:
     ]
     assert found.trend[1].recovery_median_seconds == 61200.0
     assert found.trend[0].lead_time_median_seconds == 86400.0  # d0 shipped s0 a day after
+
+
+def _canary_failure(
+    key: str, hour: int, peak: int | None, exposure: float | None, **extra: object
+) -> DeploymentFact:
+    fields: dict[str, object] = {
+        "source": "flagger",
+        "outcome": "failed",
+        "failure_cause": "threshold: canary analysis failed",
+    }
+    fields.update(extra)
+    return DeploymentFact(
+        external_key=key,
+        service="cart",
+        cluster="c1",
+        namespace="shop",
+        finished_at=golden.at(28, hour),
+        peak_weight=peak,
+        exposure_weight_seconds=exposure,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+CANARY_FAILURES = [
+    _canary_failure("k10", 1, 10, 60.0),  # 10% for 600 s
+    _canary_failure("k50", 2, 50, 300.0),  # at the threshold: caught
+    _canary_failure("k60", 3, 60, 1200.0),  # rolled back above the threshold
+    _canary_failure("kpf", 4, 100, 500.0, failure_cause="promotion-failed: primary not ready"),
+    _canary_failure("k00", 5, None, None),  # failed before any traffic moved
+    _canary_failure("ci", 6, None, None, source="api"),  # a CI failure: no canary
+    _canary_failure("ok", 7, 50, 900.0, outcome="success", failure_cause=None),
+]
+
+
+async def test_failures_split_at_the_caught_weight(session: AsyncSession) -> None:
+    for fact in CANARY_FAILURES:
+        await record_deployment(session, fact)
+    await session.commit()
+    window = window_ending(until=golden.UNTIL, days=7)
+    found = await compute_report(session, window=window, filters=Filters())
+    assert found.change_failure_rate == FailureRate(6 / 7, 6, 7, Level.LOW)
+    # caught at <= 50%: k10, k50, k00; reached production: k60, kpf, ci
+    assert found.failure_split == FailureSplit(
+        caught_max_weight=50,
+        caught=CaughtFailures(count=3, max_weight=50, exposure_weight_seconds=360.0),
+        reached_production=ReachedFailures(count=3, exposure_weight_seconds=1700.0),
+    )
+    narrow = await compute_report(
+        session, window=window, filters=Filters(), with_trend=False, caught_max_weight=10
+    )
+    # caught at <= 10%: k10, k00; k50 joins those that reached production
+    assert narrow.failure_split == FailureSplit(
+        caught_max_weight=10,
+        caught=CaughtFailures(count=2, max_weight=10, exposure_weight_seconds=60.0),
+        reached_production=ReachedFailures(count=4, exposure_weight_seconds=2000.0),
+    )
