@@ -7,6 +7,12 @@ in its docs and @octokit/webhooks-examples).
   the GitHub deployment id, started when the deployment was created; `payload.service`,
   `payload.cluster`, `payload.namespace` and `payload.hotfix` refine it, else the repository name
   is the service;
+- `deployment` (created): not yet a fact. A deployment fact is a finished deployment (DORA counts
+  deployments that finished; the row needs its outcome), and the `deployment_status` that
+  finishes it carries the same `deployment` object (id, sha, created_at, payload), so the fact
+  comes whole from that status under the same key. The event is checked for those fields and
+  recorded on its delivery row (which deployment of which commit started when);
+- `ping`: recorded on its delivery row with the hook id;
 - `workflow_run` `completed` of a configured deploy workflow (its name or path), concluded
   `success` or `failure`: a deployment keyed by run id and attempt, and its head commit a change.
 """
@@ -86,6 +92,27 @@ def parse_push(payload: dict[str, Any]) -> PushSeen | None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class DeploymentStarted:
+    external_key: str
+    commit_sha: str
+    started_at: datetime
+
+
+def _deployment_key(payload: dict[str, Any]) -> str:
+    repo = _text(payload, "repository", "full_name")
+    return f"{repo}/deployments/{_text(payload, 'deployment', 'id')}"
+
+
+def parse_deployment(payload: dict[str, Any]) -> DeploymentStarted:
+    """A `deployment` event: the key its `deployment_status` events will record it under."""
+    return DeploymentStarted(
+        external_key=_deployment_key(payload),
+        commit_sha=_text(payload, "deployment", "sha"),
+        started_at=_time(payload, "deployment", "created_at"),
+    )
+
+
 def parse_deployment_status(payload: dict[str, Any]) -> DeploymentFact | None:
     state = DEPLOYMENT_STATES.get(_text(payload, "deployment_status", "state"))
     if state is None:
@@ -96,7 +123,7 @@ def parse_deployment_status(payload: dict[str, Any]) -> DeploymentFact | None:
     description = _dict(payload.get("deployment_status")).get("description") or ""
     return DeploymentFact(
         source="github",
-        external_key=f"{repo}/deployments/{_text(deployment, 'id')}",
+        external_key=_deployment_key(payload),
         service=str(extra.get("service") or _text(payload, "repository", "name")),
         environment=str(deployment.get("environment") or "production"),
         cluster=str(extra.get("cluster") or ""),

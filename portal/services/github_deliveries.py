@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.db import SessionMaker
 from portal.domain.github_events import (
+    parse_deployment,
     parse_deployment_status,
     parse_push,
     parse_workflow_run,
@@ -59,6 +60,14 @@ async def _apply(
             return "ignored: deployment not finished"
         await record_deployment(session, fact)
         return f"deployment {fact.external_key} {fact.outcome}"
+    if event == "deployment":
+        started = parse_deployment(payload)
+        return (
+            f"deployment {started.external_key} of {started.commit_sha} started "
+            f"{started.started_at.isoformat()}; its final deployment_status records it"
+        )
+    if event == "ping":
+        return f"ping from hook {payload.get('hook_id')}"
     if event == "workflow_run":
         found = parse_workflow_run(payload, workflows=workflows)
         if found is None:

@@ -67,6 +67,53 @@ async def test_ping_is_answered(github: RunningApp) -> None:
     )
 
 
+async def results(running: RunningApp) -> list[tuple[str, str | None]]:
+    async with running.app.state.portal.sessionmaker() as session:
+        connection = await session.connection()
+        rows = await connection.execute(
+            select(GithubDelivery.delivery_id, GithubDelivery.result).order_by(GithubDelivery.id)
+        )
+        return [(delivery, result) for delivery, result in rows.all()]
+
+
+async def test_ping_and_a_created_deployment_are_stored_then_processed(
+    github: RunningApp,
+) -> None:
+    for event, delivery in (("ping", "p1"), ("deployment", "c1")):
+        await deliver(github, event, example(event, 0), delivery)
+
+    async def processed() -> bool:
+        return all(result is not None for _, result in await results(github))
+
+    await wait_until(processed, within=10, what="the ping and the deployment processed")
+    key = "Codertocat/Hello-World/deployments/145988746"
+    assert await results(github) == [
+        ("p1", "ping from hook 109948940"),
+        (
+            "c1",
+            f"deployment {key} of f95f852bd8fca8fcc58a9a2d6c842781e32a215e started "
+            "2019-05-15T15:20:53+00:00; its final deployment_status records it",
+        ),
+    ]
+    assert await count(github, Deployment) == 0  # started, not finished: no fact yet
+    response = await deliver(github, "deployment", example("deployment", 0), "c1")
+    assert (response.status_code, response.json()["status"]) == (200, "duplicate")
+    await deliver(github, "deployment_status", example("deployment_status", 0), "s1")
+
+    async def finished() -> bool:
+        return await count(github, Deployment) == 1
+
+    await wait_until(finished, within=10, what="the deployment_status recorded")
+    async with github.app.state.portal.sessionmaker() as session:
+        connection = await session.connection()
+        row = (await connection.execute(select(Deployment))).one()
+    assert (row.external_key, row.outcome, row.started_at.isoformat()[:19]) == (
+        key,
+        "success",
+        "2019-05-15T15:20:53",
+    )
+
+
 async def test_push_then_deployment_gives_lead_times_once_however_often_delivered(
     github: RunningApp,
 ) -> None:

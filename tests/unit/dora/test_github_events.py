@@ -8,8 +8,10 @@ import pytest
 
 from portal.domain.dora_facts import ChangeFact, DeploymentFact
 from portal.domain.github_events import (
+    DeploymentStarted,
     PayloadInvalid,
     PushSeen,
+    parse_deployment,
     parse_deployment_status,
     parse_push,
     parse_workflow_run,
@@ -64,6 +66,24 @@ def test_a_successful_deployment_status_is_a_deployment() -> None:
         finished_at=datetime(2019, 5, 15, 15, 20, 55, tzinfo=UTC),
         outcome="success",
     )
+
+
+def test_a_created_deployment_names_the_key_its_status_will_finish() -> None:
+    assert parse_deployment(example("deployment", 0)) == DeploymentStarted(
+        external_key="Codertocat/Hello-World/deployments/145988746",
+        commit_sha="f95f852bd8fca8fcc58a9a2d6c842781e32a215e",
+        started_at=datetime(2019, 5, 15, 15, 20, 53, tzinfo=UTC),
+    )
+    status = parse_deployment_status(example("deployment_status", 0))
+    assert status is not None
+    assert status.external_key == "Codertocat/Hello-World/deployments/145988746"
+
+
+def test_a_created_deployment_without_its_commit_is_refused() -> None:
+    payload = example("deployment", 0)
+    del payload["deployment"]["sha"]
+    with pytest.raises(PayloadInvalid, match=r"deployment\.sha is missing"):
+        parse_deployment(payload)
 
 
 def test_a_deployment_in_progress_is_not_yet_one() -> None:
