@@ -131,8 +131,8 @@ def next_delay(
 
 @dataclass(frozen=True, slots=True)
 class SpotBook:
-    """The spot prices the last refresh read (kept in memory: a restart falls back to the
-    configured discount until the next refresh)."""
+    """The spot prices the last refresh read (kept in memory; a restart reads them again once
+    the nodes are listed)."""
 
     prices: dict[SpotKey, Decimal] = field(default_factory=dict)
     fetched_at: datetime | None = None
@@ -260,12 +260,27 @@ class CostRefresher:
             failures=failures, last_attempt=last, now=self._clock(), interval_seconds=self._interval
         )
 
-    async def run(self) -> None:
-        """Refresh whenever due, until cancelled; a database failure waits and tries again."""
-        if self._spot is not None and self._nodes_listed is not None:
+    async def _start_spot(self) -> None:
+        """Wait (bounded) for the nodes' first lists; when the scheduled refresh is not due yet
+        (a restart), read the spot prices once now (free) rather than use the discount until
+        then."""
+        if self._spot is None:
+            return
+        if self._nodes_listed is not None:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(FIRST_LIST_WAIT_SECONDS):
                     await self._nodes_listed()
+        try:
+            due = await self.due_in()
+        except Exception:  # the loop reports an unreachable database
+            return
+        if due > 0:
+            async with self._lock:
+                await self._refresh_spot(self._clock())
+
+    async def run(self) -> None:
+        """Refresh whenever due, until cancelled; a database failure waits and tries again."""
+        await self._start_spot()
         while True:
             try:
                 delay = await self.due_in()

@@ -15,6 +15,7 @@ from devcluster.scenarios import DemoNode, node_object
 from portal.config import Settings
 from portal.security.roles import Role
 from tests.integration.costs.figures import daily_answer, month_answer
+from tests.integration.costs.test_costs_api import _store_old_snapshot as store_old_snapshot
 from tests.support.apps import RunningApp, running_app, signed_in
 from tests.support.moto_server import MotoServer
 
@@ -81,3 +82,28 @@ async def test_spot_nodes_at_their_history_price_and_views_call_nothing(
             assert (await viewer.get("/costs/card")).status_code == 200
     assert "spot price history" in page.text
     assert moto.aws_calls() == 4
+
+
+async def test_a_restart_reads_spot_prices_without_a_cost_explorer_refresh(
+    database_url: str, moto: MotoServer
+) -> None:
+    """A fresh snapshot in the database: no Cost Explorer request is due, the spot price is
+    read once all the same."""
+    await store_old_snapshot(database_url, hours_ago=1)
+    async with serve_devcluster(scenario="empty", simulate=False) as dc:
+        dc.objects.put(node_object(node=DemoNode("b", "t3.large", "SPOT", "us-east-1b", 2, 8)))
+        settings = Settings(
+            database_url=database_url,
+            kubeconfig=dc.kubeconfig,
+            log_format="console",
+            aws_region="us-east-1",
+            aws_endpoint_url=moto.url,
+        )
+        async with running_app(settings) as running:
+            body = await refreshed(running)
+    [cluster] = body["clusters"]
+    assert [(n["name"], n["price_source"]) for n in cluster["nodes"]] == [
+        ("b", "spot_price_history")
+    ]
+    assert cluster["spot_price_source"] == "spot_price_history"
+    assert moto.calls == {"DescribeSpotPriceHistory": 1}
