@@ -133,8 +133,14 @@ async def _open_costs(
     explorer = await stack.enter_async_context(
         open_cost_explorer(region=region, endpoint_url=settings.aws_endpoint_url)
     )
-    spot = await stack.enter_async_context(
-        open_spot_prices(region=region, endpoint_url=settings.aws_endpoint_url)
+    # The demo's moto answers every spot price with a placeholder (USD 0.00001): demo spot nodes
+    # are priced with the configured discount instead, and say so.
+    spot = (
+        None
+        if settings.cost_demo
+        else await stack.enter_async_context(
+            open_spot_prices(region=region, endpoint_url=settings.aws_endpoint_url)
+        )
     )
     refresher = CostRefresher(
         sessionmaker=sessionmaker,

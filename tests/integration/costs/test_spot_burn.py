@@ -107,3 +107,38 @@ async def test_a_restart_reads_spot_prices_without_a_cost_explorer_refresh(
     ]
     assert cluster["spot_price_source"] == "spot_price_history"
     assert moto.calls == {"DescribeSpotPriceHistory": 1}
+
+
+async def test_the_demo_prices_spot_nodes_with_the_discount_and_reads_no_spot_price(
+    database_url: str, moto: MotoServer
+) -> None:
+    """moto's spot prices are a placeholder (USD 0.00001): `portal demo` (PORTAL_COST_DEMO)
+    never asks for them."""
+    moto.queue_cost_and_usage([month_answer(), daily_answer()])
+    async with serve_devcluster(scenario="empty", simulate=False) as dc:
+        dc.objects.put(node_object(node=DemoNode("b", "t3.large", "SPOT", "us-east-1b", 2, 8)))
+        settings = Settings(
+            database_url=database_url,
+            kubeconfig=dc.kubeconfig,
+            log_format="console",
+            aws_region="us-east-1",
+            aws_endpoint_url=moto.url,
+            cost_spot_discount=0.5,
+            cost_demo=True,
+        )
+        async with running_app(settings) as running, signed_in(running, Role.viewer) as viewer:
+            async with asyncio.timeout(DEADLINE_SECONDS):
+                while True:
+                    body = (await viewer.get("/api/v1/costs")).json()
+                    if body["fetched_at"]:
+                        break
+                    await asyncio.sleep(0.05)
+    [cluster] = body["clusters"]
+    assert [(n["name"], n["usd_per_hour"], n["price_source"]) for n in cluster["nodes"]] == [
+        ("b", 0.0416, "spot_discount")  # t3.large us-east-1 0.0832 x (1 - 0.5)
+    ]
+    assert (cluster["spot_price_source"], body["spot_prices"]["fetched_at"]) == (
+        "spot_discount",
+        None,
+    )
+    assert moto.calls == {"GetCostAndUsage": 2, "GetCostForecast": 1}
