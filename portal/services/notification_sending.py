@@ -291,10 +291,19 @@ class NotificationSender:
             await session.commit()
 
     async def release(self) -> None:
-        """Give back every claim of this deliverer (at shutdown), so a restart sends at once."""
-        async with self.sessionmaker() as session:
-            await _release(session, self.worker)
-            await session.commit()
+        """Give back every claim of this deliverer (at shutdown), so a restart sends at once.
+
+        Never raises: with the database down at shutdown the claims simply expire at their
+        `claimed_until`, and the shutdown must go on."""
+        try:
+            async with self.sessionmaker() as session:
+                await _release(session, self.worker)
+                await session.commit()
+        except Exception as error:
+            log.warning(
+                "notification claims not released; they expire on their own",
+                error_type=type(error).__name__,
+            )
 
 
 async def _release(session: AsyncSession, worker: str) -> None:
