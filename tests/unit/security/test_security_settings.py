@@ -68,7 +68,11 @@ SECRET_SETTINGS = [
 
 
 def test_every_secret_setting_is_known_here() -> None:
-    assert SECRET_SETTINGS == ["flagger_webhook_token"]
+    assert SECRET_SETTINGS == [
+        "flagger_webhook_token",
+        "github_webhook_secret",
+        "notify_secret_key",
+    ]
 
 
 @pytest.mark.parametrize("name", SECRET_SETTINGS)
