@@ -128,17 +128,23 @@ class CostExplorer:
         )
 
 
+def client_config(timeout_seconds: float) -> Config:
+    """How every portal AWS client calls: one attempt (each billed request counted, the refresh
+    loop does the retrying), connect within 10 s, answer within `timeout_seconds`."""
+    return Config(
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        connect_timeout=min(timeout_seconds, 10.0),
+        read_timeout=timeout_seconds,
+    )
+
+
 @asynccontextmanager
 async def open_cost_explorer(
     *, region: str, endpoint_url: str | None, timeout_seconds: float = 30.0
 ) -> AsyncIterator[CostExplorer]:
     """One session and one `ce` client, closed on exit."""
     session = aioboto3.Session()
-    config = Config(
-        retries={"total_max_attempts": 1, "mode": "standard"},
-        connect_timeout=min(timeout_seconds, 10.0),
-        read_timeout=timeout_seconds,
-    )
+    config = client_config(timeout_seconds)
     async with session.client(
         "ce", region_name=region, endpoint_url=endpoint_url, config=config
     ) as client:

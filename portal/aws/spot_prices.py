@@ -14,10 +14,9 @@ from decimal import Decimal
 from typing import Any
 
 import aioboto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from portal.aws.cost_explorer import describe_failure
+from portal.aws.cost_explorer import client_config, describe_failure
 from portal.domain.burn_rates import SpotKey
 from portal.domain.spot_prices import latest_spot_prices
 
@@ -76,11 +75,7 @@ async def open_spot_prices(
 ) -> AsyncIterator[SpotPriceReader]:
     """One session and one `ec2` client, closed on exit."""
     session = aioboto3.Session()
-    config = Config(
-        retries={"total_max_attempts": 1, "mode": "standard"},
-        connect_timeout=min(timeout_seconds, 10.0),
-        read_timeout=timeout_seconds,
-    )
+    config = client_config(timeout_seconds)
     async with session.client(
         "ec2", region_name=region, endpoint_url=endpoint_url, config=config
     ) as client:
