@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from portal.domain.canaries import CanaryView
 from portal.domain.conditions import Condition
 from portal.domain.hpas import HpaView
-from portal.kube.view import ClusterStatus
+from portal.services.fleet import ClusterStatus
 
 
 class TargetOut(BaseModel):

@@ -13,7 +13,11 @@ from datetime import datetime
 from portal.domain.canaries import CanaryView, Workloads, build_canary_view
 from portal.domain.hpas import HpaView, build_hpa_view, canary_by_hpa
 from portal.errors import NotFound
-from portal.kube.view import ClusterStatus, ClusterView, RawObject
+from portal.kube.view import Change, ClusterStatus, ClusterView, RawObject
+
+__all__ = ["Change", "ClusterStatus", "ClusterView", "RawObject"]
+"""The watch's types the web and API layers name, reached through this service (they never
+import portal.kube themselves)."""
 
 
 class UnknownCluster(NotFound):

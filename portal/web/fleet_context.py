@@ -7,8 +7,8 @@ from typing import Any
 
 from portal.domain.canaries import CanaryView
 from portal.domain.hpas import HpaView
-from portal.kube.view import ClusterView
 from portal.services import fleet
+from portal.services.fleet import ClusterView
 
 
 @dataclass(frozen=True, slots=True)

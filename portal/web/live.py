@@ -24,9 +24,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 
-from portal.kube.view import Change, ClusterView
 from portal.services import fleet
 from portal.services.broadcasting import Broadcaster
+from portal.services.fleet import Change, ClusterView
 from portal.services.sse_selections import ChangeKey
 from portal.web.fleet_context import overview_context
 

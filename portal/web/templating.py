@@ -10,8 +10,8 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from portal.kube.view import ClusterStatus
 from portal.services import fleet
+from portal.services.fleet import ClusterStatus
 from portal.web import presenting
 
 NAVIGATION: tuple[tuple[str, str], ...] = (
