@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / "var" / "compose"
@@ -86,12 +87,6 @@ def check_podman_runs() -> None:
     if result.returncode != 0 or result.stdout.strip() != "runc":
         reason = (result.stderr.strip().splitlines() or ["no OCI runtime"])[-1]
         raise PodmanUnavailable(f"podman info failed: {reason}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def crds_dir() -> Path:

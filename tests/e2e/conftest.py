@@ -16,8 +16,7 @@ from devcluster.harness import DevCluster, serve_devcluster
 from portal.app import create_app
 from portal.config import Settings
 from tests.integration.fleet.conftest import seed
-from tests.support.postgres import free_port
-from tests.support.servers import serve_app
+from tests.support.servers import free_port, serve_app
 from tests.support.waiting import wait_until
 
 CHROMIUM = Path(os.environ.get("PORTAL_TEST_CHROMIUM", "/usr/bin/chromium"))

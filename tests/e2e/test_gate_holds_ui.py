@@ -17,8 +17,7 @@ from portal.app import create_app
 from portal.config import Settings
 from tests.integration.fleet.conftest import PROGRESSING_STATUS, seed
 from tests.support.flagger_callers import FLAGGER_TOKEN, flagger_tokens
-from tests.support.postgres import free_port
-from tests.support.servers import serve_app
+from tests.support.servers import free_port, serve_app
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser

@@ -12,8 +12,7 @@ from playwright.async_api import Browser, Page
 from portal.app import create_app
 from portal.config import Settings
 from portal.security.headers import CONTENT_SECURITY_POLICY
-from tests.support.postgres import free_port
-from tests.support.servers import serve_app
+from tests.support.servers import free_port, serve_app
 
 pytestmark = pytest.mark.browser
 

@@ -7,8 +7,7 @@ from playwright.async_api import Browser
 
 from portal.app import create_app
 from portal.config import Settings
-from tests.support.postgres import free_port
-from tests.support.servers import serve_app
+from tests.support.servers import free_port, serve_app
 
 pytestmark = pytest.mark.browser
 

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
+from tests.support.servers import free_port
+
 LOCAL_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 
@@ -41,13 +43,6 @@ def port_answers(host: str, port: int) -> bool:
     with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
         return True
     return False
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _binary(name: str) -> str:

@@ -13,6 +13,13 @@ from starlette.types import ASGIApp
 STARTUP_TIMEOUT_SECONDS = 15.0
 
 
+def free_port() -> int:
+    """A port nothing listens on at this moment, on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def _local_mode_port(app: ASGIApp) -> int:
     state = getattr(app, "state", None)
     security = getattr(state, "security", None) if state is not None else None

@@ -4,7 +4,6 @@ failed checks, not because the rollback gate said so)."""
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 import pytest
@@ -13,16 +12,10 @@ from devcluster.harness import serve_devcluster
 from portal.config import Settings
 from portal.demo import demo_settings
 from tests.support.apps import running_app
-from tests.support.servers import serve_app
+from tests.support.servers import free_port, serve_app
 from tests.support.waiting import wait_until
 
 TOKEN = "demo-gate-token-0123456789abcdefghijklmnopqrstuv"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def test_the_demo_fleet_promotes_and_rolls_back_by_itself(

@@ -3,7 +3,6 @@ and the portal's adapter reading them through aioboto3."""
 
 from __future__ import annotations
 
-import socket
 from datetime import date
 from decimal import Decimal
 
@@ -11,14 +10,9 @@ from portal.aws.cost_explorer import open_cost_explorer
 from portal.demo_costs import running_moto
 from portal.domain.cost_requests import CostScope
 from tests.support.moto_server import MotoServer
+from tests.support.servers import free_port
 
 TODAY = date(2026, 12, 10)  # a Thursday; December 5 and 6 are the weekend
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def test_the_demo_account_spends_what_the_page_shows(moto: MotoServer) -> None:

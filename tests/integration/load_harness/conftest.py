@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+
+from tests.support.servers import free_port
 
 API_KEY = "integration-test-key-0123456789"
 MIB = 1024 * 1024
@@ -37,13 +38,6 @@ class Served:
 
 
 ServeFactory = Callable[..., AbstractAsyncContextManager[Served]]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def harness_environment(cgroup_root: Path, overrides: dict[str, str]) -> dict[str, str]:

@@ -10,9 +10,9 @@ from devcluster.harness import serve_devcluster
 from portal.config import Settings
 from portal.demo import demo_settings
 from portal.demo_notifications import SECRET_ENV, URL_ENV, demo_receiver, ensure_demo_channel
-from tests.integration.actions.test_demo import TOKEN, free_port
+from tests.integration.actions.test_demo import TOKEN
 from tests.support.apps import running_app
-from tests.support.servers import serve_app
+from tests.support.servers import free_port, serve_app
 from tests.support.waiting import wait_until
 
 

@@ -2,7 +2,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from portal.config import Settings
 from tests.support.apps import RunningApp, running_app
-from tests.support.postgres import free_port
+from tests.support.servers import free_port
 
 
 async def test_healthz_answers_ok(portal: RunningApp) -> None:

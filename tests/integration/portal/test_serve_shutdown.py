@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.postgres import free_port
+from tests.support.servers import free_port
 from tests.support.waiting import wait_until
 
 GRACEFUL_TIMEOUT = 10.0  # what uvicorn would wait for the open stream without the hook

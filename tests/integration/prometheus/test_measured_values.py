@@ -15,9 +15,9 @@ from portal.config import Settings
 from portal.demo import demo_prometheus
 from portal.demo_prometheus import ScrapeTarget, running_prometheus
 from portal.security.roles import Role
-from tests.integration.prometheus.conftest import free_port
 from tests.support import objects
 from tests.support.apps import running_app, signed_in
+from tests.support.servers import free_port
 from tests.support.waiting import wait_until
 
 SCRAPE_SECONDS = 0.2

@@ -11,8 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from portal.app import create_app
 from tests.integration.security.conftest import MakeSettings
-from tests.support.postgres import free_port
-from tests.support.servers import serve_app
+from tests.support.servers import free_port, serve_app
 
 
 async def test_a_stream_is_not_buffered_and_carries_the_headers(
