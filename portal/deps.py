@@ -23,6 +23,7 @@ from portal.kube.view import ClusterView
 from portal.services.actions import ActionEnv
 from portal.services.broadcasting import Broadcaster
 from portal.services.cost_refresh import CostRefresher, SpotBook
+from portal.services.costs import CostsView, costs_view
 from portal.services.dora_gauges import DoraGauges
 from portal.services.readiness import ReadinessCheck
 from portal.services.timeline_recording import TimelineRecorder
@@ -46,6 +47,16 @@ class PortalState:
     def spot_prices(self) -> SpotBook | None:
         """The spot prices the cost refresher last read (None without Cost Explorer)."""
         return self.cost_refresher.spot if self.cost_refresher else None
+
+    async def costs_now(self) -> CostsView:
+        """The cost page's figures now: the stored snapshot and the live burn (no AWS call)."""
+        return await costs_view(
+            self.sessionmaker,
+            self.view,
+            self.settings,
+            now=datetime.now(UTC),
+            spot=self.spot_prices,
+        )
 
 
 def get_state(request: Request) -> PortalState:

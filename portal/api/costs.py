@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -15,7 +15,7 @@ from portal.errors import Conflict
 from portal.security.access import AdminUser, ViewerUser
 from portal.security.actors import CurrentActor
 from portal.services.cost_refresh import CostRefresher
-from portal.services.costs import CostsView, costs_view
+from portal.services.costs import CostsView
 
 router = APIRouter(prefix="/api/v1/costs", tags=["costs"])
 
@@ -243,13 +243,7 @@ async def get_costs(state: StateDep, _viewer: ViewerUser) -> CostsOut:
     """Month to date, forecast, daily trend and services from the last Cost Explorer snapshot;
     burn rate, namespace estimate and savings live from the watched nodes and pods. Never calls
     AWS."""
-    found = await costs_view(
-        state.sessionmaker,
-        state.view,
-        state.settings,
-        now=datetime.now(UTC),
-        spot=state.spot_prices,
-    )
+    found = await state.costs_now()
     return costs_out(found)
 
 

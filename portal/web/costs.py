@@ -7,7 +7,6 @@ nodes or pods change (pushed over SSE like the other pages). An admin's refresh 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from fastapi import APIRouter, Request
@@ -18,7 +17,6 @@ from portal.errors import Conflict
 from portal.security.access import AdminUser, ViewerUser
 from portal.security.actors import CurrentActor
 from portal.security.roles import Role
-from portal.services.costs import costs_view
 from portal.web.cost_charts import daily_bars
 
 router = APIRouter(include_in_schema=False)
@@ -28,13 +26,7 @@ router = APIRouter(include_in_schema=False)
 async def costs_page(
     request: Request, state: StateDep, templates: TemplatesDep, identity: ViewerUser
 ) -> HTMLResponse:
-    found = await costs_view(
-        state.sessionmaker,
-        state.view,
-        state.settings,
-        now=datetime.now(UTC),
-        spot=state.spot_prices,
-    )
+    found = await state.costs_now()
     report = found.state.report
     chart = (
         daily_bars(report.daily, today=report.today, currency=report.month.currency)
@@ -57,13 +49,7 @@ async def costs_card(
     request: Request, state: StateDep, templates: TemplatesDep, _viewer: ViewerUser
 ) -> HTMLResponse:
     """The overview's cost card: month to date, forecast and the fleet's burn rate now."""
-    found = await costs_view(
-        state.sessionmaker,
-        state.view,
-        state.settings,
-        now=datetime.now(UTC),
-        spot=state.spot_prices,
-    )
+    found = await state.costs_now()
     burn = sum((b.usd_per_hour for b in found.clusters), Decimal(0))
     context = {"costs": found, "report": found.state.report, "burn": burn}
     return templates.TemplateResponse(request, "costs/_card.html", context)
