@@ -42,7 +42,7 @@ install: $(INSTALLED)
 chromium:
 	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  scripts/apt_install.sh chromium; \
 	else \
 	  echo "Chromium not found at $(CHROMIUM): install Debian's 'chromium' package for the browser tests"; \
 	fi
@@ -119,8 +119,7 @@ clean:
 promtool:
 	@if [ -x "$(PROMTOOL)" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    -o DPkg::Lock::Timeout=600 --no-install-recommends prometheus >/dev/null; \
+	  scripts/apt_install.sh --no-install-recommends prometheus; \
 	else \
 	  echo "promtool not found at $(PROMTOOL): install Debian's 'prometheus' package for make k8s-check"; exit 1; \
 	fi
@@ -142,7 +141,7 @@ test: k8s-check
 WEBHOOK_EXAMPLES := var/octokit-webhooks-examples
 $(WEBHOOK_EXAMPLES)/package/api.github.com/index.json:
 	@if ! command -v npm >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  scripts/apt_install.sh npm; \
 	fi
 	mkdir -p $(WEBHOOK_EXAMPLES)
 	cd $(WEBHOOK_EXAMPLES) && npm pack --silent @octokit/webhooks-examples@7.6.1 >/dev/null && \
@@ -170,8 +169,7 @@ podman:
 	  exit 0; \
 	fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    -o DPkg::Lock::Timeout=600 podman runc debootstrap >/dev/null; \
+	  scripts/apt_install.sh podman runc debootstrap; \
 	else \
 	  echo "podman, runc or debootstrap missing: install Debian's 'podman runc debootstrap' for make compose-test"; \
 	fi
