@@ -55,6 +55,7 @@ from portal.services.cost_refresh import CostRefresher
 from portal.services.costs import check_downtime, cost_scope, watched_spot_targets
 from portal.services.dora_gauges import DoraGauges
 from portal.services.github_deliveries import process_backlog
+from portal.services.notification_dora_levels import DoraLevelWatcher
 from portal.services.notification_secrets import SecretBox
 from portal.services.notification_sending import NotificationSender, delivery_config
 from portal.services.notification_watching import NotificationWatcher
@@ -170,6 +171,7 @@ async def _deliver_notifications(
     )
     stack.push_async_callback(sender.release)
     _in_background(stack, sender.run(), name="notification-sender")
+    _in_background(stack, DoraLevelWatcher(sessionmaker=sessionmaker).run(), name="dora-levels")
 
 
 def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:

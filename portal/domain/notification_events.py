@@ -1,8 +1,8 @@
 """Notices for the one-off transitions: a run that failed (with its cause), an operator's
 rollback, a freeze started or lifted, a cluster gone stale, a DORA level that dropped.
 
-The DORA job does not emit level changes yet: `dora_level_notice` is the constructor it will call
-(with the session of the write that records the new level) once it does. No I/O here.
+`dora_level_notice` is written by `portal.services.notification_dora_levels` in the transaction
+that records the new level. No I/O here.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from portal.domain.dora_level_drops import METRIC_TITLES, Seen, Stream
+from portal.domain.dora_levels import Level
 from portal.domain.notification_conditions import canary_group
 from portal.domain.notification_rules import Notice, Subject, Transition
 from portal.domain.run_records import AmendRunEnd, EndRun, Outcome, RunDecision
@@ -124,15 +126,33 @@ def stale_notice(*, cluster: str, since: datetime, now: datetime, error: str | N
 
 
 def dora_level_notice(
-    *, metric: str, before: str, after: str, window_days: int, at: datetime
+    stream: Stream,
+    *,
+    metric: str,
+    before: Seen,
+    after: Level,
+    value: str,
+    window_days: int,
+    at: datetime,
 ) -> Notice:
-    """For the DORA job (not yet wired): a metric's level fell, e.g. elite → high."""
+    """A metric's level fell (e.g. high → medium). The key names the level it fell from and
+    since when that level held, so the same drop seen again (a restart, a second evaluator)
+    is one notice; the drops of one evaluation of one service go out as one message."""
+    place = f"{stream.cluster}/{stream.namespace}/{stream.service}"
+    title = METRIC_TITLES.get(metric, metric)
     return Notice(
         transition=Transition.DORA_LEVEL_DROPPED,
-        subject=Subject(None),
+        subject=Subject(stream.cluster or None, stream.namespace or None, service=stream.service),
         at=at,
-        key=f"dora:{metric}:{window_days}:{before}>{after}:{at.date().isoformat()}",
-        group=f"dora:{at.date().isoformat()}",
-        cause=f"{metric}: {before} → {after} over {window_days} days",
-        details={"metric": metric, "before": before, "after": after},
+        key=f"dora:{place}:{metric}:{before.level}>{after}:{before.since.isoformat()}",
+        group=f"dora:{place}@{at.isoformat()}",
+        cause=f"{title}: {before.level} → {after} over the last {window_days} days",
+        details={
+            "service": stream.service,
+            "metric": title,
+            "before": str(before.level),
+            "after": str(after),
+            "value": value,
+            f"{before.level} since": before.since.isoformat(timespec="seconds"),
+        },
     )

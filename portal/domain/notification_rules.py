@@ -2,7 +2,8 @@
 the subject they are about, and the rule scope (cluster, namespace, canary, label selector).
 
 A label selector selects canaries only; a subject that is not a canary (a freeze, a stale
-cluster, a DORA level) is selected by rules without one. Nothing here performs I/O.
+cluster, a DORA level) is selected by rules without one. A rule's DORA service selects that
+service's DORA notices only. Nothing here performs I/O.
 """
 
 from __future__ import annotations
@@ -45,19 +46,21 @@ TRANSITION_TITLES: Mapping[Transition, str] = {
 
 @dataclass(frozen=True, slots=True)
 class Subject:
-    """What a notice is about: a canary (name set), a namespace, a cluster, or the fleet."""
+    """What a notice is about: a canary (name set), a DORA service (service set), a namespace,
+    a cluster, or the fleet."""
 
     cluster: str | None
     namespace: str | None = None
     name: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
+    service: str | None = None
 
     @property
     def is_canary(self) -> bool:
         return self.name is not None
 
     def describe(self) -> str:
-        path = "/".join(part for part in (self.namespace, self.name) if part)
+        path = "/".join(part for part in (self.namespace, self.name or self.service) if part)
         if self.cluster and path:
             return f"{path} on {self.cluster}"
         return path or self.cluster or "the fleet"
@@ -148,6 +151,7 @@ class RuleScope:
     canary: str | None = None
     selector: tuple[Requirement, ...] = ()
     stale_minutes: int = 5
+    service: str | None = None
 
 
 def selects(scope: RuleScope, notice: Notice) -> bool:
@@ -162,6 +166,8 @@ def selects(scope: RuleScope, notice: Notice) -> bool:
     if (scope.canary is not None or scope.selector) and not subject.is_canary:
         return False
     if scope.canary is not None and subject.name != scope.canary:
+        return False
+    if scope.service is not None and subject.service != scope.service:
         return False
     if not all(requirement.matches(subject.labels) for requirement in scope.selector):
         return False

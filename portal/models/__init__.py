@@ -13,6 +13,7 @@ from portal.models.dora import (
 )
 from portal.models.gates import CanaryAction, Freeze, GateCall, GateOpening
 from portal.models.notifications import (
+    DoraLevelState,
     NotificationChannel,
     NotificationOutbox,
     NotificationRule,
@@ -30,6 +31,7 @@ __all__ = [
     "CostSnapshot",
     "Deployment",
     "DeploymentChange",
+    "DoraLevelState",
     "Freeze",
     "GateCall",
     "GateOpening",

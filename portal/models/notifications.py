@@ -1,6 +1,7 @@
 """Notifications: channels (where messages go), rules (which transitions go there), the outbox
 (messages written in the transaction of the state change that caused them, delivered later) and
-the last conditions notified per canary (so a restart compares against what was already told).
+the last conditions notified per canary and the last DORA level per service and metric (so a
+restart compares against what was already told).
 
 A channel's URL and signing secret are stored encrypted (PORTAL_NOTIFY_SECRET_KEY) or as the
 name of an environment variable holding them; neither is ever shown after saving.
@@ -58,6 +59,8 @@ class NotificationRule(SQLModel, table=True):
     cluster: str | None = Field(default=None, max_length=128)
     namespace: str | None = Field(default=None, max_length=253)
     canary: str | None = Field(default=None, max_length=253)
+    service: str | None = Field(default=None, max_length=253)
+    """A DORA service name: such a rule selects that service's DORA level drops only."""
     selector: str = Field(default="", max_length=500)
     stale_minutes: int = Field(default=5)
     created_by: str = Field(max_length=255)
@@ -112,6 +115,27 @@ class NotificationState(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
 
 
+class DoraLevelState(SQLModel, table=True):
+    """The last DORA level seen for one metric of one service in one cluster and namespace
+    (its 30-day window), so a restart neither repeats a drop nor misses one that happened while
+    the portal was down. `since` is when that level was first seen: it keys the drop's notice."""
+
+    __tablename__ = "notification_dora_levels"
+    __table_args__ = (
+        UniqueConstraint(
+            "service", "cluster", "namespace", "metric", name="uq_notification_dora_levels_key"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    service: str = Field(max_length=253)
+    cluster: str = Field(default="", max_length=128)
+    namespace: str = Field(default="", max_length=253)
+    metric: str = Field(max_length=32)
+    level: str = Field(max_length=16)
+    since: datetime = Field(sa_column=_timestamp())
+
+
 class ChannelCreate(BaseModel):
     """A new channel: the URL (and a webhook's signing secret) sealed, or named env variables."""
 
@@ -147,6 +171,7 @@ class RuleCreate(BaseModel):
     cluster: str | None = SchemaField(default=None, max_length=128)
     namespace: str | None = SchemaField(default=None, max_length=253)
     canary: str | None = SchemaField(default=None, max_length=253)
+    service: str | None = SchemaField(default=None, max_length=253)
     selector: str = SchemaField(default="", max_length=500)
     stale_minutes: int = SchemaField(default=5, ge=1, le=1440)
 

@@ -45,6 +45,7 @@ def rule_scope(rule: NotificationRule) -> RuleScope:
         canary=rule.canary,
         selector=parse_selector(rule.selector),
         stale_minutes=rule.stale_minutes,
+        service=rule.service,
     )
 
 
@@ -58,6 +59,7 @@ def notice_payload(notice: Notice) -> dict[str, Any]:
             "cluster": subject.cluster,
             "namespace": subject.namespace,
             "name": subject.name,
+            "service": subject.service,
         },
         "subject_text": subject.describe(),
         "at": notice.at.astimezone(UTC).isoformat(timespec="seconds"),

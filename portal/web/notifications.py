@@ -138,6 +138,7 @@ async def create_rule(
     cluster: Text = "",
     namespace: Text = "",
     canary: Text = "",
+    service: Text = "",
     selector: Text = "",
     stale_minutes: Annotated[int, Form(ge=1, le=1440)] = 5,
 ) -> RedirectResponse:
@@ -148,6 +149,7 @@ async def create_rule(
             cluster=_blank(cluster),
             namespace=_blank(namespace),
             canary=_blank(canary),
+            service=_blank(service),
             selector=selector,
             stale_minutes=stale_minutes,
         )

@@ -47,12 +47,14 @@ class Wiring:
         *,
         selector: str = "",
         cluster: str | None = None,
+        service: str | None = None,
     ) -> int:
         rule = NotificationRule(
             channel_id=self.channel_ids[channel],
             transitions=",".join(transitions or list(Transition)),
             selector=selector,
             cluster=cluster,
+            service=service,
             created_by="tests",
         )
         async with self.sessions() as session:

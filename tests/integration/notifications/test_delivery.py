@@ -170,7 +170,7 @@ async def test_generic_webhook_is_signed_over_the_raw_body(
             "transition": "freeze_started",
             "title": "change freeze started",
             "at": "2026-12-02T10:00:00+00:00",
-            "subject": {"cluster": "prod", "namespace": None, "name": None},
+            "subject": {"cluster": "prod", "namespace": None, "name": None, "service": None},
             "cause": "holidays",
             "details": {"by": "bob", "freeze": "#9"},
             "links": {},
