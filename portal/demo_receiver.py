@@ -1,9 +1,11 @@
 """A local notification receiver: a real HTTP server on 127.0.0.1 that records what the portal
-delivers and shows it on a small page (`make run` starts one on port 8002; the tests start their
+delivers and shows it on a small page (`make run` starts one on port 8020; the tests start their
 own and script its answers: 500, 429 with Retry-After, or a reply too slow to wait for).
 
 POST /hooks/<anything> records a message (raw body, headers, whether the HMAC signature
-verifies against `secret`); GET / lists them newest first; GET /messages.json returns them.
+verifies against `secret`); a message to /hooks/slack or /hooks/teams is checked as Slack or
+Teams would and refused with 400 when malformed (`demo_receiver_shapes`). GET / lists them
+newest first; GET /messages.json returns the ones answered 2xx.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from portal.demo_receiver_shapes import slack_problems, teams_problems
 
 SIGNATURE_HEADER = "X-Infra-Fleet-Signature"
 
@@ -39,6 +43,8 @@ class Received:
     signature_valid: bool | None
     answered: int
     at: float
+    problems: tuple[str, ...] = ()
+    """What Slack or Teams would refuse in the message (then answered 400)."""
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -89,10 +95,14 @@ class Receiver:
         with self._lock:
             reply = self.script.popleft() if self.script else Reply()
         valid = signature_valid(self.secret, body, headers.get(SIGNATURE_HEADER))
+        problems = tuple(shape_problems(path, body))
+        if problems:
+            reply = Reply(status=400)
         if reply.delay_seconds:
             time.sleep(reply.delay_seconds)  # a slow receiver (the sender times out first)
+        received = Received(path, headers, body, valid, reply.status, time.time(), problems)
         with self._lock:
-            self.received.append(Received(path, headers, body, valid, reply.status, time.time()))
+            self.received.append(received)
         return reply
 
     def delivered(self) -> list[Received]:
@@ -112,6 +122,18 @@ class Receiver:
         )
 
 
+def shape_problems(path: str, body: bytes) -> list[str]:
+    """Slack's or Teams' refusal of a message posted to /hooks/slack or /hooks/teams."""
+    kind = path.rstrip("/").rsplit("/", 1)[-1]
+    if kind not in ("slack", "teams"):
+        return []
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return ["the body is not JSON"]
+    return slack_problems(data) if kind == "slack" else teams_problems(data)
+
+
 def _row(item: Received) -> str:
     try:
         body = json.dumps(json.loads(item.body), indent=2)
@@ -122,7 +144,8 @@ def _row(item: Received) -> str:
     return (
         f"<section><h2>{stamp} UTC {html.escape(item.path)} → {item.answered}</h2>"
         f"<p>Idempotency-Key {html.escape(item.headers.get('Idempotency-Key', '-'))}; "
-        f"signature {signed}</p><pre>{html.escape(body)}</pre></section>"
+        f"signature {signed}{html.escape(''.join(f'; refused: {p}' for p in item.problems))}</p>"
+        f"<pre>{html.escape(body)}</pre></section>"
     )
 
 

@@ -91,7 +91,7 @@ async def test_failing_release_goes_out_as_one_slack_message(
 
     [message] = receiver.delivered()
     body = message.json()
-    assert message.path == "/hooks/slack"
+    assert (message.path, message.problems) == ("/hooks/slack", ())
     assert body["text"] == "payments/ledger on prod: failed → rolled back by an operator"
     assert [block["type"] for block in body["blocks"]] == [
         "header",
@@ -125,6 +125,7 @@ async def test_teams_gets_an_adaptive_card(
 
     [message] = receiver.delivered()
     body = message.json()
+    assert (message.path, message.problems) == ("/hooks/teams", ())
     assert body["type"] == "message"
     [attachment] = body["attachments"]
     assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
@@ -289,3 +290,22 @@ async def test_the_same_transition_seen_twice_is_queued_once(wiring: Wiring) -> 
     await wiring.add_rule("slack")
     assert await enqueue(wiring, failed_release()) == 3
     assert await enqueue(wiring, failed_release()) == 0
+
+
+async def test_the_receiver_refuses_malformed_slack_and_teams_messages(
+    receiver: Receiver, http: httpx.AsyncClient
+) -> None:
+    too_long = {"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}
+    for path, body in (
+        ("/hooks/slack", {"blocks": [too_long]}),
+        ("/hooks/slack", {"attachments": []}),
+        ("/hooks/teams", {"type": "message", "attachments": [{"contentType": "text/plain"}]}),
+    ):
+        answer = await http.post(receiver.url + path, json=body)
+        assert answer.status_code == 400, body
+    assert [item.problems for item in receiver.received] == [
+        ("blocks.0: text must be 1..150 characters",),
+        ("no_text",),
+        ("an attachment's contentType is not application/vnd.microsoft.card.adaptive",),
+    ]
+    assert receiver.delivered() == []
