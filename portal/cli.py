@@ -51,7 +51,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         demo.running_devcluster(args, tokens=tokens) as kubeconfig,
         demo.demo_prometheus(args, clusters=ports) as prometheus_url,
         demo.demo_cost_explorer(args) as cost_explorer_url,
-        demo_notifications.demo_receiver(port=args.receiver_port) as receiver_url,
+        demo_notifications.demo_receiver(port=args.receiver_port) as receiver,
     ):
         demo_notifications.prepare_demo_notifications(settings.database_url)
         github_secret = new_token()
@@ -71,7 +71,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
             f"infra-fleet demo: http://127.0.0.1:{args.port} (devcluster {where}; "
             f"kubectl --kubeconfig {kubeconfig} --context <cluster>; "
             f"Prometheus {prometheus_url or 'not running'}; "
-            f"notifications arrive at {receiver_url})\n"
+            f"notifications arrive at {receiver.url})\n"
         )
         from portal import serving
         from portal.app import create_app

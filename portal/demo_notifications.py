@@ -31,13 +31,13 @@ DEMO_ACTOR = Actor(name="demo", role="admin")
 
 
 @contextmanager
-def demo_receiver(*, port: int) -> Iterator[str]:
-    """Start the receiver and point the demo channel's variables at it; yields its page URL."""
+def demo_receiver(*, port: int) -> Iterator[Receiver]:
+    """Start the receiver and point the demo channel's variables at it (its page: `.url`)."""
     secret = secrets.token_urlsafe(32)
     with Receiver(secret=secret, port=port) as receiver:
         os.environ[URL_ENV] = f"{receiver.url}/hooks/demo"
         os.environ[SECRET_ENV] = secret
-        yield receiver.url
+        yield receiver
 
 
 async def ensure_demo_channel(database_url: str) -> None:
