@@ -175,3 +175,36 @@ async def test_notify_me_needs_a_channel_of_ones_own(running: RunningApp) -> Non
         "attention_ended",
         "stuck",
     ]
+
+
+async def test_a_rule_can_name_a_dora_service_on_the_form_and_the_api(
+    running: RunningApp,
+) -> None:
+    headers = await csrf_headers(running.client)
+    channel = await running.client.post(
+        "/api/v1/notifications/channels",
+        json={"name": "dora", "kind": "slack", "url_env": "NOTIFY_DORA"},
+        headers=headers,
+    )
+    form = {
+        "channel_id": str(channel.json()["id"]),
+        "transitions": "dora_level_dropped",
+        "cluster": "prod",
+        "service": "checkout",
+        "csrf_token": headers["X-CSRF-Token"],
+    }
+    created = await running.client.post("/admin/notifications/rules", data=form)
+    assert created.status_code == 303
+    [rule] = (await running.client.get("/api/v1/notifications/rules")).json()
+    assert (rule["transitions"], rule["cluster"], rule["service"]) == (
+        ["dora_level_dropped"],
+        "prod",
+        "checkout",
+    )
+    page = (await running.client.get("/admin/notifications")).text
+    assert "<td>checkout</td>" in page
+    too_long = {"channel_id": rule["channel_id"], "transitions": ["failed"], "service": "x" * 254}
+    refused = await running.client.post(
+        "/api/v1/notifications/rules", json=too_long, headers=headers
+    )
+    assert refused.status_code == 422
