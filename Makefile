@@ -11,6 +11,10 @@ CHROMIUM ?= /usr/bin/chromium
 PROMTOOL ?= /usr/bin/promtool
 PORTAL_PORT ?= 8000
 DEVCLUSTER_PORT ?= 8001
+PROMETHEUS_PORT ?= 9090
+MOTO_PORT ?= 8010
+RECEIVER_PORT ?= 8020
+LOAD_HARNESS_PORT ?= 8030
 
 IAC_VENV := .venv-iac
 IAC_INSTALLED := $(IAC_VENV)/.installed
@@ -24,7 +28,7 @@ export INFRA_FLEET_TERRAFORM := $(TERRAFORM)
 	compose-test
 
 help:
-	@echo "make run    install, migrate var/portal.db, start devcluster's three-cluster demo (prod-eu, prod-us, staging), Prometheus and the portal on http://127.0.0.1:$(PORTAL_PORT)"
+	@echo "make run    install, migrate var/portal.db, start devcluster's three-cluster demo (prod-eu, prod-us, staging), the load harness, Prometheus and the portal on http://127.0.0.1:$(PORTAL_PORT)"
 	@echo "make test   install, lint, type-check and run every test (SQLite and PostgreSQL) and the IaC checks"
 	@echo "make iac-check   the offline Terraform and workflow checks alone (iac-fmt iac-hcl iac-checkov iac-workflows iac-policy)"
 	@echo "make k8s-check   the Flux tree in k8s/: kustomize builds, yamllint, tests/k8s (devcluster apply and release, promtool)"
@@ -105,7 +109,9 @@ db-upgrade: install
 	$(BIN)/portal db upgrade
 
 run: install db-upgrade
-	$(BIN)/portal demo --port $(PORTAL_PORT) --devcluster-port $(DEVCLUSTER_PORT)
+	$(BIN)/portal demo --port $(PORTAL_PORT) --devcluster-port $(DEVCLUSTER_PORT) \
+	  --prometheus-port $(PROMETHEUS_PORT) --moto-port $(MOTO_PORT) --receiver-port $(RECEIVER_PORT) \
+	  --load-harness-port $(LOAD_HARNESS_PORT)
 
 # The pinned CRDs (Flagger, Flux, Prometheus Operator, cert-manager, Kyverno), for machines without ../shared/crds (needs internet access).
 crds: install

@@ -49,6 +49,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     tokens = {cluster: new_token() for cluster in ports}
     with (
         demo.running_devcluster(args, tokens=tokens) as kubeconfig,
+        demo.demo_load_harness(args) as load_harness_url,
         demo.demo_prometheus(args, clusters=ports) as prometheus_url,
         demo.demo_cost_explorer(args) as cost_explorer_url,
         demo_notifications.demo_receiver(port=args.receiver_port) as receiver,
@@ -71,6 +72,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
             f"infra-fleet demo: http://127.0.0.1:{args.port} (devcluster {where}; "
             f"kubectl --kubeconfig {kubeconfig} --context <cluster>; "
             f"Prometheus {prometheus_url or 'not running'}; "
+            f"load harness {load_harness_url}; "
             f"notifications arrive at {receiver.url})\n"
         )
         from portal import serving

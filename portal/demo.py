@@ -26,6 +26,7 @@ from pydantic import SecretStr
 
 from portal.config import Settings
 from portal.demo_costs import running_moto
+from portal.demo_load_harness import running_load_harness
 from portal.demo_prometheus import (
     DEFAULT_BINARY,
     INSTALL_HINT,
@@ -161,24 +162,40 @@ def demo_cost_explorer(args: argparse.Namespace) -> Iterator[str | None]:
 
 
 @contextmanager
-def demo_prometheus(args: argparse.Namespace, *, clusters: dict[str, int]) -> Iterator[str | None]:
-    """A real Prometheus scraping each cluster's Flagger metrics and the portal; None (after
-    saying how to install it) when the binary is absent."""
-    binary = find_binary(args.prometheus_binary)
-    if binary is None:
-        sys.stderr.write(INSTALL_HINT.format(binary=args.prometheus_binary) + "\n")
-        yield None
-        return
+def demo_load_harness(args: argparse.Namespace) -> Iterator[str]:
+    """The load harness on --load-harness-port, bounded (portal/demo_load_harness.py)."""
+    with running_load_harness(
+        state_dir=Path(args.state_dir), port=args.load_harness_port, preexec_fn=_die_with_parent
+    ) as url:
+        yield url
+
+
+def scrape_targets(args: argparse.Namespace, *, clusters: dict[str, int]) -> list[ScrapeTarget]:
+    """What the demo's Prometheus scrapes: each cluster's Flagger metrics (labelled with its
+    cluster), the portal's and the load harness's /metrics."""
     targets = [
         ScrapeTarget("flagger", f"127.0.0.1:{port}", (("cluster", name),))
         for name, port in clusters.items()
     ]
     targets.append(ScrapeTarget("portal", f"127.0.0.1:{args.port}"))
+    targets.append(ScrapeTarget("load-harness", f"127.0.0.1:{args.load_harness_port}"))
+    return targets
+
+
+@contextmanager
+def demo_prometheus(args: argparse.Namespace, *, clusters: dict[str, int]) -> Iterator[str | None]:
+    """A real Prometheus scraping each cluster's Flagger metrics, the portal and the load
+    harness; None (after saying how to install it) when the binary is absent."""
+    binary = find_binary(args.prometheus_binary)
+    if binary is None:
+        sys.stderr.write(INSTALL_HINT.format(binary=args.prometheus_binary) + "\n")
+        yield None
+        return
     with running_prometheus(
         binary=binary,
         state_dir=Path(args.state_dir),
         port=args.prometheus_port,
-        targets=targets,
+        targets=scrape_targets(args, clusters=clusters),
         scrape_interval_seconds=args.scrape_interval,
         preexec_fn=_die_with_parent,
     ) as url:
@@ -258,6 +275,12 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=8020,
         help="port of the demo's notification receiver (its page lists what arrived)",
+    )
+    parser.add_argument(
+        "--load-harness-port",
+        type=int,
+        default=8030,
+        help="port of the demo's load harness (Prometheus scrapes its /metrics)",
     )
     parser.add_argument(
         "--scrape-interval", type=float, default=5.0, help="Prometheus scrape interval, seconds"

@@ -20,6 +20,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive free ports on 127.0.0.1 (the demo's clusters take one
+    each)."""
+    for _ in range(50):
+        first = free_port()
+        if all(_bindable(port) for port in range(first + 1, first + count)):
+            return first
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def _local_mode_port(app: ASGIApp) -> int:
     state = getattr(app, "state", None)
     security = getattr(state, "security", None) if state is not None else None
