@@ -18,6 +18,7 @@ import httpx
 
 QUERY_TIMEOUT_SECONDS = 2.0
 METRIC = "flagger_canary_metric_analysis"
+NOT_MEASURED = "no value measured yet"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,4 +62,5 @@ async def last_metric_values(
             values = _parse(response.json(), cluster=cluster)
     except (httpx.HTTPError, ValueError) as error:
         return MetricValues(note=f"Prometheus unavailable ({type(error).__name__})")
-    return MetricValues(values=values, note="" if values else "no value measured yet")
+    # the note stands in for every metric Prometheus has no value of: all of them, or some
+    return MetricValues(values=values, note=NOT_MEASURED)
