@@ -22,7 +22,7 @@ IAC_INSTALLED := $(IAC_VENV)/.installed
 TERRAFORM ?= $(shell command -v terraform || echo $(CURDIR)/$(IAC_VENV)/bin/terraform)
 export INFRA_FLEET_TERRAFORM := $(TERRAFORM)
 
-.PHONY: help install chromium screenshots lint typecheck importlint test test-fast run db-upgrade crds clean \
+.PHONY: help install chromium zsh screenshots lint typecheck importlint test test-fast run db-upgrade crds clean \
 	iac-tools iac-check iac-fmt iac-hcl iac-checkov iac-workflows iac-policy promtool k8s-check
 .PHONY: podman images-check compose-env compose-base compose-up compose-down \
 	compose-test
@@ -51,6 +51,15 @@ chromium:
 	  echo "Chromium not found at $(CHROMIUM): install Debian's 'chromium' package for the browser tests"; \
 	fi
 
+# Debian's zsh for the zsh completion test (tests/integration/actions/test_cli_views.py).
+zsh:
+	@if command -v zsh >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  scripts/apt_install.sh zsh; \
+	else \
+	  echo "zsh not found: install Debian's 'zsh' package for the zsh completion test"; \
+	fi
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -61,7 +70,7 @@ typecheck: install
 importlint: install
 	$(BIN)/lint-imports
 
-test: install chromium podman iac-tools lint typecheck importlint iac-checkov
+test: install chromium zsh podman iac-tools lint typecheck importlint iac-checkov
 	$(BIN)/pytest --ignore=tests/k8s  # make k8s-check (a prerequisite below) runs them
 	$(MAKE) compose-test
 

@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import signal
+from pathlib import Path
 
 import pytest
 import yaml
@@ -14,7 +15,9 @@ import yaml
 from portal.security.roles import Role
 from tests.integration.actions.support import Stage, add_canary, gated_canary
 from tests.integration.actions.test_cli import PORTAL, portal_canary
+from tests.integration.actions.zsh_session import start_zsh, stop_zsh
 from tests.support.apps import create_api_token
+from tests.support.tools import required_tool
 
 # Each test starts several CLI processes; on a machine shared by many jobs one takes 10 s+.
 pytestmark = pytest.mark.timeout(600)
@@ -139,7 +142,19 @@ async def test_watch_prints_the_list_then_each_change_from_the_live_stream(stage
     assert code == 0
 
 
-async def test_bash_completion_completes_commands_choices_and_live_targets(stage: Stage) -> None:
+@pytest.fixture
+def bash() -> str:
+    return required_tool("bash", install="install Debian's 'bash' package")
+
+
+@pytest.fixture
+def zsh() -> str:
+    return required_tool("zsh", install="`make zsh` as root installs Debian's 'zsh' package")
+
+
+async def test_bash_completion_completes_commands_choices_and_live_targets(
+    stage: Stage, bash: str
+) -> None:
     await two_canaries(stage)
     viewer = await create_api_token(stage.portal, Role.viewer)
     env = {
@@ -159,9 +174,10 @@ t portal canary w
 t portal canary list -o ""
 t portal canary get devcluster/shop/
 t portal canary pause devcluster/shop/w
+complete -p portal
 """
     process = await asyncio.create_subprocess_exec(
-        "bash",
+        bash,
         "-c",
         script,
         env=env,
@@ -177,4 +193,45 @@ t portal canary pause devcluster/shop/w
         "table wide json yaml name",
         "devcluster/shop/api devcluster/shop/web",
         "devcluster/shop/web",
+        "complete -F _portal_complete portal",
+    ]
+
+
+async def test_zsh_completes_commands_choices_and_live_targets_when_tab_is_pressed(
+    stage: Stage, zsh: str, tmp_path: Path
+) -> None:
+    await two_canaries(stage)
+    viewer = await create_api_token(stage.portal, Role.viewer)
+    env = {
+        "PATH": f"{PORTAL.parent}:{os.environ.get('PATH', '')}",
+        "HOME": str(tmp_path),
+        "PORTAL_URL": stage.base_url,
+        "PORTAL_TOKEN": viewer,
+        "PORTAL_LOG_FORMAT": "console",
+    }
+    typed = [
+        "portal ca",
+        "portal canary w",
+        "portal canary list -o ",
+        "portal canary get devcluster/shop/",
+        "portal canary pause devcluster/shop/w",
+        "portal canary get -",
+    ]
+    session = await asyncio.to_thread(
+        start_zsh, zsh, env=env, record=tmp_path / "record", within=120
+    )
+    try:
+        completed = [
+            await asyncio.to_thread(session.complete, line, within=120)  # a CLI process each
+            for line in typed
+        ]
+    finally:
+        await asyncio.to_thread(stop_zsh, session)
+    assert completed == [
+        ("canary", "portal canary "),
+        ("watch", "portal canary watch "),
+        ("table wide json yaml name", "portal canary list -o "),
+        ("devcluster/shop/api devcluster/shop/web", "portal canary get devcluster/shop/"),
+        ("devcluster/shop/web", "portal canary pause devcluster/shop/web "),
+        ("--help -o --output --json", "portal canary get -"),
     ]
