@@ -4,12 +4,14 @@ The app, the server and the migrations are imported by the commands that need th
 `portal canary ...` commands an operator types start quickly.
 
 Exit codes scripts can rely on: 0 success, 2 bad usage or bad settings (`portal canary` adds
-3 refused, 4 not found, 5 auth error, 1 other: see portal/cli_canary.py).
+3 refused, 4 not found, 5 auth error, 1 other: see portal/cli_canary.py), 141 when the reader
+of its output went away (a pipe into `head`), without a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -25,6 +27,8 @@ from portal.services.costs import check_downtime
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: what a shell reports for a writer whose reader closed the pipe."""
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -135,7 +139,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     handler: Handler = args.handler
-    return handler(args, settings)
+    try:
+        return handler(args, settings)
+    except BrokenPipeError:
+        # the reader went away (`portal canary list | head`): stop quietly, as kubectl does;
+        # stdout to /dev/null so the interpreter's last flush has nowhere to fail
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

@@ -152,6 +152,42 @@ def zsh() -> str:
     return required_tool("zsh", install="`make zsh` as root installs Debian's 'zsh' package")
 
 
+async def test_a_watch_whose_reader_goes_away_stops_quietly_like_kubectl(stage: Stage) -> None:
+    """`portal canary watch | head -1`: the next change meets a closed pipe; the watch ends
+    with 141 (128 + SIGPIPE) and no traceback, instead of a BrokenPipeError's."""
+    await two_canaries(stage)
+    operator = await create_api_token(stage.portal, Role.operator)
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PORTAL_URL": stage.base_url,
+        "PORTAL_TOKEN": operator,
+        "PORTAL_LOG_FORMAT": "console",
+    }
+    read_end, write_end = os.pipe()
+    process = await asyncio.create_subprocess_exec(
+        str(PORTAL), "canary", "watch", "-n", "shop",
+        env=env, stdout=write_end, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    os.close(write_end)
+    try:
+        async with asyncio.timeout(300):  # two CLI processes on a busy machine
+            header = await asyncio.to_thread(os.read, read_end, 9)
+            os.close(read_end)  # `head` read what it wanted and left
+            read_end = -1
+            paused = await portal_canary(
+                stage.base_url, operator, "pause", "devcluster/shop/web", "--reason", "r"
+            )
+            assert paused.code == 0
+            _, err = await process.communicate()
+    finally:
+        if read_end >= 0:
+            os.close(read_end)
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert (header, process.returncode, err.decode()) == (b"CLUSTER  ", 141, "")
+
+
 async def test_bash_completion_completes_commands_choices_and_live_targets(
     stage: Stage, bash: str
 ) -> None:
