@@ -3,7 +3,8 @@
 Starts `portal demo` (prod-eu, prod-us, staging, Prometheus when installed) on free ports with
 its own database and state directory under a temporary directory, waits until the fleet is
 moving and Prometheus has measured values, then drives Debian's headless Chromium through
-Playwright and writes docs/screenshots/{overview,canaries,canary,hpas}.png.
+Playwright and writes docs/screenshots/{overview,canaries,canary,hpas}.png, each once its page
+shows what it is for (see READY) with every cluster live: never after a fixed pause.
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--chromium /usr/bin/chromium]
 """
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, sync_playwright
 
 CHROMIUM_ARGS = [
@@ -35,6 +37,7 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1440, "height": 900}
 WAIT_SECONDS = 420.0
+POLL_SECONDS = 0.5
 
 
 def free_port() -> int:
@@ -77,25 +80,58 @@ def wait_for(what: str, condition: Callable[[], bool]) -> None:
             pass
         if time.monotonic() > deadline:
             raise RuntimeError(f"timed out after {WAIT_SECONDS:g}s waiting for {what}")
-        time.sleep(1)
+        time.sleep(POLL_SECONDS)  # the poll interval of a bounded wait on `condition`
 
 
 def measured_canary(base: str) -> str | None:
-    """A canary path whose page shows a measured value, preferring one in flight."""
+    """A canary whose page shows a measured value beside every threshold and a timeline,
+    preferring one in flight."""
     items = get_json(f"{base}/api/v1/canaries")["items"]
     items.sort(key=lambda c: c["phase"] not in ("Progressing", "WaitingPromotion"))
     for item in items:
         path = f"{item['cluster']}/{item['namespace']}/{item['name']}"
         detail = get_json(f"{base}/api/v1/canaries/{path}")
-        if any(m.get("last_value") is not None for m in detail["metrics"]) and detail["timeline"]:
+        metrics = detail["metrics"]
+        if metrics and all(m.get("last_value") is not None for m in metrics) and detail["timeline"]:
             return path
     return None
 
 
-def shoot(page: Page, url: str, out: Path) -> None:
-    page.goto(url, wait_until="load")  # the page's live stream never lets the network idle
-    page.wait_for_selector("main")
-    page.screenshot(path=str(out), full_page=False)
+FLEET_LIVE = """() => {
+  const chips = [...document.querySelectorAll('[data-cluster-freshness]')];
+  return document.querySelector('#cluster-banners') !== null
+    && document.querySelector('#cluster-banners .banner') === null
+    && chips.every((chip) => chip.textContent.trim().endsWith(': live'))
+    && document.querySelector('.htmx-request') === null;
+}"""
+"""No cluster banner (loading or unreachable), every freshness chip says live (fleet pages have
+one per cluster, a canary's page none) and no htmx request in flight (catch-up swaps done): a
+page under load first shows `loading`, or a cluster `stale` while its watch restarts."""
+READY = {
+    "overview": "() => document.querySelectorAll('#overview-panels section.panel').length >= 4",
+    "canaries": "() => document.querySelectorAll('#canary-rows tr[id]').length >= %d",
+    "canary": """() => {
+  const values = [...document.querySelectorAll('td.measured')]
+    .map((cell) => cell.previousElementSibling.textContent.trim());
+  return values.length > 0 && values.every((value) => /^-?[0-9]/.test(value))
+    && document.querySelectorAll('#canary-timeline ol.timeline li').length > 0;
+}""",
+    "hpas": "() => document.querySelectorAll('#hpa-rows tr[id]').length > 0",
+}
+"""What each page shows once it is worth a screenshot: the overview's panels, every canary row,
+a measured value beside every threshold and a timeline, the HPA rows."""
+PAGE_SECONDS = 120.0
+
+
+def shoot(page: Page, url: str, out: Path, *, ready: str) -> None:
+    """Open `url` and screenshot it once the fleet is live and `ready` holds (never after a
+    fixed pause: on a loaded machine the page's catch-up swaps land seconds late)."""
+    timeout = PAGE_SECONDS * 1000
+    page.goto(url, wait_until="load", timeout=timeout)  # the live stream never idles the network
+    page.wait_for_function(FLEET_LIVE, timeout=timeout, polling=100)
+    page.wait_for_function(ready, timeout=timeout, polling=100)
+    page.evaluate("document.fonts.ready.then(() => true)")
+    page.screenshot(path=str(out), full_page=False, animations="disabled", caret="hide")
     sys.stdout.write(f"wrote {out}\n")
 
 
@@ -143,17 +179,23 @@ def main() -> int:
 
             wait_for("a canary with measured values", measured)
             canary = found[0]
+            canaries = len(get_json(f"{base}/api/v1/canaries")["items"])
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
                     executable_path=args.chromium, headless=True, args=CHROMIUM_ARGS
                 )
                 page = browser.new_page(viewport=VIEWPORT)
-                shoot(page, f"{base}/", args.out / "overview.png")
-                shoot(page, f"{base}/canaries", args.out / "canaries.png")
-                shoot(page, f"{base}/canaries/{canary}", args.out / "canary.png")
-                shoot(page, f"{base}/hpas", args.out / "hpas.png")
+                shots = {
+                    "overview": f"{base}/",
+                    "canaries": f"{base}/canaries",
+                    "canary": f"{base}/canaries/{canary}",
+                    "hpas": f"{base}/hpas",
+                }
+                for name, url in shots.items():
+                    ready = READY[name] % canaries if name == "canaries" else READY[name]
+                    shoot(page, url, args.out / f"{name}.png", ready=ready)
                 browser.close()
-        except RuntimeError:
+        except (RuntimeError, PlaywrightError):
             log.flush()
             sys.stderr.write((Path(tmp) / "demo.log").read_text()[-3000:])
             raise
