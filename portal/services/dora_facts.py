@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,6 +32,24 @@ __all__ = [
 ]
 
 
+# pg_advisory_xact_lock's key for "DORA facts are being linked": any 64-bit number no other
+# part of the portal uses.
+_LINKING_LOCK = 0x444F52415F4C4E4B  # "DORA_LNK"
+
+
+async def _linking_alone(connection: AsyncConnection) -> None:
+    """Hold DORA's linking lock until this transaction ends.
+
+    Linking reads what other facts are already there: a push links the deployments of its
+    commit, a deployment the changes pushed before it. Two such writes in concurrent
+    transactions (a push and its deployment delivered together; two replicas) each miss the
+    other's uncommitted rows under PostgreSQL's READ COMMITTED, and the link is lost. With the
+    lock, the second waits and then reads the first's committed rows. SQLite lets one writer
+    in at a time already."""
+    if connection.dialect.name == "postgresql":
+        await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LINKING_LOCK})
+
+
 def upsert(connection: AsyncConnection, table: Any) -> Any:
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     return insert(table)
@@ -40,6 +58,7 @@ def upsert(connection: AsyncConnection, table: Any) -> Any:
 async def record_deployment(session: AsyncSession, fact: DeploymentFact) -> int:
     """Insert or refresh the deployment `fact` names, link its changes; returns its id."""
     connection = await session.connection()
+    await _linking_alone(connection)
     finished = as_utc(fact.finished_at)
     values = asdict(fact) | {
         "finished_at": finished,
@@ -89,6 +108,7 @@ async def record_push(
     """A push to the default branch and its commits; deployments of `after` that were recorded
     before the push arrived get their changes now."""
     connection = await session.connection()
+    await _linking_alone(connection)
     statement = upsert(connection, PUSHES).values(repo=repo, before=before, after=after)
     await connection.execute(statement.on_conflict_do_nothing(index_elements=["repo", "after"]))
     for commit in commits:
