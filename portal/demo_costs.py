@@ -6,17 +6,23 @@ request body takes the next queued result (moto's /moto-api/static/ce/cost-and-u
 so the answers are queued in the order the portal asks: the month by service, then the daily
 series. GetCostForecast is not implemented there, so the demo shows the portal's own projection.
 The figures are for today's requests: a demo left running past midnight UTC gets empty answers.
+
+    python -m portal.demo_costs URL
+
+queues the same answers on a moto server already running at URL (docker-compose.yml's portal
+does it before it serves, so its first Cost Explorer refresh finds them).
 """
 
 from __future__ import annotations
 
+import argparse
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -138,3 +144,40 @@ def running_moto(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def seed(url: str, *, today: date, wait_seconds: float = STARTUP_SECONDS) -> None:
+    """Queue the demo's answers on the moto server at `url`, waiting up to `wait_seconds` for
+    it to answer."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            queue_answers(url, demo_answers(today))
+            return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m portal.demo_costs",
+        description="Queue the demo's Cost Explorer answers (for today, UTC) on a moto server.",
+    )
+    parser.add_argument("url", help="the moto server, e.g. http://moto:5000")
+    parser.add_argument(
+        "--wait", type=float, default=STARTUP_SECONDS, help="seconds to wait for it to answer"
+    )
+    args = parser.parse_args(argv)
+    try:
+        seed(args.url.rstrip("/"), today=datetime.now(UTC).date(), wait_seconds=args.wait)
+    except httpx.HTTPError as error:
+        sys.stderr.write(f"demo_costs: {args.url}: {error}\n")
+        return 1
+    sys.stdout.write(f"demo_costs: queued the demo's Cost Explorer answers on {args.url}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -2,10 +2,11 @@
 
 `compose_stack()` checks that podman can run here, builds the Debian base image
 (scripts/compose_base_image.sh, cached under var/compose), writes var/compose/compose.env, builds
-every image FROM that base, starts docker-compose.yml under a project name of its own with the
-published ports moved to free ones, waits from the host until every container's health check
-passes (`podman healthcheck run`: podman cannot schedule health checks itself without systemd),
-and always tears the project down (containers, network, volumes), even when a step failed.
+every image FROM that base (tagged with the project name, IMAGE_TAG), starts docker-compose.yml
+under a project name of its own with the published ports moved to free ones, waits from the host
+until every container's health check passes (`podman healthcheck run`: podman cannot schedule
+health checks itself without systemd), and always tears the project down (containers, network,
+volumes, the run's image tags), even when a step failed.
 """
 
 from __future__ import annotations
@@ -29,9 +30,13 @@ ENV_FILE = CACHE / "compose.env"
 CONTAINERS_CONF = ROOT / "docker" / "compose" / "containers.conf"
 BASE_IMAGE = "localhost/infra-fleet/base:bookworm"
 SERVICES = ("postgres", "devcluster", "moto", "portal", "load-harness", "prometheus")
+CLUSTERS = ("prod-eu", "prod-us", "staging")
+"""devcluster's clusters in docker-compose.yml, on container ports 8001, 8002 and 8003."""
 PUBLISHED = {
     "portal": "PORTAL_PUBLISH_PORT",
     "devcluster": "DEVCLUSTER_PUBLISH_PORT",
+    "devcluster-prod-us": "DEVCLUSTER_PROD_US_PUBLISH_PORT",
+    "devcluster-staging": "DEVCLUSTER_STAGING_PUBLISH_PORT",
     "load-harness": "LOAD_HARNESS_PUBLISH_PORT",
     "prometheus": "PROMETHEUS_PUBLISH_PORT",
 }
@@ -136,8 +141,12 @@ def compose_stack() -> Iterator[Stack]:
     _checked([sys.executable, "scripts/compose_env.py", str(ENV_FILE)], env=env, timeout=60)
     ports = {service: free_port() for service in PUBLISHED}
     project = f"infra-fleet-test-{os.getpid()}"
+    # Images tagged for this run only, so a stack of another checkout (`:local`, or another
+    # run's tag) never starts this run's images; the layers stay in podman's build cache.
+    tag = project
     env.update(
         {variable: str(ports[service]) for service, variable in PUBLISHED.items()},
+        IMAGE_TAG=tag,
         BASE_IMAGE=BASE_IMAGE,
         CRDS_DIR=str(crds_dir()),
         REVISION=revision(),
@@ -161,6 +170,8 @@ def compose_stack() -> Iterator[Stack]:
         with _phase(timings, "down"):
             down = _run([*compose, "down", "--volumes"], env=env, timeout=300)
             left = containers(project, env=env)
+            images = [f"localhost/infra-fleet/{service}:{tag}" for service in SERVICES]
+            _run(["podman", "rmi", "--ignore", *images], env=env, timeout=300)
         _record(timings)
         if down.returncode != 0 or left:
             raise AssertionError(f"teardown left {left}: {down.stdout}{down.stderr}")

@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from portal.aws.cost_explorer import open_cost_explorer
-from portal.demo_costs import running_moto
+from portal.demo_costs import DEMO_SERVICES, main, running_moto, seed
 from portal.domain.cost_requests import CostScope
 from tests.support.moto_server import MotoServer
 from tests.support.servers import free_port
@@ -40,3 +42,21 @@ async def test_the_demo_account_spends_what_the_page_shows(moto: MotoServer) -> 
         Decimal("341.60"),
         Decimal("469.20"),
     )
+
+
+async def test_seeding_a_running_moto_gives_the_portal_the_demo_figures(moto: MotoServer) -> None:
+    """docker-compose.yml's portal seeds the stack's moto this way before it serves."""
+    seed(moto.url, today=TODAY)
+    async with open_cost_explorer(region="us-east-1", endpoint_url=moto.url) as explorer:
+        report = await explorer.report(today=TODAY, scope=CostScope())
+    assert report.month.amount == Decimal("131.67")
+    assert [s.service for s in report.month.by_service] == [name for name, _ in DEMO_SERVICES]
+    assert str(report.daily[-1].amount) == "5.68"
+
+
+def test_seeding_fails_with_the_reason_when_nothing_answers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    assert main([url, "--wait", "0"]) == 1
+    assert capsys.readouterr().err.startswith(f"demo_costs: {url}: ")
