@@ -204,7 +204,7 @@ compose-base: podman
 compose-up: install podman compose-env compose-base
 	$(PODMAN_COMPOSE) build
 	$(PODMAN_COMPOSE) up --detach
-	@echo "portal http://127.0.0.1:8000  devcluster http://127.0.0.1:8001  load-harness http://127.0.0.1:8080  prometheus http://127.0.0.1:9090"
+	@echo "portal http://127.0.0.1:8000  devcluster http://127.0.0.1:8001 (prod-eu) :8002 (prod-us) :8003 (staging)  load-harness http://127.0.0.1:8080  prometheus http://127.0.0.1:9090"
 
 compose-down: install
 	$(PODMAN_COMPOSE) down --volumes

@@ -6,21 +6,32 @@
 # the kinds infra-fleet uses, unvalidated.
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 
+# The requirement lists, read from pyproject.toml in a stage of their own (the same stage in the
+# portal, devcluster and moto Dockerfiles, so it is built once): the install layers below copy
+# only the list they install, and a layer is reused while that list's content is unchanged. A
+# change to pyproject.toml that leaves the runtime dependencies as they were (tool settings, dev
+# dependencies, the version) rebuilds no dependency layer.
+FROM ${BASE_IMAGE} AS requirements
+WORKDIR /src
+COPY pyproject.toml scripts/image_requirements.py ./
+RUN python3 image_requirements.py pyproject.toml > portal.txt \
+    && python3 image_requirements.py pyproject.toml --no-project --extra devcluster > devcluster.txt \
+    && python3 image_requirements.py pyproject.toml --only moto > moto.txt
+
 FROM ${BASE_IMAGE} AS build
 # pip's download cache is a build cache mount shared by the images (never in a layer).
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-# pyproject.toml's [project] dependencies (the same first RUN as docker/portal.Dockerfile's, so
-# the two builds share that layer), then the devcluster extra (the Kubernetes schemas; only the
-# 1.32 ones devcluster reads are kept: 8 MB instead of 108 MB and 17,000 files).
-COPY pyproject.toml scripts/image_requirements.py ./
+# pyproject.toml's [project] dependencies (the same COPY and RUN as docker/portal.Dockerfile's,
+# so the two builds share those layers), then the devcluster extra (the Kubernetes schemas; only
+# the 1.32 ones devcluster reads are kept: 8 MB instead of 108 MB and 17,000 files).
+COPY --from=requirements /src/portal.txt ./
 RUN --mount=type=cache,id=infra-fleet-pip,target=/root/.cache/pip,sharing=locked \
-    python3 image_requirements.py pyproject.toml > requirements.txt \
-    && python3 -m venv /opt/venv \
-    && /opt/venv/bin/pip install --only-binary=:all: -r requirements.txt
+    python3 -m venv /opt/venv \
+    && /opt/venv/bin/pip install --only-binary=:all: -r portal.txt
+COPY --from=requirements /src/devcluster.txt ./
 RUN --mount=type=cache,id=infra-fleet-pip,target=/root/.cache/pip,sharing=locked \
-    python3 image_requirements.py pyproject.toml --no-project --extra devcluster > extra.txt \
-    && /opt/venv/bin/pip install --only-binary=:all: -r requirements.txt -r extra.txt \
+    /opt/venv/bin/pip install --only-binary=:all: -r portal.txt -r devcluster.txt \
     && /opt/venv/bin/pip uninstall --yes pip setuptools \
     && find /opt/venv/lib/python3.11/site-packages/kubernetes_validate/kubernetes-json-schema \
        -mindepth 1 -maxdepth 1 ! -name 'v1.32.0-*' -exec rm -rf {} +

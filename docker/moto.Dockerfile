@@ -4,15 +4,26 @@
 # dev pin (moto[server]).
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 
+# The requirement lists, read from pyproject.toml in a stage of their own (the same stage in the
+# portal, devcluster and moto Dockerfiles, so it is built once): the install layers below copy
+# only the list they install, and a layer is reused while that list's content is unchanged. A
+# change to pyproject.toml that leaves the runtime dependencies as they were (tool settings, dev
+# dependencies, the version) rebuilds no dependency layer.
+FROM ${BASE_IMAGE} AS requirements
+WORKDIR /src
+COPY pyproject.toml scripts/image_requirements.py ./
+RUN python3 image_requirements.py pyproject.toml > portal.txt \
+    && python3 image_requirements.py pyproject.toml --no-project --extra devcluster > devcluster.txt \
+    && python3 image_requirements.py pyproject.toml --only moto > moto.txt
+
 FROM ${BASE_IMAGE} AS build
 # pip's download cache is a build cache mount shared by the images (never in a layer).
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml scripts/image_requirements.py ./
+COPY --from=requirements /src/moto.txt ./
 RUN --mount=type=cache,id=infra-fleet-pip,target=/root/.cache/pip,sharing=locked \
-    python3 image_requirements.py pyproject.toml --only moto > requirements.txt \
-    && python3 -m venv /opt/venv \
-    && /opt/venv/bin/pip install --only-binary=:all: -r requirements.txt \
+    python3 -m venv /opt/venv \
+    && /opt/venv/bin/pip install --only-binary=:all: -r moto.txt \
     && /opt/venv/bin/pip uninstall --yes pip
 
 FROM ${BASE_IMAGE} AS runtime

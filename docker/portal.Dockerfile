@@ -6,17 +6,28 @@
 # without pip or setuptools, and no compiler: every dependency installs from a wheel.
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 
+# The requirement lists, read from pyproject.toml in a stage of their own (the same stage in the
+# portal, devcluster and moto Dockerfiles, so it is built once): the install layers below copy
+# only the list they install, and a layer is reused while that list's content is unchanged. A
+# change to pyproject.toml that leaves the runtime dependencies as they were (tool settings, dev
+# dependencies, the version) rebuilds no dependency layer.
+FROM ${BASE_IMAGE} AS requirements
+WORKDIR /src
+COPY pyproject.toml scripts/image_requirements.py ./
+RUN python3 image_requirements.py pyproject.toml > portal.txt \
+    && python3 image_requirements.py pyproject.toml --no-project --extra devcluster > devcluster.txt \
+    && python3 image_requirements.py pyproject.toml --only moto > moto.txt
+
 FROM ${BASE_IMAGE} AS build
 # pip's download cache is a build cache mount shared by the images (never in a layer).
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-# The runtime dependencies are pyproject.toml's [project] dependencies, read at build time.
-COPY pyproject.toml scripts/image_requirements.py ./
-# (The same first RUN as docker/devcluster.Dockerfile's: the two builds share that layer.)
+# The runtime dependencies: pyproject.toml's [project] dependencies. (The same COPY and RUN as
+# docker/devcluster.Dockerfile's first ones: the two builds share these layers.)
+COPY --from=requirements /src/portal.txt ./
 RUN --mount=type=cache,id=infra-fleet-pip,target=/root/.cache/pip,sharing=locked \
-    python3 image_requirements.py pyproject.toml > requirements.txt \
-    && python3 -m venv /opt/venv \
-    && /opt/venv/bin/pip install --only-binary=:all: -r requirements.txt
+    python3 -m venv /opt/venv \
+    && /opt/venv/bin/pip install --only-binary=:all: -r portal.txt
 RUN /opt/venv/bin/pip uninstall --yes pip setuptools
 COPY alembic.ini /app/
 COPY alembic/ /app/alembic/

@@ -78,14 +78,20 @@ PYTHON_IMAGES = [
 ]
 
 
+FROM_PYPROJECT = ["devcluster.Dockerfile", "moto.Dockerfile", "portal.Dockerfile"]
+"""The images whose dependencies are read from pyproject.toml (load-harness pins its own)."""
+
+
 @pytest.mark.parametrize("name", PYTHON_IMAGES)
 def test_python_images_are_multi_stage_and_ship_no_pip(name: str) -> None:
     path = DOCKER / name
+    requirements = ["${BASE_IMAGE} AS requirements"] if name in FROM_PYPROJECT else []
     assert [s[0].arguments for s in stages(path)] == [
+        *requirements,
         "${BASE_IMAGE} AS build",
         "${BASE_IMAGE} AS runtime",
     ]
-    runs = _args(stages(path)[0], "RUN")
+    runs = _args(stages(path)[-2], "RUN")
     installs = [run for run in runs if "pip install" in run]
     assert installs
     for install in installs:  # wheels only: no compiler anywhere; pip's cache never in a layer
@@ -95,6 +101,24 @@ def test_python_images_are_multi_stage_and_ship_no_pip(name: str) -> None:
     assert "/opt/venv/bin/pip uninstall --yes pip" in last_venv_run
     assert all("pip" not in run for run in _args(_final(path), "RUN"))
     assert "/opt/venv /opt/venv" in " ".join(_args(_final(path), "COPY"))
+
+
+@pytest.mark.parametrize("name", FROM_PYPROJECT)
+def test_dependency_layers_depend_on_the_requirement_lists_not_on_pyproject(name: str) -> None:
+    """A change to pyproject.toml that leaves a list as it was reuses the install layers."""
+    path = DOCKER / name
+    requirements, build = stages(path)[0], stages(path)[-2]
+    assert _args(requirements, "COPY") == ["pyproject.toml scripts/image_requirements.py ./"]
+    assert [r for r in _args(requirements, "RUN") if "pip" in r] == []
+    source = [i for i, x in enumerate(build) if "/app/" in x.arguments]
+    copies = _args(build[: source[0] if source else len(build)], "COPY")
+    assert copies
+    assert all(re.fullmatch(r"--from=requirements /src/[a-z]+\.txt \./", c) for c in copies)
+    # portal and devcluster start with the same instructions, so they share those layers.
+    if name == "devcluster.Dockerfile":
+        portal = stages(DOCKER / "portal.Dockerfile")
+        assert portal[0] == requirements
+        assert build[:5] == portal[-2][:5]
 
 
 @pytest.mark.parametrize("name", NAMES)
