@@ -97,8 +97,8 @@ def test_devcluster_runs_the_three_cluster_demo_the_portal_watches_with_one_toke
     command = devcluster["command"]
     assert "--port=8001" in command
     assert [a for a in command if a.startswith("--cluster=")] == [
-        f"--cluster={cluster}" for cluster in CLUSTERS
-    ]
+        f"--cluster={cluster}={cluster}" for cluster in CLUSTERS
+    ]  # each cluster runs the scenario of its name (without it: --scenario, default empty)
     assert "--gate-base-url=http://portal:8000" in command
     kubeconfig = yaml.safe_load((ROOT / "docker/compose/devcluster.kubeconfig").read_text())
     servers = {c["name"]: c["cluster"]["server"] for c in kubeconfig["clusters"]}
