@@ -3,6 +3,7 @@ and the shape the local stack relies on. `make compose-test` runs it for real un
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -177,3 +178,12 @@ def test_grafana_is_provisioned_with_the_compose_prometheus() -> None:
         "${GRAFANA_DASHBOARDS_DIR:-./k8s/infrastructure/configs/dashboards}"
         ":/var/lib/grafana/dashboards/infra-fleet:ro"
     ) in mounts
+
+
+def test_grafana_reads_the_dashboards_from_where_they_are_mounted() -> None:
+    providers = yaml.safe_load((ROOT / "docker/compose/grafana/dashboards.yml").read_text())
+    [provider] = providers["providers"]
+    assert provider["options"]["path"] == "/var/lib/grafana/dashboards/infra-fleet"
+    dashboards = sorted((ROOT / "k8s/infrastructure/configs/dashboards").glob("*.json"))
+    titles = {json.loads(path.read_text())["title"] for path in dashboards}
+    assert len(dashboards) == len(titles) == 5
