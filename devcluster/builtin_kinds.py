@@ -265,6 +265,8 @@ def _core_types() -> list[ResourceType]:
             singular="lease",
             kind="Lease",
             namespaced=True,
+            # pkg/registry/coordination/lease/strategy.go: AllowUnconditionalUpdate() false
+            unconditional_update=False,
             printer_columns=printers.LEASE,
         ),
     ]

@@ -46,6 +46,9 @@ class ResourceType:
     tracks_generation: bool = False
     custom: bool = False
     delete_returns_object: bool = False
+    unconditional_update: bool = True
+    """False where the registry's strategy says `AllowUnconditionalUpdate() false` (Leases):
+    a PUT without metadata.resourceVersion is then Invalid instead of overwriting."""
     verbs: tuple[str, ...] = ALL_VERBS
     printer_columns: tuple[PrinterColumn, ...] = ()
     schema: dict[str, Any] | None = None

@@ -110,6 +110,7 @@ def update(store: ObjectStore, target: Target, body: Any, opts: WriteOptions) ->
             raise errors.bad_request("the body of the request must be a JSON object")
         return _update_scale(store, target, body, opts)
     obj = _object_body(target, body)
+    _check_conditional(target, obj)
     return store.update(
         target.rtype,
         obj,
@@ -119,6 +120,20 @@ def update(store: ObjectStore, target: Target, body: Any, opts: WriteOptions) ->
         subresource=target.subresource,
         mode=opts.mode,
     )
+
+
+def _check_conditional(target: Target, obj: dict[str, Any]) -> None:
+    """A PUT of a kind that refuses unconditional updates must carry a resourceVersion
+    (apiserver `registry/generic/registry/store.go` Update: Invalid, not a blind overwrite)."""
+    if target.rtype.unconditional_update or (obj.get("metadata") or {}).get("resourceVersion"):
+        return
+    cause = errors.Cause(
+        "FieldValueInvalid",
+        "Invalid value: 0x0: must be specified for an update",
+        "metadata.resourceVersion",
+    )
+    rtype = target.rtype
+    raise errors.invalid(kind=rtype.plural, group=rtype.group, name=target.name, causes=[cause])
 
 
 def patch(

@@ -605,3 +605,35 @@ async def test_apply_into_another_namespace_is_bad_request(api: httpx.AsyncClien
         headers=APPLY,
     )
     assert response.status_code == 400
+
+
+LEASES = "/apis/coordination.k8s.io/v1/namespaces/default/leases"
+
+
+async def test_lease_updates_are_conditional_as_leader_election_needs(
+    api: httpx.AsyncClient,
+) -> None:
+    """A replace with a resourceVersion another writer has replaced is a 409 (the loser of an
+    election race); a Lease replace without one is Invalid, never a blind overwrite
+    (coordination/lease/strategy.go: AllowUnconditionalUpdate false)."""
+    body = {"metadata": {"name": "l"}, "spec": {"holderIdentity": "a"}}
+    created = (await api.post(LEASES, json=body)).json()
+    first = {**created, "spec": {"holderIdentity": "b"}}
+    second = {**created, "spec": {"holderIdentity": "c"}}
+    unconditional = {"metadata": {"name": "l"}, "spec": {"holderIdentity": "d"}}
+    won = await api.put(f"{LEASES}/l", json=first)
+    lost = await api.put(f"{LEASES}/l", json=second)
+    blind = await api.put(f"{LEASES}/l", json=unconditional)
+    assert won.status_code == 200
+    assert (lost.status_code, lost.json()["reason"], lost.json()["message"]) == (
+        409,
+        "Conflict",
+        'Operation cannot be fulfilled on leases.coordination.k8s.io "l": the object has been '
+        "modified; please apply your changes to the latest version and try again",
+    )
+    assert (blind.status_code, blind.json()["message"]) == (
+        422,
+        'leases.coordination.k8s.io "l" is invalid: metadata.resourceVersion: Invalid value: '
+        "0x0: must be specified for an update",
+    )
+    assert (await api.get(f"{LEASES}/l")).json()["spec"]["holderIdentity"] == "b"
