@@ -54,7 +54,9 @@ from portal.services.broadcasting import Broadcaster
 from portal.services.cost_refresh import CostRefresher
 from portal.services.costs import check_downtime, cost_scope, watched_spot_targets
 from portal.services.dora_gauges import DoraGauges
+from portal.services.electing import electing
 from portal.services.github_deliveries import process_backlog
+from portal.services.leadership import LeaderCollector, LeaderOnly
 from portal.services.notification_dora_levels import DoraLevelWatcher
 from portal.services.notification_secrets import SecretBox
 from portal.services.notification_sending import NotificationSender, delivery_config
@@ -124,7 +126,11 @@ def _in_background(stack: AsyncExitStack, work: Coroutine[Any, Any, None], *, na
 
 
 async def _open_costs(
-    stack: AsyncExitStack, settings: Settings, sessionmaker: SessionMaker, view: ClusterView
+    stack: AsyncExitStack,
+    settings: Settings,
+    sessionmaker: SessionMaker,
+    view: ClusterView,
+    leader_only: LeaderOnly,
 ) -> CostRefresher | None:
     """With PORTAL_AWS_REGION: one Cost Explorer and one EC2 client for the app's life and the
     refresh loop (Cost Explorer figures, and spot prices of the watched spot nodes)."""
@@ -153,14 +159,14 @@ async def _open_costs(
         spot_wanted=lambda: watched_spot_targets(view, region=region),
         nodes_listed=view.all_listed.wait if view.clusters else None,
     )
-    _in_background(stack, refresher.run(), name="cost-refresh")
+    leader_only.add(refresher.run, name="cost-refresh")
     return refresher
 
 
 async def _deliver_notifications(
-    stack: AsyncExitStack, settings: Settings, sessionmaker: SessionMaker
+    stack: AsyncExitStack, settings: Settings, sessionmaker: SessionMaker, leader_only: LeaderOnly
 ) -> None:
-    """The outbox deliverer (this process alone until leader election, issue 18)."""
+    """The outbox deliverer: the leader's; its claims are given back when it stops."""
     client = await stack.enter_async_context(httpx.AsyncClient(follow_redirects=False))
     key = settings.notify_secret_key.get_secret_value() if settings.notify_secret_key else None
     sender = NotificationSender(
@@ -169,9 +175,15 @@ async def _deliver_notifications(
         config=delivery_config(settings),
         client=client,
     )
-    stack.push_async_callback(sender.release)
-    _in_background(stack, sender.run(), name="notification-sender")
-    _in_background(stack, DoraLevelWatcher(sessionmaker=sessionmaker).run(), name="dora-levels")
+
+    async def deliver() -> None:
+        try:
+            await sender.run()
+        finally:
+            await sender.release()
+
+    leader_only.add(deliver, name="notification-sender")
+    leader_only.add(DoraLevelWatcher(sessionmaker=sessionmaker).run, name="dora-levels")
 
 
 def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
@@ -201,11 +213,11 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
                 on_run_ended=lambda c, ns, n: live.run_ended(cluster=c, namespace=ns, name=n),
                 on_decided=notifier.runs_decided,
             )
+            leader_only = LeaderOnly()
             view.subscribe(notifier.on_change)
-            _in_background(stack, notifier.run(), name="notification-watcher")
-            await _deliver_notifications(stack, settings, sessionmaker)
+            leader_only.add(notifier.run, name="notification-watcher")
+            await _deliver_notifications(stack, settings, sessionmaker, leader_only)
             view.subscribe(live.on_change)
-            view.subscribe(recorder.on_change)
             sweeper = RunEndSweeper(
                 sessionmaker=sessionmaker,
                 view=view,
@@ -213,24 +225,22 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
                 timeout_seconds=settings.kube_write_timeout_seconds,
             )
             view.subscribe(sweeper.on_change)
-            _in_background(stack, sweeper.run(), name="run-end-sweeper")
+            leader_only.add(sweeper.run, name="run-end-sweeper")
             follower = RetryFollower(
                 sessionmaker=sessionmaker,
                 view=view,
                 window_seconds=settings.retry_verdict_seconds,
             )
             view.subscribe(follower.on_change)
-            _in_background(stack, follower.run(), name="retry-follower")
-            _in_background(stack, recorder.run(), name="timeline-recorder")
-            _in_background(
-                stack,
-                keep_purging(sessionmaker, retention_days=settings.timeline_retention_days),
+            leader_only.add(follower.run, name="retry-follower")
+            leader_only.add(recorder.run, name="timeline-recorder")  # it subscribes itself
+            leader_only.add(
+                lambda: keep_purging(sessionmaker, retention_days=settings.timeline_retention_days),
                 name="history-retention",
             )
             _in_background(stack, keep_flushing_denial_tallies(app), name="denial-tallies")
-            _in_background(
-                stack,
-                process_backlog(
+            leader_only.add(
+                lambda: process_backlog(
                     sessionmaker, workflows=frozenset(settings.github_deploy_workflows)
                 ),
                 name="github-backlog",
@@ -238,8 +248,12 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
             dora_gauges = DoraGauges(sessionmaker)
             _register(stack, registry, dora_gauges)
             _in_background(stack, dora_gauges.keep_refreshing(), name="dora-gauges")
-            cost_refresher = await _open_costs(stack, settings, sessionmaker, view)
+            cost_refresher = await _open_costs(stack, settings, sessionmaker, view, leader_only)
             await _watch_fleet(stack, settings, clusters, view)
+            leader = await stack.enter_async_context(
+                electing(settings=settings, clusters=clusters, leader_only=leader_only)
+            )
+            _register(stack, registry, LeaderCollector(leader, leader_only))
             app.state.portal = PortalState(
                 settings=settings,
                 engine=engine,
@@ -251,6 +265,7 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
                 clusters=tuple(clusters),
                 cost_refresher=cost_refresher,
                 dora_gauges=dora_gauges,
+                leader=leader,
                 readiness_checks={
                     "database": database_check(engine),
                     "clusters": clusters_check(view),

@@ -357,6 +357,42 @@ class Settings(BaseSettings):
         le=3600,
         description="How often every canary (stuck) and cluster (stale) is checked.",
     )
+    leader_election: bool = Field(
+        default=True,
+        description=(
+            "Elect one replica through a Lease in the first cluster to run the singleton work; "
+            "false: this process runs it alone (one replica only)."
+        ),
+    )
+    leader_lease_name: str = Field(
+        default="infra-fleet-portal", pattern=_LABEL.pattern, description="The Lease's name."
+    )
+    leader_lease_namespace: str | None = Field(
+        default=None,
+        pattern=_LABEL.pattern,
+        description="The Lease's namespace (default: the pod's own in a cluster, else default).",
+    )
+    leader_identity: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="This replica's name in the Lease (default: <hostname>-<pid>).",
+    )
+    leader_lease_seconds: int = Field(
+        default=10,
+        ge=2,
+        le=300,
+        description="Seconds a candidate waits, from the last change it saw, to take the Lease.",
+    )
+    leader_retry_seconds: float = Field(
+        default=2.0, ge=1, le=60, description="Seconds between two renewals or campaigns."
+    )
+    leader_renew_deadline_seconds: float = Field(
+        default=7.0,
+        gt=1,
+        le=300,
+        description="Seconds the leader keeps failing to renew before it stops leading.",
+    )
 
     @field_validator("*")
     @classmethod
@@ -401,6 +437,19 @@ class Settings(BaseSettings):
                 "one plain token cannot say which of several clusters a call is for: use "
                 "PORTAL_FLAGGER_TOKENS (a token per cluster)"
             )
+        return value
+
+    @field_validator("leader_renew_deadline_seconds")
+    @classmethod
+    def _deadline_between_retry_and_lease(cls, value: float, info: ValidationInfo) -> float:
+        """A leader must stop working before another may take over (deadline < lease), and
+        have time for more than one retry (client-go: deadline > 1.2 x retry)."""
+        lease = info.data.get("leader_lease_seconds")
+        retry = info.data.get("leader_retry_seconds")
+        if lease is not None and value >= lease:
+            raise ValueError(f"must be shorter than PORTAL_LEADER_LEASE_SECONDS ({lease})")
+        if retry is not None and value <= 1.2 * retry:
+            raise ValueError(f"must be longer than 1.2 x PORTAL_LEADER_RETRY_SECONDS ({retry:g})")
         return value
 
     @field_validator("cost_tag_value")

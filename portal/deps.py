@@ -25,6 +25,7 @@ from portal.services.broadcasting import Broadcaster
 from portal.services.cost_refresh import CostRefresher, SpotBook
 from portal.services.costs import CostsView, costs_view
 from portal.services.dora_gauges import DoraGauges
+from portal.services.leadership import StatusSource
 from portal.services.readiness import ReadinessCheck
 from portal.services.timeline_recording import TimelineRecorder
 
@@ -42,6 +43,8 @@ class PortalState:
     cost_refresher: CostRefresher | None = None
     dora_gauges: DoraGauges | None = None
     readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
+    leader: StatusSource | None = None
+    """Who leads the singleton work (/readyz, the portal_leader gauge)."""
 
     @property
     def spot_prices(self) -> SpotBook | None:

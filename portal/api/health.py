@@ -16,9 +16,20 @@ class Health(BaseModel):
     status: str
 
 
+class Leader(BaseModel):
+    """Which replica runs the singleton work; a replica that does not lead is still ready."""
+
+    identity: str
+    is_leader: bool
+    holder: str | None
+    lease: str | None
+    error: str | None
+
+
 class Readiness(BaseModel):
     status: str
     reasons: dict[str, str]
+    leader: Leader | None = None
 
 
 @router.get("/healthz", response_model=Health)
@@ -33,5 +44,6 @@ async def healthz() -> Health:
 )
 async def readyz(state: StateDep) -> JSONResponse:
     reasons = await collect_reasons(state.readiness_checks)
-    body = Readiness(status="not ready" if reasons else "ready", reasons=reasons)
+    leader = Leader.model_validate(state.leader(), from_attributes=True) if state.leader else None
+    body = Readiness(status="not ready" if reasons else "ready", reasons=reasons, leader=leader)
     return JSONResponse(body.model_dump(), status_code=503 if reasons else 200)

@@ -83,6 +83,9 @@ class NotificationWatcher:
         await enqueue_notices(session, notices, now=at)
 
     async def run(self) -> None:
+        """Check until cancelled. Each start (a new leadership term) forgets what it knew:
+        another replica may have stored newer conditions meanwhile."""
+        self.known = None
         if self.view.clusters:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(FIRST_LIST_WAIT_SECONDS):

@@ -131,6 +131,10 @@ class TimelineRecorder:
         self.states: dict[CanaryKey, RunState] = {}
         self.dropped = 0
         self.recorded = 0
+        self.left_to_leader = 0
+        """Webhook events that reached this replica while another leads (its watch records
+        the same Flagger event)."""
+        self._unsubscribe: Callable[[], None] | None = None
 
     # -- producers (never block) ------------------------------------------------------------
 
@@ -158,7 +162,12 @@ class TimelineRecorder:
         event_type: str,
         at: datetime,
     ) -> None:
-        """A Flagger event webhook payload (answered 202 before this is written)."""
+        """A Flagger event webhook payload (answered 202 before this is written). Another
+        replica leading, the event is left to the leader, which records the same Kubernetes
+        Event from its watch (same dedupe key)."""
+        if self._unsubscribe is None:
+            self.left_to_leader += 1
+            return
         entry = TimelineWrite(
             at=at,
             category="event",
@@ -209,22 +218,48 @@ class TimelineRecorder:
     # -- the consumer --------------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Drain the queue forever (cancel to stop); one failed write never stops the rest.
+        """Record the view's changes until cancelled; one failed write never stops the rest.
 
-        Starts once every watch has listed, so a run's image (from the target Deployment) is
-        known even when the canary's list arrived before the Deployments'."""
-        if self.view.clusters:
-            with contextlib.suppress(TimeoutError):  # a cluster down at start must not stop us
-                async with asyncio.timeout(FIRST_LIST_WAIT_SECONDS):
-                    await self.view.all_listed.wait()
-        while True:
-            work = await self.queue.get()
-            try:
-                await uninterrupted(self.process(work))
-            except Exception:
-                log.exception("timeline write failed", work=repr(work)[:300])
-            finally:
-                self.queue.task_done()
+        Runs on the leader only (portal.services.leadership): it listens to the view while it
+        runs, and starts by replaying what the view holds, as a relist would, since the changes
+        before it started were another replica's to record (replays are absorbed by the run
+        bookkeeping and the entries' unique keys). The queue is written once every watch has
+        listed, so a run's image (from the target Deployment) is known even when the canary's
+        list arrived before the Deployments'."""
+        self.states.clear()  # another replica may have written runs since the last term
+        self._unsubscribe = self.view.subscribe(self.on_change)
+        try:
+            if self.view.clusters:
+                with contextlib.suppress(TimeoutError):  # a cluster down must not stop us
+                    async with asyncio.timeout(FIRST_LIST_WAIT_SECONDS):
+                        await self.view.all_listed.wait()
+            self._replay()
+            while True:
+                await self._write_next()
+        finally:
+            self._unsubscribe()
+            self._unsubscribe = None
+            self._forget_queued()
+
+    def _replay(self) -> None:
+        for kind in ("canaries", "canary-events"):
+            for cluster, obj in self.view.objects(kind):
+                self.on_change(Change(cluster=cluster, kind=kind, type="ADDED", obj=obj))
+
+    async def _write_next(self) -> None:
+        work = await self.queue.get()
+        try:
+            await uninterrupted(self.process(work))
+        except Exception:
+            log.exception("timeline write failed", work=repr(work)[:300])
+        finally:
+            self.queue.task_done()
+
+    def _forget_queued(self) -> None:
+        """Leadership ended: the next leader replays the view, so queued work is not lost."""
+        while not self.queue.empty():
+            self.queue.get_nowait()
+            self.queue.task_done()
 
     async def process(self, work: Work) -> None:
         if isinstance(work, SampleWork):

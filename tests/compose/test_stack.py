@@ -83,7 +83,9 @@ def test_the_portal_serves_the_canaries_of_all_three_demo_clusters(stack: Stack)
     clusters = {c["name"]: (c["ready"], c["stale"]) for c in body["clusters"]}
     assert clusters == dict.fromkeys(CLUSTERS, (True, False))
     ready = httpx.get(stack.url("portal", "/readyz"), timeout=5)
-    assert (ready.status_code, ready.json()) == (200, {"status": "ready", "reasons": {}})
+    body = ready.json()
+    assert (ready.status_code, body["status"], body["reasons"]) == (200, "ready", {})
+    assert body["leader"]["is_leader"] is True  # the one replica leads
 
 
 def test_the_cost_panel_has_the_demo_accounts_figures_from_moto(stack: Stack) -> None:

@@ -6,7 +6,7 @@
   its `path=` argument followed to the path helper that built it (`canary_path` ->
   `CANARIES.object_path`), directly, through a local variable or through a `path` property.
 - Leader election: kubernetes_asyncio's LeaseLock, read from its source (read/create/replace
-  of one Lease).
+  of one Lease), and the portal's own `*_namespaced_lease` calls (the release).
 Raw `call_api` use anywhere but portal/kube/watching.py and patching.py fails the scan: a new
 kind of call must be taught here before the RBAC can be said to match.
 """
@@ -114,10 +114,12 @@ def raw_callers() -> set[str]:
 
 
 def lease_lock_verbs() -> set[str]:
-    """What kubernetes_asyncio's LeaseLock calls: `<op>_namespaced_lease` -> RBAC verb."""
-    tree = ast.parse(inspect.getsource(leaselock))
+    """What leader election calls: kubernetes_asyncio's LeaseLock and the portal's own Lease
+    calls (the release in portal/kube/leasing.py), `<op>_namespaced_lease` -> RBAC verb."""
+    trees = [ast.parse(inspect.getsource(leaselock)), *_modules().values()]
     ops = {
         n.attr.removesuffix("_namespaced_lease")
+        for tree in trees
         for n in ast.walk(tree)
         if isinstance(n, ast.Attribute) and n.attr.endswith("_namespaced_lease")
     }

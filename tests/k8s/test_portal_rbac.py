@@ -12,6 +12,7 @@ from devcluster.harness import serve_devcluster
 from tests.k8s.kube_calls import (
     lease_lock_verbs,
     object_rules,
+    portal_elects_a_leader,
     raw_callers,
     watched_rules,
 )
@@ -63,6 +64,7 @@ def test_lease_role_is_what_kubernetes_asyncio_lease_lock_calls_in_the_portal_na
         ("coordination.k8s.io", "leases", verb) for verb in lease_lock_verbs()
     }
     assert lease_lock_verbs() == {"get", "create", "update"}
+    assert portal_elects_a_leader()
 
 
 def test_bindings_give_both_roles_to_the_portal_service_account() -> None:

@@ -1,6 +1,7 @@
 from prometheus_client.parser import text_string_to_metric_families
 
 from portal.config import Settings
+from portal.kube.leasing import default_identity
 from tests.support.apps import RunningApp, running_app
 from tests.support.servers import free_port
 
@@ -12,9 +13,15 @@ async def test_healthz_answers_ok(portal: RunningApp) -> None:
 
 
 async def test_readyz_is_ready_when_the_database_answers(portal: RunningApp) -> None:
+    """Without a cluster there is no Lease: the process leads alone, and says so."""
     response = await portal.client.get("/readyz")
+    me = default_identity()
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "reasons": {}}
+    assert response.json() == {
+        "status": "ready",
+        "reasons": {},
+        "leader": {"identity": me, "is_leader": True, "holder": me, "lease": None, "error": None},
+    }
 
 
 async def test_readyz_is_503_with_a_reason_when_the_database_is_down() -> None:
@@ -26,6 +33,7 @@ async def test_readyz_is_503_with_a_reason_when_the_database_is_down() -> None:
     assert response.json() == {
         "status": "not ready",
         "reasons": {"database": "database unreachable: ConnectionRefusedError"},
+        "leader": response.json()["leader"],
     }
 
 

@@ -40,3 +40,19 @@ def test_settings_cannot_change_after_they_are_read() -> None:
     settings = Settings()
     with pytest.raises(ValueError, match="frozen"):
         settings.port = 9000  # type: ignore[misc]
+
+
+def test_leader_renew_deadline_must_fall_between_the_retry_and_the_lease() -> None:
+    with pytest.raises(SettingsError) as longer:
+        load_settings(leader_lease_seconds=10, leader_renew_deadline_seconds=10)
+    with pytest.raises(SettingsError) as shorter:
+        load_settings(leader_retry_seconds=5, leader_renew_deadline_seconds=6)
+    assert str(longer.value) == (
+        "invalid portal settings:\n  PORTAL_LEADER_RENEW_DEADLINE_SECONDS: Value error, must be "
+        "shorter than PORTAL_LEADER_LEASE_SECONDS (10) (got 10)"
+    )
+    assert str(shorter.value) == (
+        "invalid portal settings:\n  PORTAL_LEADER_RENEW_DEADLINE_SECONDS: Value error, must be "
+        "longer than 1.2 x PORTAL_LEADER_RETRY_SECONDS (5) (got 6)"
+    )
+    assert load_settings().leader_lease_seconds == 10
