@@ -1,0 +1,103 @@
+"""Portal replicas as real processes (`portal serve`) on one database and one devcluster."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support.servers import free_port
+from tests.support.waiting import wait_until
+
+START_SECONDS = 120.0  # two Python processes importing the portal on a loaded machine
+
+
+@dataclass
+class Replica:
+    identity: str
+    env: dict[str, str]
+    log_path: Path
+    port: int = field(default_factory=free_port)
+    process: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "portal.cli",
+                "serve",
+                "--port",
+                str(self.port),
+                env={**os.environ, **self.env, "PORTAL_LEADER_IDENTITY": self.identity},
+                stdout=log,
+                stderr=log,
+            )
+        await wait_until(self._ready, within=START_SECONDS, what=f"{self.identity} ready")
+
+    async def readiness(self) -> dict[str, Any] | None:
+        try:
+            async with httpx.AsyncClient(base_url=self.url, timeout=2) as client:
+                response = await client.get("/readyz")
+        except httpx.TransportError:
+            return None
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def _ready(self) -> bool:
+        body = await self.readiness()
+        return body is not None and body["status"] == "ready"
+
+    async def leads(self) -> bool:
+        body = await self.readiness()
+        return body is not None and bool(body["leader"]["is_leader"])
+
+    async def metrics(self) -> str:
+        async with httpx.AsyncClient(base_url=self.url, timeout=5) as client:
+            return (await client.get("/metrics")).text
+
+    async def kill(self) -> None:
+        """kill -9: no shutdown, no release."""
+        await self._end(signal.SIGKILL)
+
+    async def terminate(self) -> None:
+        await self._end(signal.SIGTERM)
+
+    async def _end(self, sig: int) -> None:
+        if self.process is None or self.process.returncode is not None:
+            return
+        self.process.send_signal(sig)
+        try:
+            await asyncio.wait_for(self.process.wait(), timeout=20)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+            raise
+
+
+async def leader_among(replicas: list[Replica], *, within: float = 20) -> Replica:
+    """The one replica that leads, once exactly one does."""
+    found: list[Replica] = []
+
+    async def one_leads() -> bool:
+        found[:] = [r for r in replicas if await r.leads()]
+        return len(found) == 1
+
+    await wait_until(one_leads, within=within, what="exactly one leader")
+    return found[0]
+
+
+async def takeover_seconds(survivor: Replica, *, since: float, within: float) -> float:
+    await wait_until(survivor.leads, within=within, what=f"{survivor.identity} to take over")
+    return time.monotonic() - since
