@@ -35,8 +35,9 @@ async def electing(
     elector = _elector(settings, clusters[0], identity=identity, leader_only=leader_only)
     task = asyncio.create_task(elector.run(), name="leader-election")
     try:
-        with contextlib.suppress(TimeoutError):  # a sole replica leads before it serves
-            async with asyncio.timeout(settings.leader_retry_seconds):
+        # a sole replica leads before it serves (an attempt is bounded by the renew deadline)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(settings.leader_renew_deadline_seconds):
                 await elector.attempted.wait()
         yield lambda: _status(elector)
     finally:
