@@ -22,7 +22,7 @@ from tests.support.waiting import wait_until
 LEASE = "portal-test"
 NAMESPACE = "default"
 LEASE_PATH = f"/apis/coordination.k8s.io/v1/namespaces/{NAMESPACE}/leases/{LEASE}"
-TIMING = LeaseTiming(lease_seconds=3, renew_deadline_seconds=2.5, retry_seconds=1.0)
+TIMING = LeaseTiming(lease_seconds=4, renew_deadline_seconds=3.0, retry_seconds=1.0)
 
 
 @dataclass
@@ -117,7 +117,7 @@ async def test_one_of_two_candidates_leads_and_keeps_renewing(
         lambda: lease(cluster)["spec"]["renewTime"] != first, within=5, what="a renewal"
     )
     spec = lease(cluster)["spec"]
-    assert (spec["holderIdentity"], spec["leaseDurationSeconds"]) == (leader, 3)
+    assert (spec["holderIdentity"], spec["leaseDurationSeconds"]) == (leader, 4)
     assert leaders(candidates) == [leader]
     follower = next(c for c in candidates if c.identity != leader)
     assert (follower.changes, follower.elector.holder) == ([], leader)
@@ -159,7 +159,7 @@ async def test_a_released_lease_is_taken_over_at_the_next_attempt(
     assert lease(cluster)["spec"]["holderIdentity"] == ""
     await wait_until(lambda: b.elector.leading, within=TIMING.lease_seconds, what="takeover")
     took = time.monotonic() - started
-    assert took < TIMING.retry_seconds + 0.5, f"took {took:.2f}s"
+    assert took < TIMING.retry_seconds + 1, f"took {took:.2f}s"
     assert (a.changes, b.changes) == ([True, False], [True])
 
 
