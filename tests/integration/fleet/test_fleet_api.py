@@ -175,4 +175,6 @@ async def test_page_views_cause_no_kubernetes_api_calls(fleet: Fleet) -> None:
                 "/api/v1/hpas/devcluster/shop/web-primary",
             ):
                 assert (await client.get(path)).status_code == 200, path
-    assert [r for r in fleet.dc.requests if not r.is_watch] == []
+    # the leader renews its Lease on its own schedule, whatever the pages do
+    renewals = "/apis/coordination.k8s.io/"
+    assert [r for r in fleet.dc.requests if not r.is_watch and renewals not in r.path] == []
