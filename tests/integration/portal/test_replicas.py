@@ -131,6 +131,7 @@ async def test_exactly_one_replica_leads_and_says_so(fleet: Fleet) -> None:
         if name == "portal_leader_job_running" and value == 1.0
     }
     assert jobs == {  # github-backlog is done once per term: it has ended by now
+        "dora-levels",
         "history-retention",
         "notification-sender",
         "notification-watcher",
