@@ -107,6 +107,12 @@ def gauges(metrics: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]
 async def test_exactly_one_replica_leads_and_says_so(fleet: Fleet) -> None:
     leader = await leader_among(fleet.replicas)
     follower = next(r for r in fleet.replicas if r is not leader)
+
+    async def follower_sees_the_holder() -> bool:  # a follower that lost the create race
+        body = await follower.readiness()  # reads the Lease at its next attempt
+        return body is not None and body["leader"]["holder"] == leader.identity
+
+    await wait_until(follower_sees_the_holder, what="the follower to see the holder")
     lead_body, follow_body = await leader.readiness(), await follower.readiness()
     assert lead_body is not None
     assert follow_body is not None
