@@ -27,6 +27,7 @@ from pydantic import SecretStr
 from portal.config import Settings
 from portal.demo_costs import running_moto
 from portal.demo_load_harness import running_load_harness
+from portal.demo_processes import stop
 from portal.demo_prometheus import (
     DEFAULT_BINARY,
     INSTALL_HINT,
@@ -143,12 +144,7 @@ def running_devcluster(args: argparse.Namespace, *, tokens: dict[str, str]) -> I
         wait_for_devcluster(process, ports=ports, kubeconfig=kubeconfig)
         yield kubeconfig
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @contextmanager

@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx
 
+from portal.demo_processes import supervised
 from portal.domain.cost_requests import DAILY_DAYS, first_of_month
 
 STARTUP_SECONDS = 20.0
@@ -126,24 +127,12 @@ def running_moto(
         stderr=subprocess.DEVNULL,
         preexec_fn=preexec_fn,  # noqa: PLW1509 - runs before any thread starts
     )
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not _answers(port):
-            if process.poll() is not None:
-                raise RuntimeError(f"moto_server exited with code {process.returncode}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"moto_server did not answer on port {port}")
-            time.sleep(0.1)
-        url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}"
+    with supervised(
+        process, name=f"moto_server on {url}", ready=lambda: _answers(port), within=STARTUP_SECONDS
+    ):
         queue_answers(url, demo_answers(today))
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def seed(url: str, *, today: date, wait_seconds: float = STARTUP_SECONDS) -> None:

@@ -14,12 +14,13 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from portal.demo_processes import supervised
 
 READY_SECONDS = 30.0
 CPU_MAX = "50000 100000"
@@ -93,22 +94,13 @@ def running_load_harness(
         preexec_fn=preexec_fn,  # noqa: PLW1509 - runs before any thread starts
     )
     try:
-        deadline = time.monotonic() + READY_SECONDS
-        while not _ready(url):
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"load-harness exited with code {process.returncode}; "
-                    f"see {home}/load-harness.log"
-                )
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"load-harness was not ready on {url} in {READY_SECONDS:g}s")
-            time.sleep(0.1)
-        yield url
+        with supervised(
+            process,
+            name=f"load-harness on {url}",
+            ready=lambda: _ready(url),
+            within=READY_SECONDS,
+            log=f"{home}/load-harness.log",
+        ):
+            yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
         log.close()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -20,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from portal.demo_processes import supervised
 
 DEFAULT_BINARY = "/usr/bin/prometheus"
 INSTALL_HINT = (
@@ -111,21 +112,13 @@ def running_prometheus(
         preexec_fn=preexec_fn,  # noqa: PLW1509 - runs before any thread starts
     )
     try:
-        deadline = time.monotonic() + READY_SECONDS
-        while not _ready(url):
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"prometheus exited with code {process.returncode}; see {home}/prometheus.log"
-                )
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"prometheus was not ready on {url} in {READY_SECONDS:g}s")
-            time.sleep(0.1)
-        yield url
+        with supervised(
+            process,
+            name=f"prometheus on {url}",
+            ready=lambda: _ready(url),
+            within=READY_SECONDS,
+            log=f"{home}/prometheus.log",
+        ):
+            yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
         log.close()
