@@ -13,7 +13,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+import structlog
+
 from portal.domain.canaries import DEFAULT_MESH_PROVIDER
+
+log = structlog.get_logger("portal.kube")
 
 RawObject = dict[str, Any]
 ObjectKey = tuple[str, str]
@@ -97,6 +101,7 @@ class ClusterView:
         self._store = _Store()
         self._watches: dict[tuple[str, str, str | None], WatchState] = {}
         self._listeners: list[Listener] = []
+        self.listener_failures = 0
         self.all_listed = asyncio.Event()
         """Set once every registered watch has done its first list (never set without any)."""
 
@@ -219,5 +224,13 @@ class ClusterView:
         return reasons
 
     def _emit(self, change: Change) -> None:
+        """Tell every listener; one that fails is logged and counted, and neither the other
+        listeners nor the watch that delivered the change are stopped by it."""
         for listener in tuple(self._listeners):
-            listener(change)
+            try:
+                listener(change)
+            except Exception:
+                self.listener_failures += 1
+                log.exception(
+                    "view listener failed", listener=repr(listener)[:200], change=change.name
+                )

@@ -211,6 +211,9 @@ async def keep_watching(
                 continue
         except (aiohttp.ClientError, TimeoutError, WatchFailed, ValueError) as error:
             _note_failure(view, target, error)
+        except Exception as error:  # anything unforeseen: shown as stale and retried, never the end
+            log.exception("watch failed unexpectedly", watch=target.name)
+            _note_failure(view, target, error)
         if state.last_sync != synced_before:
             attempt = 0  # it worked for a while: start the backoff again from the bottom
         delay = backoff_delay(attempt, timing, rng)

@@ -126,3 +126,26 @@ async def test_view_converges_after_the_api_server_is_down_for_ten_seconds(
         await cluster.start()
         await wait_until(lambda: canary_names(view) == ["api"], within=15, what="converged")
         await wait_until(lambda: not view.cluster_status("devcluster").stale, what="fresh")
+
+
+async def test_a_failing_listener_stops_neither_the_watch_nor_the_other_listeners(
+    cluster: DevCluster,
+) -> None:
+    async with watched(cluster) as (view, changes):
+        failing: list[str] = []
+
+        def fails_on_api(change: Change) -> None:
+            if change.name == "api":
+                failing.append(change.name)
+                raise KeyError("a listener's own bug")
+
+        view.subscribe(fails_on_api)
+        cluster.objects.put(objects.canary("api", "shop"))
+        await wait_until(lambda: canary_names(view) == ["api", "web"], what="api added")
+        cluster.objects.put(objects.canary("cart", "shop"))
+        await wait_until(lambda: canary_names(view) == ["api", "cart", "web"], what="cart added")
+        assert failing == ["api"]
+        assert view.listener_failures == 1
+        assert [(c.type, c.name) for c in changes[1:]] == [("ADDED", "api"), ("ADDED", "cart")]
+        status = view.cluster_status("devcluster")
+        assert (status.ready, status.stale) == (True, False)
