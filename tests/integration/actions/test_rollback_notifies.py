@@ -65,4 +65,9 @@ async def test_an_operator_rollback_is_queued_with_the_action(stage: Stage) -> N
     assert row.group_key == f"canary:{CLUSTER}/{NS}/web@{revision}"
     payload = json.loads(row.payload)
     assert payload["cause"].endswith(": bad build")
-    assert payload["subject"] == {"cluster": CLUSTER, "namespace": NS, "name": "web"}
+    assert payload["subject"] == {
+        "cluster": CLUSTER,
+        "namespace": NS,
+        "name": "web",
+        "service": None,
+    }
