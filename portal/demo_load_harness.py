@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from portal.demo_processes import supervised
+from portal.demo_processes import logged_process
 
 READY_SECONDS = 30.0
 CPU_MAX = "50000 100000"
@@ -59,14 +56,6 @@ def harness_environment(home: Path, *, api_key: str) -> dict[str, str]:
     )
 
 
-def _ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/readyz", timeout=1) as response:  # noqa: S310
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 def _write_key(path: Path) -> str:
     key = secrets.token_urlsafe(24)
     path.unlink(missing_ok=True)
@@ -85,22 +74,13 @@ def running_load_harness(
     home.mkdir(parents=True, exist_ok=True)
     env = harness_environment(home, api_key=_write_key(home / "api-key"))
     url = f"http://127.0.0.1:{port}"
-    log = (home / "load-harness.log").open("wb")
-    process = subprocess.Popen(  # noqa: S603 - our own console script
+    with logged_process(
         harness_command(port=port),
+        name=f"load-harness on {url}",
+        ready_url=f"{url}/readyz",
+        within=READY_SECONDS,
+        log=home / "load-harness.log",
         env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        preexec_fn=preexec_fn,  # noqa: PLW1509 - runs before any thread starts
-    )
-    try:
-        with supervised(
-            process,
-            name=f"load-harness on {url}",
-            ready=lambda: _ready(url),
-            within=READY_SECONDS,
-            log=f"{home}/load-harness.log",
-        ):
-            yield url
-    finally:
-        log.close()
+        preexec_fn=preexec_fn,
+    ):
+        yield url

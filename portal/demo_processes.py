@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 STOP_SECONDS = 10.0
 
@@ -34,6 +37,41 @@ def supervised(
         yield
     finally:
         stop(process)
+
+
+@contextmanager
+def logged_process(
+    command: Sequence[str],
+    *,
+    name: str,
+    ready_url: str,
+    within: float,
+    log: Path,
+    env: Mapping[str, str] | None = None,
+    preexec_fn: Callable[[], None] | None = None,
+) -> Iterator[None]:
+    """Start `command` with its output in `log`, wait until `ready_url` answers 200, run the
+    block, then stop it."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(  # noqa: S603 - the demo's own helpers
+            list(command),
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            preexec_fn=preexec_fn,  # noqa: PLW1509 - runs before any thread starts
+        )
+        with supervised(
+            process, name=name, ready=lambda: answers_200(ready_url), within=within, log=str(log)
+        ):
+            yield
+
+
+def answers_200(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - 127.0.0.1 only
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

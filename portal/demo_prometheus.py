@@ -10,9 +10,6 @@ When the binary is absent the demo says how to install it and runs without measu
 from __future__ import annotations
 
 import shutil
-import subprocess
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from portal.demo_processes import supervised
+from portal.demo_processes import logged_process
 
 DEFAULT_BINARY = "/usr/bin/prometheus"
 INSTALL_HINT = (
@@ -71,14 +68,6 @@ def find_binary(binary: str) -> str | None:
     return found if found else None
 
 
-def _ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/-/ready", timeout=1) as response:  # noqa: S310
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @contextmanager
 def running_prometheus(
     *,
@@ -97,28 +86,20 @@ def running_prometheus(
     config = home / "prometheus.yml"
     config.write_text(scrape_config(targets, interval_seconds=scrape_interval_seconds))
     url = f"http://127.0.0.1:{port}"
-    log = (home / "prometheus.log").open("wb")
-    process = subprocess.Popen(  # noqa: S603 - the configured Prometheus binary
-        [
-            binary,
-            f"--config.file={config}",
-            f"--storage.tsdb.path={data}",
-            f"--web.listen-address=127.0.0.1:{port}",
-            "--storage.tsdb.retention.time=1d",
-            "--log.level=warn",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        preexec_fn=preexec_fn,  # noqa: PLW1509 - runs before any thread starts
-    )
-    try:
-        with supervised(
-            process,
-            name=f"prometheus on {url}",
-            ready=lambda: _ready(url),
-            within=READY_SECONDS,
-            log=f"{home}/prometheus.log",
-        ):
-            yield url
-    finally:
-        log.close()
+    command = [
+        binary,
+        f"--config.file={config}",
+        f"--storage.tsdb.path={data}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--storage.tsdb.retention.time=1d",
+        "--log.level=warn",
+    ]
+    with logged_process(
+        command,
+        name=f"prometheus on {url}",
+        ready_url=f"{url}/-/ready",
+        within=READY_SECONDS,
+        log=home / "prometheus.log",
+        preexec_fn=preexec_fn,
+    ):
+        yield url
