@@ -14,7 +14,8 @@ from datetime import datetime
 
 from portal.domain.dora_levels import Level
 
-RANKS: Mapping[Level, int] = {Level.ELITE: 0, Level.HIGH: 1, Level.MEDIUM: 2, Level.LOW: 3}
+BEST_FIRST = tuple(Level)
+"""Level's members, which are declared from elite down to low."""
 
 METRIC_TITLES: Mapping[str, str] = {
     "deployment_frequency": "deployment frequency",
@@ -50,7 +51,9 @@ class LevelChange:
 
     @property
     def dropped(self) -> bool:
-        return self.before is not None and RANKS[self.after] > RANKS[self.before.level]
+        if self.before is None:
+            return False
+        return BEST_FIRST.index(self.after) > BEST_FIRST.index(self.before.level)
 
 
 def level_changes(
