@@ -183,7 +183,6 @@ async def _deliver_notifications(
             await sender.release()
 
     leader_only.add(deliver, name="notification-sender")
-    leader_only.add(DoraLevelWatcher(sessionmaker=sessionmaker).run, name="dora-levels")
 
 
 def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
@@ -216,6 +215,7 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
             leader_only = LeaderOnly()
             view.subscribe(notifier.on_change)
             leader_only.add(notifier.run, name="notification-watcher")
+            leader_only.add(DoraLevelWatcher(sessionmaker=sessionmaker).run, name="dora-levels")
             await _deliver_notifications(stack, settings, sessionmaker, leader_only)
             view.subscribe(live.on_change)
             sweeper = RunEndSweeper(
