@@ -5,12 +5,15 @@ and singleton work (the timeline recorder here) runs on the leader alone."""
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
+import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
@@ -27,6 +30,7 @@ from .replicas import Replica, leader_among, takeover_seconds
 # Each test starts two portal processes: minutes on a loaded 2-core machine, seconds in CI.
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(600)]
 
+CLUSTER = "devcluster"  # the context name in devcluster's kubeconfig
 LEASE_SECONDS = Settings.model_fields["leader_lease_seconds"].default
 PROMISED_TAKEOVER_SECONDS = 15.0
 KILL_ROUNDS = 3
@@ -222,3 +226,99 @@ async def test_a_release_is_recorded_once_across_a_leader_kill(simulated_fleet: 
         "AND message = 'New revision detected! Scaling up web.shop'"
     )
     assert await fleet.count(detected) == 1
+
+
+async def _operator_token(fleet: Fleet) -> str:
+    """A real API token, made by `portal token create` on the fleet's database."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "portal.cli",
+        "token",
+        "create",
+        "--name",
+        "replica-tests",
+        "--role",
+        "operator",
+        env={**os.environ, "PORTAL_DATABASE_URL": fleet.database_url},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    return out.decode().strip()
+
+
+async def _canary_seen_by_every_replica(fleet: Fleet, token: str) -> None:
+    for replica in fleet.replicas:
+        async with httpx.AsyncClient(base_url=replica.url, headers=bearer(token)) as client:
+
+            async def listed(client: httpx.AsyncClient = client) -> bool:
+                response = await client.get(f"/api/v1/canaries/{CLUSTER}/shop/web")
+                return response.status_code == 200
+
+            await wait_until(listed, what=f"{replica.identity} to see the canary")
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_pauses_sent_to_both_replicas_patch_once_and_audit_each(fleet: Fleet) -> None:
+    fleet.dc.objects.put(objects.canary("web", "shop"))
+    token = await _operator_token(fleet)
+    await _canary_seen_by_every_replica(fleet, token)
+    clients = [
+        httpx.AsyncClient(base_url=replica.url, headers=bearer(token), timeout=30)
+        for replica in fleet.replicas
+    ]
+    try:
+        responses = await asyncio.gather(
+            *(
+                client.post(f"/api/v1/canaries/{CLUSTER}/shop/web/pause", json={"reason": f"r{i}"})
+                for i in range(10)
+                for client in clients
+            )
+        )
+    finally:
+        for client in clients:
+            await client.aclose()
+    assert [r.status_code for r in responses] == [202] * 20, [r.text for r in responses]
+    outcomes = sorted(r.json()["outcome"] for r in responses)
+    assert outcomes == ["already in that state"] * 19 + ["applied"]
+    patches = fleet.dc.requests.matching(
+        method="PATCH", path="/apis/flagger.app/v1beta1/namespaces/shop/canaries/web"
+    )
+    assert [r.status for r in patches].count(200) == 1  # the rest were 409 or never sent
+    canary = fleet.dc.objects.get("flagger.app/v1beta1", "Canary", name="web", namespace="shop")
+    assert canary["spec"]["suspend"] is True
+    rows = "SELECT count(*) FROM audit_events WHERE action = 'pause' AND name = 'web'"
+    applied = rows + " AND outcome = 'applied'"
+    assert (await fleet.count(rows), await fleet.count(applied)) == (20, 1)
+
+
+async def test_a_change_made_through_one_replica_reaches_sse_clients_of_the_other(
+    fleet: Fleet,
+) -> None:
+    fleet.dc.objects.put(objects.canary("web", "shop"))
+    token = await _operator_token(fleet)
+    await _canary_seen_by_every_replica(fleet, token)
+    acting, streaming = fleet.replicas
+    query = {"page": "canary", "cluster": CLUSTER, "namespace": "shop", "name": "web"}
+    async with (
+        httpx.AsyncClient(base_url=streaming.url, headers=bearer(token), timeout=30) as viewer,
+        viewer.stream("GET", "/stream", params=query) as stream,
+        httpx.AsyncClient(base_url=acting.url, headers=bearer(token), timeout=30) as operator,
+    ):
+        assert stream.status_code == 200
+        paused = await operator.post(
+            f"/api/v1/canaries/{CLUSTER}/shop/web/pause", json={"reason": "freeze"}
+        )
+        assert (paused.status_code, paused.json()["outcome"]) == (202, "applied")
+        received = ""
+        async with asyncio.timeout(20):
+            async for chunk in stream.aiter_text():
+                received += chunk
+                if "chip-paused" in received:
+                    break
+    assert 'class="chip chip-paused"' in received
