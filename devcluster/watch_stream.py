@@ -112,7 +112,7 @@ async def stream_events(
                 return
             wait = min(deadline, next_bookmark if opts.bookmarks else deadline) - now
             batch = await watcher.next_batch(max(wait, 0.0))
-            lines = []
+            lines: list[bytes] = []
             for item in batch:
                 if item is None:
                     break
