@@ -120,6 +120,10 @@ class ApiServer:
             self._up.clear()
             self._down.set()
 
+    def open_connections(self) -> int:
+        """HTTP connections open to this server now (tests check that clients leak none)."""
+        return 0 if self._server is None else len(self._server.server_state.connections)
+
     async def wait_up(self) -> None:
         """Return once the server is listening."""
         await self._up.wait()
