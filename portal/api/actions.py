@@ -3,7 +3,8 @@
 Operators and admins only; every action needs a reason. 202 with the action record (also when
 an identical request already took effect: the record says so), 409 with the reason when the
 action does not apply, 404 for an unknown cluster or canary, 422 for a bad action or body,
-502 when the cluster refuses or does not answer.
+502 when the cluster refuses or does not answer, 503 with `Retry-After` while it is
+unreachable (nothing attempted or nothing reached it; audited as failed).
 """
 
 from __future__ import annotations
@@ -41,7 +42,10 @@ class ActionIn(BaseModel):
     "/canaries/{cluster}/{namespace}/{name}/{action}",
     status_code=202,
     response_model=ActionRecord,
-    responses={409: {"description": "the action does not apply now; detail says why"}},
+    responses={
+        409: {"description": "the action does not apply now; detail says why"},
+        503: {"description": "the cluster is unreachable; nothing was changed (Retry-After)"},
+    },
 )
 async def act_on_canary(
     *,

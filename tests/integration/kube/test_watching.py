@@ -48,6 +48,10 @@ async def watched(dc: DevCluster) -> AsyncIterator[tuple[ClusterView, list[Chang
             clusters=clusters, kinds=[CANARIES, HPAS], view=view, timing=FAST
         ):
             await wait_until(lambda: view.unready_clusters() == {}, what="first list")
+            await wait_until(
+                lambda: len(dc.requests.matching(watch=True, status=200)) == 2,
+                what="both watch calls open",
+            )
             yield view, changes
 
 
