@@ -88,6 +88,12 @@ class Replica:
                 return int(line.split()[1]) * 1024
         raise RuntimeError(f"no VmRSS for pid {self.pid}")
 
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the serving process has used so far."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1]
+        utime, stime = fields.split()[11:13]
+        return (int(utime) + int(stime)) / os.sysconf("SC_CLK_TCK")
+
     async def kill(self) -> None:
         """kill -9: no shutdown, no release."""
         await self._end(signal.SIGKILL)
