@@ -5,27 +5,19 @@ and singleton work (the timeline recorder here) runs on the leader alone."""
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
-import sys
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from devcluster.harness import DevCluster, serve_devcluster
 from portal.config import Settings
-from tests.support import databases, objects
-from tests.support.postgres import PostgresServer
+from portal.security.roles import Role
+from tests.support import objects
 from tests.support.waiting import wait_until
 
-from .replicas import Replica, leader_among, takeover_seconds
+from .replicas import Fleet, leader_among, takeover_seconds
 
 # Each test starts two portal processes: minutes on a loaded 2-core machine, seconds in CI.
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(600)]
@@ -34,69 +26,6 @@ CLUSTER = "devcluster"  # the context name in devcluster's kubeconfig
 LEASE_SECONDS = Settings.model_fields["leader_lease_seconds"].default
 PROMISED_TAKEOVER_SECONDS = 15.0
 KILL_ROUNDS = 3
-
-
-@pytest.fixture
-async def postgres_url(
-    postgres: PostgresServer | None, postgres_template: str | None
-) -> AsyncIterator[str]:
-    if postgres is None or postgres_template is None:
-        pytest.skip("no PostgreSQL server reachable and none could be started")
-    name = await databases.clone_postgres_database(postgres, postgres_template)
-    yield postgres.url_for(name)
-    await databases.drop_postgres_database_async(postgres, name)
-
-
-@dataclass
-class Fleet:
-    dc: DevCluster
-    database_url: str
-    replicas: list[Replica]
-
-    async def count(self, sql: str) -> int:
-        engine = create_async_engine(self.database_url)
-        try:
-            async with engine.connect() as connection:
-                return int((await connection.execute(text(sql))).scalar_one())
-        finally:
-            await engine.dispose()
-
-
-async def _fleet(dc: DevCluster, database_url: str, tmp_path: Path) -> AsyncIterator[Fleet]:
-    env = {
-        "PORTAL_DATABASE_URL": database_url,
-        "PORTAL_KUBECONFIG": str(dc.kubeconfig),
-        "PORTAL_WATCH_KINDS": "canaries,canary-events,deployments,hpas",
-        "PORTAL_LOG_FORMAT": "console",
-    }
-    replicas = [
-        Replica(identity=name, env=env, log_path=tmp_path / f"{name}.log")
-        for name in ("replica-a", "replica-b")
-    ]
-    try:
-        await asyncio.gather(*(replica.start() for replica in replicas))
-        yield Fleet(dc=dc, database_url=database_url, replicas=replicas)
-    finally:
-        for replica in replicas:
-            await replica.kill()
-
-
-@pytest.fixture
-async def fleet(postgres_url: str, tmp_path: Path) -> AsyncIterator[Fleet]:
-    async with serve_devcluster(scenario="empty", simulate=False) as dc:
-        dc.objects.put(objects.namespace("shop"))
-        async for made in _fleet(dc, postgres_url, tmp_path):
-            yield made
-
-
-@pytest.fixture
-async def simulated_fleet(postgres_url: str, tmp_path: Path) -> AsyncIterator[Fleet]:
-    async with serve_devcluster(scenario="empty", simulate=True, time_scale=20.0) as dc:
-        dc.objects.put(objects.namespace("shop"))
-        dc.objects.put(objects.deployment("web", "shop", image="registry/web:1"))
-        dc.objects.put(objects.canary("web", "shop"))
-        async for made in _fleet(dc, postgres_url, tmp_path):
-            yield made
 
 
 def gauges(metrics: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -188,14 +117,23 @@ async def test_a_killed_leader_is_replaced_within_15_seconds(fleet: Fleet) -> No
     assert max(figures) < PROMISED_TAKEOVER_SECONDS, figures
 
 
+@pytest.mark.timeout(1200)  # three shutdowns, three restarts
 async def test_a_leader_shut_down_hands_over_at_once(fleet: Fleet) -> None:
-    leader = await leader_among(fleet.replicas)
-    survivor = next(r for r in fleet.replicas if r is not leader)
-    stopped = time.monotonic()
-    await leader.terminate()
-    took = await takeover_seconds(survivor, since=stopped, within=LEASE_SECONDS)
-    print(f"\ntakeover after SIGTERM: {took:.2f} s (lease {LEASE_SECONDS} s)")
-    assert took < LEASE_SECONDS / 2, f"took {took:.2f}s: the Lease was not released"
+    """SIGTERM: the leader stops its work and releases the Lease (holder cleared, client-go's
+    ReleaseOnCancel), so the other replica takes it at its next attempt, not a lease later."""
+    figures = []
+    for _ in range(KILL_ROUNDS):
+        leader = await leader_among(fleet.replicas)
+        survivor = next(r for r in fleet.replicas if r is not leader)
+        stopped = time.monotonic()
+        await leader.terminate()
+        took = await takeover_seconds(survivor, since=stopped, within=LEASE_SECONDS)
+        figures.append(took)
+        await leader.start()
+    listed = ", ".join(f"{f:.2f}" for f in figures)
+    median = statistics.median(figures)
+    print(f"\ntakeover after SIGTERM: {listed} s, median {median:.2f} s (lease {LEASE_SECONDS} s)")
+    assert max(figures) < LEASE_SECONDS / 2, f"{figures}: the Lease was not released"
 
 
 async def test_a_release_is_recorded_once_across_a_leader_kill(simulated_fleet: Fleet) -> None:
@@ -228,27 +166,6 @@ async def test_a_release_is_recorded_once_across_a_leader_kill(simulated_fleet: 
     assert await fleet.count(detected) == 1
 
 
-async def _operator_token(fleet: Fleet) -> str:
-    """A real API token, made by `portal token create` on the fleet's database."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "portal.cli",
-        "token",
-        "create",
-        "--name",
-        "replica-tests",
-        "--role",
-        "operator",
-        env={**os.environ, "PORTAL_DATABASE_URL": fleet.database_url},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    assert process.returncode == 0, err.decode()
-    return out.decode().strip()
-
-
 async def _canary_seen_by_every_replica(fleet: Fleet, token: str) -> None:
     for replica in fleet.replicas:
         async with httpx.AsyncClient(base_url=replica.url, headers=bearer(token)) as client:
@@ -266,7 +183,7 @@ def bearer(token: str) -> dict[str, str]:
 
 async def test_pauses_sent_to_both_replicas_patch_once_and_audit_each(fleet: Fleet) -> None:
     fleet.dc.objects.put(objects.canary("web", "shop"))
-    token = await _operator_token(fleet)
+    token = await fleet.token(Role.operator)
     await _canary_seen_by_every_replica(fleet, token)
     clients = [
         httpx.AsyncClient(base_url=replica.url, headers=bearer(token), timeout=30)
@@ -301,7 +218,7 @@ async def test_a_change_made_through_one_replica_reaches_sse_clients_of_the_othe
     fleet: Fleet,
 ) -> None:
     fleet.dc.objects.put(objects.canary("web", "shop"))
-    token = await _operator_token(fleet)
+    token = await fleet.token(Role.operator)
     await _canary_seen_by_every_replica(fleet, token)
     acting, streaming = fleet.replicas
     query = {"page": "canary", "cluster": CLUSTER, "namespace": "shop", "name": "web"}
