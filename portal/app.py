@@ -139,7 +139,11 @@ async def _open_costs(
     if region is None:
         return None
     explorer = await stack.enter_async_context(
-        open_cost_explorer(region=region, endpoint_url=settings.aws_endpoint_url)
+        open_cost_explorer(
+            region=region,
+            endpoint_url=settings.aws_endpoint_url,
+            timeout_seconds=settings.cost_timeout_seconds,
+        )
     )
     # The demo's moto answers every spot price with a placeholder (USD 0.00001): demo spot nodes
     # are priced with the configured discount instead, and say so.

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -59,17 +60,30 @@ class Outage:
     async def start_database(self) -> None:
         await asyncio.to_thread(self.postgres.start)
 
-    async def audit_rows(self, action: str) -> list[tuple[int, str]]:
+    async def rows(self, sql: str, **params: object) -> list[tuple[Any, ...]]:
         engine = create_async_engine(self.database_url)
         try:
             async with engine.connect() as connection:
-                rows = await connection.execute(
-                    text("SELECT id, outcome FROM audit_events WHERE action = :a ORDER BY id"),
-                    {"a": action},
-                )
-                return [(int(row[0]), str(row[1])) for row in rows]
+                return [tuple(row) for row in await connection.execute(text(sql), params)]
         finally:
             await engine.dispose()
+
+    async def audit_rows(self, action: str) -> list[tuple[int, str]]:
+        sql = "SELECT id, outcome FROM audit_events WHERE action = :a ORDER BY id"
+        return [(int(i), str(o)) for i, o in await self.rows(sql, a=action)]
+
+    async def samples(self) -> list[int]:
+        sql = "SELECT current_replicas FROM hpa_samples ORDER BY id"
+        return [int(current) for (current,) in await self.rows(sql)]
+
+    async def timeline_metrics(self) -> dict[tuple[str, str], float]:
+        return {
+            (sample.name, sample.labels.get("reason", "")): sample.value
+            for family in text_string_to_metric_families(await self.portal.metrics())
+            if family.name.startswith("portal_timeline")
+            for sample in family.samples
+            if not sample.name.endswith("_created")
+        }
 
 
 @pytest.fixture
@@ -86,7 +100,7 @@ async def outage(tmp_path: Path) -> AsyncIterator[Outage]:
                 env={
                     "PORTAL_DATABASE_URL": database_url,
                     "PORTAL_KUBECONFIG": str(dc.kubeconfig),
-                    "PORTAL_WATCH_KINDS": "canaries,deployments",
+                    "PORTAL_WATCH_KINDS": "canaries,deployments,hpas",
                     "PORTAL_FLAGGER_WEBHOOK_TOKEN": GATE_TOKEN,
                     "PORTAL_LOG_FORMAT": "console",
                     "PORTAL_AUTH_MODE": "local",  # the test is the local admin (loopback)
@@ -198,3 +212,43 @@ async def test_an_action_whose_audit_row_cannot_be_completed_says_the_change_was
     await outage.start_database()
     assert await outage.audit_rows("pause") == [(audit_id, "requested")]
     assert "action not fully audited" in outage.portal.log_path.read_text()
+
+
+def scaled(current: int) -> dict[str, Any]:
+    hpa = objects.hpa("web", NS, target="web")
+    hpa["status"] = {"currentReplicas": current, "desiredReplicas": current}
+    return hpa
+
+
+async def test_hpa_samples_seen_during_the_outage_are_written_when_postgresql_is_back(
+    outage: Outage,
+) -> None:
+    outage.dc.objects.put(scaled(2))
+
+    async def recorded(expected: list[int]) -> bool:
+        return await outage.samples() == expected
+
+    await wait_until(lambda: recorded([2]), within=30, what="the first sample")
+    await outage.stop_database("fast")
+    for current in (3, 4, 5):
+        outage.dc.objects.put(scaled(current))
+
+    async def retrying() -> bool:
+        return (await outage.timeline_metrics())[("portal_timeline_writes_retried_total", "")] >= 2
+
+    await wait_until(retrying, within=30, what="the recorder retrying while the database is down")
+    during = await outage.timeline_metrics()
+    await outage.start_database()
+    await wait_until(lambda: recorded([2, 3, 4, 5]), within=60, what="the queued samples")
+    after = await outage.timeline_metrics()
+    assert during[("portal_timeline_queue_depth", "")] == 2.0  # one being retried, two queued
+    assert {key: value for key, value in after.items() if "dropped" in key[0]} == {
+        ("portal_timeline_writes_dropped_total", "queue_full"): 0.0,
+        ("portal_timeline_writes_dropped_total", "stopped"): 0.0,
+        ("portal_timeline_writes_dropped_total", "write_failed"): 0.0,
+    }
+    assert after[("portal_timeline_queue_depth", "")] == 0.0
+    assert (
+        after[("portal_timeline_writes_total", "")] - during[("portal_timeline_writes_total", "")]
+        == 3.0
+    )
