@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, NoReturn, cast
@@ -162,13 +163,19 @@ def _check_error(event: dict[str, Any]) -> None:
 async def follow(
     client: ApiClient, target: WatchTarget, view: ClusterView, timing: WatchTiming, cursor: Cursor
 ) -> None:
-    """Tier 3: apply one watch call's events to the view, advancing `cursor` past each."""
+    """Tier 3: apply one watch call's events to the view, advancing `cursor` past each.
+
+    A watch that ends within a second without a single event is a failure (client-go's "very
+    short watch"), so a server closing every watch at once is backed off, not hammered."""
     assert cursor.version is not None
+    opened = time.monotonic()
+    events = 0
     response = await open_watch(client, target, timing, cursor.version)
     # The server took the watch from our version: what changed since comes on this stream.
     view.mark_in_sync(cluster=target.cluster, kind=target.kind.key, scope=target.scope)
     async with response:
         async for event in read_events(response):
+            events += 1
             kind = event.get("type")
             obj = event.get("object") or {}
             if kind == "ERROR":
@@ -181,6 +188,8 @@ async def follow(
             version = (obj.get("metadata") or {}).get("resourceVersion")
             cursor.version = str(version or cursor.version)
             view.mark_in_sync(cluster=target.cluster, kind=target.kind.key, scope=target.scope)
+    if events == 0 and time.monotonic() - opened < 1.0:
+        raise WatchFailed("very short watch: it ended within a second and carried no event")
 
 
 async def sync(

@@ -268,3 +268,31 @@ async def test_five_fault_cycles_leak_no_task_and_no_connection(cluster: DevClus
     assert after == (tasks, connections)
     assert connections == 2  # one streaming watch per kind
     assert [w.restarts for w in view.watches()] == [1, 0]  # the 410 relisted canaries once
+
+
+async def test_watches_the_server_ends_at_once_are_backed_off_not_hammered(
+    cluster: DevCluster,
+) -> None:
+    """A server that ends every watch at once without an event (here: `timeoutSeconds=0`) is
+    client-go's "very short watch": a failure, backed off, never a tight loop."""
+    timing = WatchTiming(
+        server_timeout_seconds=0,
+        request_timeout_seconds=5.0,
+        backoff_initial_seconds=0.2,
+        backoff_cap_seconds=0.4,
+    )
+    async with open_clusters(
+        kubeconfig=cluster.kubeconfig, contexts=["devcluster"], namespaces={}, in_cluster_name="x"
+    ) as clusters:
+        view = ClusterView(clusters=["devcluster"])
+        async with watching_fleet(clusters=clusters, kinds=[CANARIES], view=view, timing=timing):
+            await wait_until(
+                lambda: len(cluster.requests.matching(path=CANARY_PATH, watch=True)) >= 5,
+                what="five watch calls",
+            )
+            calls = cluster.requests.matching(path=CANARY_PATH, watch=True)[:5]
+            error = canary_watch(view).last_error
+    measured = gaps(calls)
+    print(f"gaps between watches ended at once: {[round(g, 3) for g in measured]}")
+    assert all(gap >= 0.1 for gap in measured), measured
+    assert error == "WatchFailed: very short watch: it ended within a second and carried no event"
