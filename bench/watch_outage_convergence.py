@@ -28,7 +28,7 @@ from portal.kube.clusters import open_clusters
 from portal.kube.fleet_watch import watching_fleet
 from portal.kube.kinds import KINDS_BY_KEY
 from portal.kube.view import ClusterView
-from portal.kube.watching import WatchTiming
+from portal.kube.watch_timing import WatchTiming
 
 NAMESPACE = "shop"
 CLUSTER = "devcluster"

@@ -42,7 +42,7 @@ from portal.kube.fleet_watch import watching_fleet
 from portal.kube.kinds import KINDS_BY_KEY
 from portal.kube.view import ClusterView
 from portal.kube.watch_metrics import WatchCollector
-from portal.kube.watching import WatchTiming
+from portal.kube.watch_timing import WatchTiming
 from portal.security.access import public, require_role
 from portal.security.denials import keep_flushing_denial_tallies
 from portal.security.installing import install_security, install_security_headers

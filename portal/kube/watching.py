@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, NoReturn, cast
@@ -30,6 +31,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from portal.kube.kinds import Kind
 from portal.kube.view import ChangeType, ClusterView, RawObject
+from portal.kube.watch_timing import WatchTiming, retry_delay
 
 log = structlog.get_logger("portal.watching")
 
@@ -50,22 +52,6 @@ class StreamCut(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class WatchTiming:
-    """Timeouts and backoff; tests shrink them, production keeps the defaults.
-
-    The backoff cap is 4 s (client-go's reflector caps at 30 s): after an outage the portal is
-    back within the cap plus one list or watch call, so its views converge within 5 s of the
-    API server's return. A server that asks for more (`Retry-After` on a 429 or 5xx) gets what
-    it asks, up to `retry_after_cap_seconds`."""
-
-    server_timeout_seconds: int = 290
-    request_timeout_seconds: float = 15.0
-    backoff_initial_seconds: float = 0.5
-    backoff_cap_seconds: float = 4.0
-    retry_after_cap_seconds: float = 60.0
-
-
-@dataclass(frozen=True, slots=True)
 class WatchTarget:
     cluster: str
     kind: Kind
@@ -81,37 +67,6 @@ class Cursor:
     """Where the next watch starts: the last resourceVersion applied (None: list first)."""
 
     version: str | None = None
-
-
-def backoff_delay(attempt: int, timing: WatchTiming, rng: random.Random) -> float:
-    """Exponential, capped, with jitter between half and the full delay."""
-    ceiling = min(timing.backoff_cap_seconds, timing.backoff_initial_seconds * 2.0**attempt)
-    return ceiling * rng.uniform(0.5, 1.0)
-
-
-def retry_after_seconds(error: BaseException) -> int | None:
-    """What a 429 or 5xx answer asked us to wait (client-go's `checkWait`), or None."""
-    if not isinstance(error, ApiException) or not (error.status == 429 or error.status >= 500):
-        return None
-    headers: Any = error.headers or {}  # the answer's headers (set by `_get`)
-    header = headers.get("Retry-After")
-    try:
-        seconds = int(header) if header is not None else None
-    except ValueError:
-        return None
-    return seconds if seconds is not None and seconds >= 0 else None
-
-
-def retry_delay(
-    error: BaseException, attempt: int, timing: WatchTiming, rng: random.Random
-) -> float:
-    """The backoff, or longer when the server asked for it (capped: a bad header cannot
-    stop the watch for an hour)."""
-    delay = backoff_delay(attempt, timing, rng)
-    asked = retry_after_seconds(error)
-    if asked is not None:
-        delay = max(delay, min(float(asked), timing.retry_after_cap_seconds))
-    return delay
 
 
 async def _get(
@@ -208,13 +163,19 @@ def _check_error(event: dict[str, Any]) -> None:
 async def follow(
     client: ApiClient, target: WatchTarget, view: ClusterView, timing: WatchTiming, cursor: Cursor
 ) -> None:
-    """Tier 3: apply one watch call's events to the view, advancing `cursor` past each."""
+    """Tier 3: apply one watch call's events to the view, advancing `cursor` past each.
+
+    A watch that ends within a second without a single event is a failure (client-go's "very
+    short watch"), so a server closing every watch at once is backed off, not hammered."""
     assert cursor.version is not None
+    opened = time.monotonic()
+    events = 0
     response = await open_watch(client, target, timing, cursor.version)
     # The server took the watch from our version: what changed since comes on this stream.
     view.mark_in_sync(cluster=target.cluster, kind=target.kind.key, scope=target.scope)
     async with response:
         async for event in read_events(response):
+            events += 1
             kind = event.get("type")
             obj = event.get("object") or {}
             if kind == "ERROR":
@@ -227,6 +188,8 @@ async def follow(
             version = (obj.get("metadata") or {}).get("resourceVersion")
             cursor.version = str(version or cursor.version)
             view.mark_in_sync(cluster=target.cluster, kind=target.kind.key, scope=target.scope)
+    if events == 0 and time.monotonic() - opened < 1.0:
+        raise WatchFailed("very short watch: it ended within a second and carried no event")
 
 
 async def sync(

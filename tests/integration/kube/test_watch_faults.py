@@ -24,7 +24,7 @@ from portal.kube.clusters import open_clusters
 from portal.kube.fleet_watch import watching_fleet
 from portal.kube.kinds import CANARIES, HPAS
 from portal.kube.view import Change, ClusterView, WatchState
-from portal.kube.watching import WatchTiming
+from portal.kube.watch_timing import WatchTiming
 from tests.support import objects
 from tests.support.waiting import wait_until
 
@@ -162,9 +162,9 @@ async def test_a_410_relists_once_and_the_view_matches_what_changed_meanwhile(
         cluster.objects.delete("flagger.app/v1beta1", "Canary", name="web", namespace="shop")
         hold.release()
         await wait_until(lambda: canary_names(view) == ["api"], what="the relist")
-        await wait_until(lambda: connected(view), what="watching again")
+        await wait_until(lambda: len(canary_calls(cluster)) == 3, what="watching again")
         calls = [(c.status, c.is_watch) for c in canary_calls(cluster)]
-    assert calls[:3] == [(200, True), (200, False), (200, True)]  # 410 event, relist, watch
+    assert calls == [(200, True), (200, False), (200, True)]  # 410 event, relist, watch
     assert canary_watch(view).restarts == 1
     assert [(c.type, c.name) for c in changes] == [
         ("ADDED", "web"),
@@ -268,3 +268,31 @@ async def test_five_fault_cycles_leak_no_task_and_no_connection(cluster: DevClus
     assert after == (tasks, connections)
     assert connections == 2  # one streaming watch per kind
     assert [w.restarts for w in view.watches()] == [1, 0]  # the 410 relisted canaries once
+
+
+async def test_watches_the_server_ends_at_once_are_backed_off_not_hammered(
+    cluster: DevCluster,
+) -> None:
+    """A server that ends every watch at once without an event (here: `timeoutSeconds=0`) is
+    client-go's "very short watch": a failure, backed off, never a tight loop."""
+    timing = WatchTiming(
+        server_timeout_seconds=0,
+        request_timeout_seconds=5.0,
+        backoff_initial_seconds=0.2,
+        backoff_cap_seconds=0.4,
+    )
+    async with open_clusters(
+        kubeconfig=cluster.kubeconfig, contexts=["devcluster"], namespaces={}, in_cluster_name="x"
+    ) as clusters:
+        view = ClusterView(clusters=["devcluster"])
+        async with watching_fleet(clusters=clusters, kinds=[CANARIES], view=view, timing=timing):
+            await wait_until(
+                lambda: len(cluster.requests.matching(path=CANARY_PATH, watch=True)) >= 5,
+                what="five watch calls",
+            )
+            calls = cluster.requests.matching(path=CANARY_PATH, watch=True)[:5]
+            error = canary_watch(view).last_error
+    measured = gaps(calls)
+    print(f"gaps between watches ended at once: {[round(g, 3) for g in measured]}")
+    assert all(gap >= 0.1 for gap in measured), measured
+    assert error == "WatchFailed: very short watch: it ended within a second and carried no event"

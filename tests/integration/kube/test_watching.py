@@ -15,7 +15,7 @@ from portal.kube.clusters import open_clusters
 from portal.kube.fleet_watch import watching_fleet
 from portal.kube.kinds import CANARIES, HPAS
 from portal.kube.view import Change, ClusterView
-from portal.kube.watching import WatchTiming
+from portal.kube.watch_timing import WatchTiming
 from tests.support import objects
 from tests.support.waiting import wait_until
 

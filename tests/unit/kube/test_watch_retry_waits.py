@@ -7,7 +7,7 @@ import random
 import pytest
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from portal.kube.watching import WatchTiming, retry_after_seconds, retry_delay
+from portal.kube.watch_timing import WatchTiming, retry_after_seconds, retry_delay
 
 TIMING = WatchTiming(backoff_initial_seconds=0.5, backoff_cap_seconds=4.0)
 
