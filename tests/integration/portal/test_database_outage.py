@@ -10,9 +10,11 @@ restart; the time it takes is measured.
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
+import subprocess
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ from portal import migrations
 from portal.domain.gate_rules import DECISION_GATES
 from tests.support import objects
 from tests.support.apps import csrf_headers
-from tests.support.postgres import ControlledCluster, controlled_cluster
+from tests.support.postgres import ControlledCluster, PostgresUnavailable, controlled_cluster
 from tests.support.waiting import wait_until
 
 from .replicas import Replica
@@ -87,32 +89,49 @@ class Outage:
 
 
 @pytest.fixture
-async def outage(tmp_path: Path) -> AsyncIterator[Outage]:
-    with controlled_cluster() as postgres:
-        database_url = postgres.server.url_for("postgres")
-        await asyncio.to_thread(migrations.upgrade, database_url)
-        async with serve_devcluster(scenario="empty", simulate=False) as dc:
-            dc.objects.put(objects.namespace(NS))
-            dc.objects.put(objects.deployment("web", NS, image="registry/web:1"))
-            dc.objects.put(objects.canary("web", NS))
-            portal = Replica(
-                identity="outage",
-                env={
-                    "PORTAL_DATABASE_URL": database_url,
-                    "PORTAL_KUBECONFIG": str(dc.kubeconfig),
-                    "PORTAL_WATCH_KINDS": "canaries,deployments,hpas",
-                    "PORTAL_FLAGGER_WEBHOOK_TOKEN": GATE_TOKEN,
-                    "PORTAL_LOG_FORMAT": "console",
-                    "PORTAL_AUTH_MODE": "local",  # the test is the local admin (loopback)
-                },
-                log_path=tmp_path / "portal.log",
-            )
-            portal.env["PORTAL_PORT"] = str(portal.port)
-            try:
-                await portal.start()
-                yield Outage(postgres, dc, portal, database_url)
-            finally:
-                await portal.kill()
+def stoppable_postgres() -> Iterator[ControlledCluster]:
+    """A PostgreSQL of this test's own (it is stopped and started again); without the
+    binaries the test skips outside CI and fails in CI."""
+    try:
+        context = controlled_cluster()
+        postgres = context.__enter__()
+    except (PostgresUnavailable, subprocess.SubprocessError, OSError) as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI requires PostgreSQL's binaries: {error}", pytrace=False)
+        pytest.skip(f"no PostgreSQL binaries to start a cluster of the test's own: {error}")
+    try:
+        yield postgres
+    finally:
+        context.__exit__(None, None, None)
+
+
+@pytest.fixture
+async def outage(tmp_path: Path, stoppable_postgres: ControlledCluster) -> AsyncIterator[Outage]:
+    postgres = stoppable_postgres
+    database_url = postgres.server.url_for("postgres")
+    await asyncio.to_thread(migrations.upgrade, database_url)
+    async with serve_devcluster(scenario="empty", simulate=False) as dc:
+        dc.objects.put(objects.namespace(NS))
+        dc.objects.put(objects.deployment("web", NS, image="registry/web:1"))
+        dc.objects.put(objects.canary("web", NS))
+        portal = Replica(
+            identity="outage",
+            env={
+                "PORTAL_DATABASE_URL": database_url,
+                "PORTAL_KUBECONFIG": str(dc.kubeconfig),
+                "PORTAL_WATCH_KINDS": "canaries,deployments,hpas",
+                "PORTAL_FLAGGER_WEBHOOK_TOKEN": GATE_TOKEN,
+                "PORTAL_LOG_FORMAT": "console",
+                "PORTAL_AUTH_MODE": "local",  # the test is the local admin (loopback)
+            },
+            log_path=tmp_path / "portal.log",
+        )
+        portal.env["PORTAL_PORT"] = str(portal.port)
+        try:
+            await portal.start()
+            yield Outage(postgres, dc, portal, database_url)
+        finally:
+            await portal.kill()
 
 
 async def call_gate(client: httpx.AsyncClient, gate: str) -> httpx.Response:
@@ -136,7 +155,8 @@ async def freezes_status(client: httpx.AsyncClient) -> int:
 async def test_while_postgresql_is_down_requests_are_503_gates_hold_and_the_portal_recovers(
     outage: Outage,
 ) -> None:
-    recoveries = []
+    recoveries: list[float] = []
+    holds: list[float] = []
     async with outage.client() as client:
         assert (await call_gate(client, "confirm-promotion")).status_code == 200
         for mode in ("fast", "immediate", "fast"):
@@ -146,7 +166,9 @@ async def test_while_postgresql_is_down_requests_are_503_gates_hold_and_the_port
             assert (response.status_code, response.json()) == (503, UNREACHABLE_503)
             assert response.headers["retry-after"] == "5"
             for gate in DECISION_GATES:
+                asked = time.monotonic()
                 held = await call_gate(client, gate.value)
+                holds.append(time.monotonic() - asked)
                 assert (held.status_code, held.text) == (
                     403,
                     "hold: the portal cannot read its gates (database unreachable); a gate it "
@@ -173,7 +195,8 @@ async def test_while_postgresql_is_down_requests_are_503_gates_hold_and_the_port
     assert outage.portal.process is not None
     assert outage.portal.process.returncode is None  # the same process throughout
     print(f"recovery after PostgreSQL restart: {[round(s, 3) for s in recoveries]} s, median "
-          f"{statistics.median(recoveries):.3f} s")  # fmt: skip
+          f"{statistics.median(recoveries):.3f} s; gate holds answered in median "
+          f"{statistics.median(holds) * 1000:.0f} ms, max {max(holds) * 1000:.0f} ms")  # fmt: skip
 
 
 async def test_an_action_whose_audit_row_cannot_be_completed_says_the_change_was_made(
