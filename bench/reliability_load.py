@@ -21,16 +21,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.integration.portal.load_fleet import load_fleet
 from tests.support import databases
-from tests.support.portal_load import LoadShape, RunResult, run_load
+from tests.support.portal_load import LoadShape, RunResult, run_load_split
 from tests.support.postgres import postgres_server
 
 MIB = 1024 * 1024
@@ -45,6 +47,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--sse", type=int, default=500)
     parser.add_argument("--readers", type=int, default=50)
     parser.add_argument("--reader-rate", type=float, default=1.0)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="load-driver processes (devcluster has this one)"
+    )
     return parser.parse_args()
 
 
@@ -64,7 +69,12 @@ async def main(args: argparse.Namespace) -> int:
     )
     results: list[RunResult] = []
     series: list[list[int]] = []
-    with postgres_server() as server, tempfile.TemporaryDirectory(prefix="load-") as tmp:
+    spawn = multiprocessing.get_context("spawn")
+    with (
+        postgres_server() as server,
+        tempfile.TemporaryDirectory(prefix="load-") as tmp,
+        ProcessPoolExecutor(max_workers=args.workers, mp_context=spawn) as pool,
+    ):
         template = databases.create_postgres_template(server)
         name = await databases.clone_postgres_database(server, template)
         try:
@@ -73,7 +83,9 @@ async def main(args: argparse.Namespace) -> int:
                 print(f"RSS before: {_mib(series[-1])}", flush=True)
                 for run in range(1, args.runs + 1):
                     cpu, own = lf.cpu_seconds(), time.process_time()
-                    result = await run_load(shape, await lf.audience())
+                    result = await run_load_split(
+                        shape, await lf.audience(), pool=pool, workers=args.workers
+                    )
                     used = [
                         after - before for before, after in zip(cpu, lf.cpu_seconds(), strict=True)
                     ]
@@ -82,7 +94,7 @@ async def main(args: argparse.Namespace) -> int:
                     print(
                         f"run {run}: {result.summary()}; RSS {_mib(series[-1])}; replica CPU "
                         + ", ".join(f"{u / result.seconds:.0%}" for u in used)
-                        + f", load driver {(time.process_time() - own) / result.seconds:.0%}",
+                        + f", devcluster {(time.process_time() - own) / result.seconds:.0%}",
                         flush=True,
                     )
         finally:

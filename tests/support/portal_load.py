@@ -15,7 +15,8 @@ import contextlib
 import statistics
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
 
 import httpx
 
@@ -316,3 +317,46 @@ async def run_load(shape: LoadShape, audience: Audience) -> RunResult:
         for client in clients:
             await client.aclose()
     return result
+
+
+def _run_in_child(shape: LoadShape, audience: Audience) -> RunResult:
+    return asyncio.run(run_load(shape, audience))
+
+
+def _share(total: int, workers: int, k: int) -> int:
+    return total // workers + (1 if k < total % workers else 0)
+
+
+async def run_load_split(
+    shape: LoadShape, audience: Audience, *, pool: ProcessPoolExecutor, workers: int
+) -> RunResult:
+    """`run_load` in `workers` processes of `pool`, each with its share of every load (the
+    readers and their tokens split between them), so no one event loop is the bottleneck;
+    the results are merged. The schedules start together within a process start-up."""
+    loop = asyncio.get_running_loop()
+    runs = []
+    first = 0
+    for k in range(workers):
+        readers = _share(shape.api_readers, workers, k)
+        part = replace(
+            shape,
+            gate_rate=shape.gate_rate / workers,
+            sse_clients=_share(shape.sse_clients, workers, k),
+            api_readers=readers,
+            max_in_flight=max(1, shape.max_in_flight // workers),
+        )
+        tokens = audience.reader_tokens[first : first + readers] or audience.reader_tokens[:1]
+        first += readers
+        runs.append(
+            loop.run_in_executor(pool, _run_in_child, part, replace(audience, reader_tokens=tokens))
+        )
+    merged = RunResult(shape=shape)
+    for part_result in await asyncio.gather(*runs):
+        merged.seconds = max(merged.seconds, part_result.seconds)
+        merged.errors.update(part_result.errors)
+        merged.gate_latencies += part_result.gate_latencies
+        merged.gate_answers.update(part_result.gate_answers)
+        merged.api_latencies += part_result.api_latencies
+        merged.sse_connected += part_result.sse_connected
+        merged.sse_events += part_result.sse_events
+    return merged
