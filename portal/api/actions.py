@@ -13,6 +13,7 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, field_validator
 
+from portal.api.error_responses import ERROR_CONTENT
 from portal.deps import ActionEnvDep, SessionDep
 from portal.domain.action_rules import ActionName
 from portal.security.access import OperatorUser
@@ -41,7 +42,12 @@ class ActionIn(BaseModel):
     "/canaries/{cluster}/{namespace}/{name}/{action}",
     status_code=202,
     response_model=ActionRecord,
-    responses={409: {"description": "the action does not apply now; detail says why"}},
+    responses={
+        409: {
+            "content": ERROR_CONTENT,
+            "description": "the action does not apply now; detail says why",
+        }
+    },
 )
 async def act_on_canary(
     *,
