@@ -14,6 +14,7 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, field_validator
 
+from portal.api.error_responses import ERROR_CONTENT
 from portal.deps import ActionEnvDep, SessionDep
 from portal.domain.action_rules import ActionName
 from portal.security.access import OperatorUser
@@ -43,8 +44,14 @@ class ActionIn(BaseModel):
     status_code=202,
     response_model=ActionRecord,
     responses={
-        409: {"description": "the action does not apply now; detail says why"},
-        503: {"description": "the cluster is unreachable; nothing was changed (Retry-After)"},
+        409: {
+            "content": ERROR_CONTENT,
+            "description": "the action does not apply now; detail says why",
+        },
+        503: {
+            "content": ERROR_CONTENT,
+            "description": "the cluster is unreachable; nothing was changed (Retry-After)",
+        },
     },
 )
 async def act_on_canary(
