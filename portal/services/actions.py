@@ -7,7 +7,8 @@ change (claim, gate opening), which commits before the answer is returned. Run-b
 claim an idempotency key (`cluster/ns/name/action/.../run`) with a unique constraint, so
 concurrent identical requests have one effect: the first is "applied", the rest "already
 requested". Refusals and failed Kubernetes calls are audited too, in their own commit, before
-the error is raised.
+the error is raised. While the cluster's canary watch is disconnected (API server down or
+unreachable) nothing is attempted: the action is audited as failed and answered 503.
 """
 
 from __future__ import annotations
@@ -52,8 +53,10 @@ from portal.services.actions_records import (
 from portal.services.actions_requests import (
     ActionEnv,
     ActionRequest,
+    ClusterUnavailable,
     KubernetesCallFailed,
     cluster_error,
+    cluster_outage,
 )
 from portal.services.actions_unaudited import not_audited
 from portal.services.audit import Actor
@@ -66,6 +69,7 @@ __all__ = [
     "ActionNotApplicable",
     "ActionRecord",
     "ActionRequest",
+    "ClusterUnavailable",
     "KubernetesCallFailed",
     "perform_action",
 ]
@@ -108,6 +112,9 @@ async def perform_action(
         name=request.name,
         now=env.now,
     )
+    outage = cluster_outage(env.view, cluster=request.cluster, namespace=request.namespace)
+    if outage is not None:
+        await _fail(session, request=request, actor=actor, canary=canary, error=outage)
     raw = _raw_canary(env.view, request)  # read with the view above, no await between
     version = str(((raw or {}).get("metadata") or {}).get("resourceVersion") or "")
     observed = observed_checksum(raw) if raw is not None else None
@@ -154,6 +161,20 @@ async def _refuse(
     await audit_by(session, actor, outcome="rejected", error=reason, **_target(request, canary))
     await session.commit()
     raise ActionNotApplicable(reason)
+
+
+async def _fail(
+    session: AsyncSession,
+    *,
+    request: ActionRequest,
+    actor: Actor,
+    canary: CanaryView,
+    error: PortalError,
+) -> NoReturn:
+    """Audit an action that was not attempted as failed (its own commit), then raise."""
+    await audit_by(session, actor, outcome="failed", error=error.detail, **_target(request, canary))
+    await session.commit()
+    raise error
 
 
 def _target(request: ActionRequest, canary: CanaryView) -> dict[str, Any]:
