@@ -63,6 +63,7 @@ from portal.services.notification_sending import NotificationSender, delivery_co
 from portal.services.notification_watching import NotificationWatcher
 from portal.services.readiness import clusters_check, database_check
 from portal.services.retention import keep_purging
+from portal.services.timeline_metrics import TimelineCollector
 from portal.services.timeline_recording import TimelineRecorder
 from portal.web import admin, canary_actions, fleet_pages, freezes, pages, stream
 from portal.web import audit as audit_page
@@ -138,7 +139,11 @@ async def _open_costs(
     if region is None:
         return None
     explorer = await stack.enter_async_context(
-        open_cost_explorer(region=region, endpoint_url=settings.aws_endpoint_url)
+        open_cost_explorer(
+            region=region,
+            endpoint_url=settings.aws_endpoint_url,
+            timeout_seconds=settings.cost_timeout_seconds,
+        )
     )
     # The demo's moto answers every spot price with a placeholder (USD 0.00001): demo spot nodes
     # are priced with the configured discount instead, and say so.
@@ -212,6 +217,7 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
                 on_run_ended=lambda c, ns, n: live.run_ended(cluster=c, namespace=ns, name=n),
                 on_decided=notifier.runs_decided,
             )
+            _register(stack, registry, TimelineCollector(recorder))
             leader_only = LeaderOnly()
             view.subscribe(notifier.on_change)
             leader_only.add(notifier.run, name="notification-watcher")

@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 from kubernetes_asyncio.client import ApiClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from portal.db import DATABASE_UNAVAILABLE
 from portal.domain.action_rules import (
     ActionPlan,
     ActionRefusal,
@@ -57,6 +58,7 @@ from portal.services.actions_requests import (
     cluster_error,
     cluster_outage,
 )
+from portal.services.actions_unaudited import not_audited
 from portal.services.audit import Actor
 from portal.services.gates import last_calls, target_template
 from portal.services.gates_freezes import active_freeze_for
@@ -136,9 +138,19 @@ async def perform_action(
     )
     try:
         record = await step.run(plan, calls_checksum=observed)
+        await session.commit()  # the answer goes out only once the effect's rows are committed
     except KubeWriteFailed as failed:
         raise await step.failed(failed) from None
-    await session.commit()  # the answer goes out only once the effect's rows are committed
+    except DATABASE_UNAVAILABLE as error:
+        if not step.audit_id:  # failed before the "requested" row: no effect was attempted
+            raise
+        raise not_audited(
+            error,
+            action=request.action.value,
+            target=f"{request.cluster}/{request.namespace}/{request.name}",
+            audit_id=step.audit_id,
+            done=step.done,
+        ) from error
     return record
 
 
@@ -190,6 +202,8 @@ class _Step:
     """The target's pod-template hash in the view: a Waiting approval binds to it as well."""
     audit_id: int = 0
     """The action's audit row, committed as "requested" before any effect."""
+    done: str | None = None
+    """What the action did in the cluster, once it did it (before its audit row completes)."""
 
     async def run(self, plan: ActionPlan, *, calls_checksum: str | None) -> ActionRecord:
         self.audit_id = await audit_requested(
@@ -366,6 +380,7 @@ class _Step:
         gate: Gate | None = None,
         action_id: int | None = None,
     ) -> ActionRecord:
+        self.done = detail
         event = await complete_audit(self.session, self.audit_id, outcome=outcome)
         if outcome == "applied" and gate is Gate.ROLLBACK:
             await notify_operator_rollback(
