@@ -78,7 +78,14 @@ async def test_an_action_while_the_watch_is_disconnected_is_a_503_with_one_faile
         port = cluster.server.port
         await cluster.stop()
         view = running.app.state.portal.view
-        await wait_until(lambda: view.cluster_status(CLUSTER).stale, what="stale")
+        refused = WATCH_ERROR.format(port=port)
+        await wait_until(  # a call racing the shutdown may first see its 503 or a short watch
+            lambda: (
+                (errors := view.cluster_status(CLUSTER).errors) != ()
+                and all(error.startswith(refused) for error in errors)
+            ),
+            what="every watch refused its connection",
+        )
         listed = await canaries_api(running)
         async with signed_in(running, Role.operator) as operator:
             response = await act(operator, "web", "pause")
