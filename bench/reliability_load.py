@@ -47,6 +47,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--sse", type=int, default=500)
     parser.add_argument("--readers", type=int, default=50)
     parser.add_argument("--reader-rate", type=float, default=1.0)
+    parser.add_argument("--logs", type=Path, help="keep the replicas' logs in this directory")
     parser.add_argument(
         "--workers", type=int, default=2, help="load-driver processes (devcluster has this one)"
     )
@@ -78,7 +79,9 @@ async def main(args: argparse.Namespace) -> int:
         template = databases.create_postgres_template(server)
         name = await databases.clone_postgres_database(server, template)
         try:
-            async with load_fleet(server.url_for(name), Path(tmp), readers=args.readers) as lf:
+            logs = args.logs or Path(tmp)
+            logs.mkdir(parents=True, exist_ok=True)
+            async with load_fleet(server.url_for(name), logs, readers=args.readers) as lf:
                 series.append(lf.rss_bytes())
                 print(f"RSS before: {_mib(series[-1])}", flush=True)
                 for run in range(1, args.runs + 1):

@@ -26,6 +26,9 @@ API_PATHS = ("/api/v1/canaries", "/api/v1/hpas", "/api/v1/freezes")
 EVENT = b"event: "
 HELLO = b"event: hello\n"
 SSE_CONNECT_SECONDS = 60.0
+KEEPALIVE_SECONDS = 2.0
+"""Idle connections are closed by the client before uvicorn's 5 s keep-alive timeout closes
+them, so a call never goes out on a connection the server is closing (a ReadError)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +232,11 @@ async def run_load(shape: LoadShape, audience: Audience) -> RunResult:
     loop = asyncio.get_running_loop()
     bound = _Bound(shape.max_in_flight)
     replicas = list(audience.replicas)
-    limits = httpx.Limits(max_connections=shape.max_in_flight, max_keepalive_connections=200)
+    limits = httpx.Limits(
+        max_connections=shape.max_in_flight,
+        max_keepalive_connections=200,
+        keepalive_expiry=KEEPALIVE_SECONDS,
+    )
     clients = [
         httpx.AsyncClient(base_url=url, timeout=shape.timeout_seconds, limits=limits)
         for url in replicas
