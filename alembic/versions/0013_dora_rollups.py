@@ -62,6 +62,18 @@ def upgrade() -> None:
         batch.create_index(
             "ix_dora_deployments_recovery", ["recovery_bucket", "finished_epoch"], unique=False
         )
+        batch.create_index(
+            "ix_dora_deployments_outcome",
+            ["outcome", "finished_epoch"],
+            unique=False,
+            postgresql_include=[
+                "source",
+                "failure_cause",
+                "peak_weight",
+                "exposure_weight_seconds",
+                "service",
+            ],
+        )
     with op.batch_alter_table("dora_incidents") as batch:
         batch.create_index(
             "ix_dora_incidents_bucket", ["recovery_bucket", "resolved_epoch"], unique=False
@@ -73,6 +85,7 @@ def downgrade() -> None:
         batch.drop_index("ix_dora_incidents_bucket")
         batch.drop_column("recovery_bucket")
     with op.batch_alter_table("dora_deployments") as batch:
+        batch.drop_index("ix_dora_deployments_outcome")
         batch.drop_index("ix_dora_deployments_recovery")
         batch.drop_column("recovery_bucket")
     with op.batch_alter_table("dora_deployment_changes") as batch:

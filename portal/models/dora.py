@@ -41,6 +41,18 @@ class Deployment(SQLModel, table=True):
         ),
         Index("ix_dora_deployments_commit", "commit_sha"),
         Index("ix_dora_deployments_recovery", "recovery_bucket", "finished_epoch"),
+        Index(
+            "ix_dora_deployments_outcome",
+            "outcome",
+            "finished_epoch",
+            postgresql_include=[
+                "source",
+                "failure_cause",
+                "peak_weight",
+                "exposure_weight_seconds",
+                "service",
+            ],
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

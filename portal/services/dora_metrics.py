@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,7 +22,7 @@ from portal.domain.dora_levels import (
     recovery_level,
 )
 from portal.domain.dora_windows import Window, weekly_buckets
-from portal.models.dora import DEPLOYMENTS
+from portal.models.dora import DEPLOYMENTS, INCIDENTS
 from portal.services.dora_queries import (
     Filters,
     finished_in,
@@ -277,20 +277,33 @@ async def failure_split(
     failed before any traffic moved), otherwise reached production; each side sums its failures'
     known exposure (weight share x seconds)."""
     row = DEPLOYMENTS
-    failed = (row.c.outcome == "failed") | incident_linked(row)
+    columns = (row.c.source, row.c.outcome, row.c.failure_cause, row.c.peak_weight)
+    window_rows = (*finished_in(row, window), *matching(row, filters))
+    # The failed ones by their index, then the others an incident names (few): one OR of the
+    # two would read every deployment of the window.
+    linked = select(INCIDENTS.c.deployment_id).where(INCIDENTS.c.deployment_id.is_not(None))
+    failures = union_all(
+        select(*columns, row.c.exposure_weight_seconds).where(
+            row.c.outcome == "failed", *window_rows
+        ),
+        select(*columns, row.c.exposure_weight_seconds).where(
+            row.c.outcome != "failed", row.c.id.in_(linked), *window_rows
+        ),
+    ).subquery("failures")
+    failure = failures.c
     caught = (
-        (row.c.source == "flagger")
-        & (row.c.outcome == "failed")
-        & func.coalesce(row.c.failure_cause, "").not_like("promotion-failed%")
-        & (func.coalesce(row.c.peak_weight, 0) <= caught_max_weight)
+        (failure.source == "flagger")
+        & (failure.outcome == "failed")
+        & func.coalesce(failure.failure_cause, "").not_like("promotion-failed%")
+        & (func.coalesce(failure.peak_weight, 0) <= caught_max_weight)
     )
     statement = select(
         _count_if(caught),
-        func.max(case((caught, row.c.peak_weight))),
-        func.sum(case((caught, row.c.exposure_weight_seconds))),
-        _count_if(failed & ~caught),
-        func.sum(case((failed & ~caught, row.c.exposure_weight_seconds))),
-    ).where(failed, *finished_in(row, window), *matching(row, filters))
+        func.max(case((caught, failure.peak_weight))),
+        func.sum(case((caught, failure.exposure_weight_seconds))),
+        _count_if(~caught),
+        func.sum(case((~caught, failure.exposure_weight_seconds))),
+    )
     count, peak, exposure, reached, reached_exposure = await scalar_row(connection, statement)
     return FailureSplit(
         caught_max_weight=caught_max_weight,

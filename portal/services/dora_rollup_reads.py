@@ -32,7 +32,13 @@ from portal.models.dora import (
     ROLLUP_LEADS,
     ROLLUP_RECOVERIES,
 )
-from portal.services.dora_queries import Filters, incident_filters, incident_linked, matching
+from portal.services.dora_queries import (
+    Filters,
+    finished_in,
+    incident_filters,
+    incident_linked,
+    matching,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,27 +273,26 @@ class _Wanted:
 
 
 def _lead_values(window: Window, filters: Filters, first: int, last: int, offset: int) -> Any:
-    return (
-        select(LINKS.c.lead_seconds.label("seconds"))
-        .select_from(_lead_rows(filters))
-        .where(
-            LINKS.c.lead_bucket >= first,
-            LINKS.c.lead_bucket <= last,
-            LINKS.c.finished_epoch >= window.start_epoch,
-            LINKS.c.finished_epoch < window.end_epoch,
-            *matching(DEPLOYMENTS, filters),
-        )
-        .order_by(LINKS.c.lead_seconds)
-        .offset(offset)
-        .limit(2)
-    )
+    """The values of buckets `first` and `last` (those between are empty in the window) in
+    order from `offset`; a filtered report walks from its deployments (few), the fleet from the
+    buckets' index."""
+    conditions = [
+        LINKS.c.lead_bucket.in_({first, last}),
+        LINKS.c.finished_epoch >= window.start_epoch,
+        LINKS.c.finished_epoch < window.end_epoch,
+    ]
+    statement = select(LINKS.c.lead_seconds.label("seconds"))
+    if any(filters.as_dict().values()):
+        statement = statement.select_from(
+            DEPLOYMENTS.join(LINKS, LINKS.c.deployment_id == DEPLOYMENTS.c.id)
+        ).where(*finished_in(DEPLOYMENTS, window), *matching(DEPLOYMENTS, filters))
+    return statement.where(*conditions).order_by(LINKS.c.lead_seconds).offset(offset).limit(2)
 
 
 def _recovery_values(window: Window, filters: Filters, first: int, last: int, offset: int) -> Any:
     row = DEPLOYMENTS
     deployments = select(row.c.recovery_seconds.label("seconds")).where(
-        row.c.recovery_bucket >= first,
-        row.c.recovery_bucket <= last,
+        row.c.recovery_bucket.in_({first, last}),
         row.c.finished_epoch >= window.start_epoch,
         row.c.finished_epoch < window.end_epoch,
         *matching(row, filters),
@@ -295,8 +300,7 @@ def _recovery_values(window: Window, filters: Filters, first: int, last: int, of
     incidents = select(
         (INCIDENTS.c.resolved_epoch - INCIDENTS.c.opened_epoch).label("seconds")
     ).where(
-        INCIDENTS.c.recovery_bucket >= first,
-        INCIDENTS.c.recovery_bucket <= last,
+        INCIDENTS.c.recovery_bucket.in_({first, last}),
         INCIDENTS.c.resolved_epoch >= window.start_epoch,
         INCIDENTS.c.resolved_epoch < window.end_epoch,
         *incident_filters(filters),
