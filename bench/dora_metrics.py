@@ -242,9 +242,13 @@ async def check(
           f"{len(everything)} windows equal to the direct queries")  # fmt: skip
 
 
-async def bench(url: str, *, deployments: int, per: int, runs: int) -> None:
-    engine = create_engine(url)
-    sessions = create_sessionmaker(engine)
+async def bench(url: str, *, deployments: int, per: int, runs: int, seed: bool = True) -> None:
+    if seed:
+        await seeded(url, deployments=deployments, per=per)
+    await measure(url, runs=runs)
+
+
+async def seeded(url: str, *, deployments: int, per: int) -> None:
     numbers = {"until": UNTIL.timestamp(), "gap": YEAR / deployments, "n": deployments, "per": per}
     began = time.perf_counter()
     seeding = create_async_engine(url, connect_args={"command_timeout": None})
@@ -267,6 +271,11 @@ async def bench(url: str, *, deployments: int, per: int, runs: int) -> None:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
         await connection.execute(text("VACUUM ANALYZE"))  # a steady state's visibility map
     await seeding.dispose()
+
+
+async def measure(url: str, *, runs: int) -> None:
+    engine = create_engine(url)
+    sessions = create_sessionmaker(engine)
     cases = [
         (UNTIL, 30, Filters()),
         (UNTIL, 90, Filters()),
@@ -301,9 +310,13 @@ def main() -> None:
     parser.add_argument("--deployments", type=int, default=1_000_000)
     parser.add_argument("--changes-per-deployment", type=int, default=5)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the seeded database and print its name"
+    )
+    parser.add_argument("--reuse", help="measure again on a database a --keep run left")
     args = parser.parse_args()
     with postgres_server() as server:
-        template = databases.create_postgres_template(server)
+        template = args.reuse or databases.create_postgres_template(server)
         try:
             asyncio.run(
                 bench(
@@ -311,10 +324,14 @@ def main() -> None:
                     deployments=args.deployments,
                     per=args.changes_per_deployment,
                     runs=args.runs,
+                    seed=not args.reuse,
                 )
             )
         finally:
-            databases.drop_postgres_database(server, template)
+            if args.keep or args.reuse:
+                print(f"kept database {template}")
+            else:
+                databases.drop_postgres_database(server, template)
 
 
 if __name__ == "__main__":
