@@ -11,6 +11,7 @@ its interpolation neighbour. The figures equal dora_queries' direct computation 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections import defaultdict
@@ -18,7 +19,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from portal.domain.dora_buckets import locate
@@ -34,10 +46,7 @@ from portal.models.dora import (
 )
 from portal.services.dora_queries import (
     Filters,
-    finished_in,
-    incident_filters,
     incident_linked,
-    matching,
 )
 
 
@@ -110,37 +119,68 @@ def segments(windows: Sequence[Window], *, rolled: bool) -> list[Segment]:
     ]
 
 
-def _segment_of(column: Any, found: Sequence[tuple[int, Segment]]) -> Any:
-    return case(*[((column >= s.start) & (column < s.end), index) for index, s in found])
+Names = tuple[str, ...]
+"""The filters a report sets, by name: a statement's shape, its values are parameters."""
 
 
-def _within(column: Any, found: Sequence[tuple[int, Segment]]) -> ColumnElement[bool]:
-    return or_(*[and_(column >= s.start, column < s.end) for _, s in found])
+def _filter_on(table: Any, names: Names) -> list[ColumnElement[bool]]:
+    return [table.c[name] == bindparam(f"filter_{name}") for name in names]
 
 
-def _day_segment(found: Sequence[tuple[int, Segment]], column: Any) -> Any:
-    return case(*[((column >= s.days[0]) & (column < s.days[1]), index) for index, s in found])
+def _incident_filter(names: Names) -> list[ColumnElement[bool]]:
+    """dora_queries.incident_filters with parameters: the service on the incident, narrower
+    filters through its linked deployment."""
+    found: list[ColumnElement[bool]] = []
+    if "service" in names:
+        found.append(INCIDENTS.c.service == bindparam("filter_service"))
+    if set(names) - {"service"}:
+        linked = DEPLOYMENTS.alias("incident_deployment")
+        found.append(
+            select(linked.c.id)
+            .where(linked.c.id == INCIDENTS.c.deployment_id, *_filter_on(linked, names))
+            .exists()
+        )
+    return found
 
 
-def _day_within(found: Sequence[tuple[int, Segment]], column: Any) -> ColumnElement[bool]:
-    return or_(*[and_(column >= s.days[0], column < s.days[1]) for _, s in found])
+def _segment_of(column: Any, count: int, prefix: str) -> Any:
+    """Which of `count` parameterised ranges `[{prefix}a{j}, {prefix}b{j})` holds `column`."""
+    return case(
+        *[
+            ((column >= bindparam(f"{prefix}a{j}")) & (column < bindparam(f"{prefix}b{j}")), j)
+            for j in range(count)
+        ]
+    )
+
+
+def _within(column: Any, count: int, prefix: str) -> ColumnElement[bool]:
+    return or_(
+        *[
+            and_(column >= bindparam(f"{prefix}a{j}"), column < bindparam(f"{prefix}b{j}"))
+            for j in range(count)
+        ]
+    )
+
+
+def _ranges(found: Sequence[tuple[int, Segment]], prefix: str, *, days: bool) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for j, (_, segment) in enumerate(found):
+        low, high = segment.days if days else (segment.start, segment.end)
+        values[f"{prefix}a{j}"], values[f"{prefix}b{j}"] = low, high
+    return values
 
 
 def _count_if(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-async def _raw_counts(
-    connection: AsyncConnection,
-    raw: list[tuple[int, Segment]],
-    filters: Filters,
-    tallies: list[Tally],
-) -> None:
+@functools.lru_cache(maxsize=64)
+def _raw_counts_statement(count: int, names: Names) -> Any:
     row = DEPLOYMENTS
     success = row.c.outcome == "success"
     success_day = case((success, row.c.finished_day))
-    segment = _segment_of(row.c.finished_epoch, raw).label("segment")
-    statement = (
+    segment = _segment_of(row.c.finished_epoch, count, "r").label("segment")
+    return (
         select(
             segment,
             func.count(),
@@ -151,117 +191,131 @@ async def _raw_counts(
             func.min(success_day),
             func.max(success_day),
         )
-        .where(_within(row.c.finished_epoch, raw), *matching(row, filters))
+        .where(_within(row.c.finished_epoch, count, "r"), *_filter_on(row, names))
         .group_by(segment)
     )
-    for index, total, ok, failed, unplanned, days, first, last in await _rows(
-        connection, statement
-    ):
-        tally = tallies[index]
-        tally.total, tally.successful = int(total), int(ok)
-        tally.failed, tally.unplanned = int(failed), int(unplanned)
-        tally.add_days(int(days), first, last)
 
 
-async def _rolled_counts(
-    connection: AsyncConnection, rolled: list[tuple[int, Segment]], tallies: list[Tally]
-) -> None:
+@functools.lru_cache(maxsize=64)
+def _rolled_counts_statement(count: int) -> Any:
     row = ROLLUP_DAYS
-    statement = (
+    return (
         select(row.c.day, row.c.total, row.c.successful, row.c.failed, row.c.unplanned)
-        .where(_day_within(rolled, row.c.day))
+        .where(_within(row.c.day, count, "d"))
         .order_by(row.c.day)
     )
-    found = await _rows(connection, statement)
-    for index, segment in rolled:
-        tally = tallies[index]
-        low, high = segment.days
-        for day, total, ok, failed, unplanned in found:
-            if low <= day < high:
-                tally.total += int(total)
-                tally.successful += int(ok)
-                tally.failed += int(failed)
-                tally.unplanned += int(unplanned)
-                if ok:
-                    tally.add_days(1, int(day), int(day))
 
 
-async def _rows(connection: AsyncConnection, statement: Any) -> list[Any]:
-    return list((await connection.execute(statement)).all())
-
-
-def _lead_rows(filters: Filters) -> Any:
-    if not any(filters.as_dict().values()):
-        return LINKS
-    return LINKS.join(DEPLOYMENTS, DEPLOYMENTS.c.id == LINKS.c.deployment_id)
-
-
-async def _histograms(
-    connection: AsyncConnection,
-    *,
-    raw: list[tuple[int, Segment]],
-    rolled: list[tuple[int, Segment]],
-    everything: list[tuple[int, Segment]],
-    filters: Filters,
-    tallies: list[Tally],
-) -> None:
-    statements: list[tuple[str, Any]] = []
-    if raw:
-        segment = _segment_of(LINKS.c.finished_epoch, raw).label("segment")
-        statements.append(
-            (
-                "leads",
-                select(segment, LINKS.c.lead_bucket, func.count())
-                .select_from(_lead_rows(filters))
-                .where(
-                    LINKS.c.lead_bucket.is_not(None),
-                    _within(LINKS.c.finished_epoch, raw),
-                    *matching(DEPLOYMENTS, filters),
-                )
-                .group_by(segment, LINKS.c.lead_bucket),
-            )
+@functools.lru_cache(maxsize=64)
+def _raw_leads_statement(count: int, names: Names) -> Any:
+    segment = _segment_of(LINKS.c.finished_epoch, count, "r").label("segment")
+    rows: Any = LINKS
+    if names:
+        rows = LINKS.join(DEPLOYMENTS, DEPLOYMENTS.c.id == LINKS.c.deployment_id)
+    return (
+        select(segment, LINKS.c.lead_bucket, func.count())
+        .select_from(rows)
+        .where(
+            LINKS.c.lead_bucket.is_not(None),
+            _within(LINKS.c.finished_epoch, count, "r"),
+            *_filter_on(DEPLOYMENTS, names),
         )
-        segment = _segment_of(DEPLOYMENTS.c.finished_epoch, raw).label("segment")
-        statements.append(
-            (
-                "recoveries",
-                select(segment, DEPLOYMENTS.c.recovery_bucket, func.count())
-                .where(
-                    DEPLOYMENTS.c.recovery_bucket.is_not(None),
-                    _within(DEPLOYMENTS.c.finished_epoch, raw),
-                    *matching(DEPLOYMENTS, filters),
-                )
-                .group_by(segment, DEPLOYMENTS.c.recovery_bucket),
-            )
-        )
-    for name, table in (("leads", ROLLUP_LEADS), ("recoveries", ROLLUP_RECOVERIES)):
-        if rolled:
-            segment = _day_segment(rolled, table.c.day).label("segment")
-            statements.append(
-                (
-                    name,
-                    select(segment, table.c.bucket, func.sum(table.c.count))
-                    .where(_day_within(rolled, table.c.day))
-                    .group_by(segment, table.c.bucket),
-                )
-            )
-    segment = _segment_of(INCIDENTS.c.resolved_epoch, everything).label("segment")
-    statements.append(
-        (
-            "recoveries",
-            select(segment, INCIDENTS.c.recovery_bucket, func.count())
-            .where(
-                INCIDENTS.c.recovery_bucket.is_not(None),
-                _within(INCIDENTS.c.resolved_epoch, everything),
-                *incident_filters(filters),
-            )
-            .group_by(segment, INCIDENTS.c.recovery_bucket),
-        )
+        .group_by(segment, LINKS.c.lead_bucket)
     )
-    for name, statement in statements:
-        for index, bucket, count in await _rows(connection, statement):
-            histogram = getattr(tallies[index], name)
-            histogram[int(bucket)] += int(count)
+
+
+@functools.lru_cache(maxsize=64)
+def _raw_recoveries_statement(count: int, names: Names) -> Any:
+    row = DEPLOYMENTS
+    segment = _segment_of(row.c.finished_epoch, count, "r").label("segment")
+    return (
+        select(segment, row.c.recovery_bucket, func.count())
+        .where(
+            row.c.recovery_bucket.is_not(None),
+            _within(row.c.finished_epoch, count, "r"),
+            *_filter_on(row, names),
+        )
+        .group_by(segment, row.c.recovery_bucket)
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _rolled_histogram_statement(name: str, count: int) -> Any:
+    table = ROLLUP_LEADS if name == "leads" else ROLLUP_RECOVERIES
+    segment = _segment_of(table.c.day, count, "d").label("segment")
+    return (
+        select(segment, table.c.bucket, func.sum(table.c.count))
+        .where(_within(table.c.day, count, "d"))
+        .group_by(segment, table.c.bucket)
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _incidents_statement(count: int, names: Names) -> Any:
+    segment = _segment_of(INCIDENTS.c.resolved_epoch, count, "i").label("segment")
+    return (
+        select(segment, INCIDENTS.c.recovery_bucket, func.count())
+        .where(
+            INCIDENTS.c.recovery_bucket.is_not(None),
+            _within(INCIDENTS.c.resolved_epoch, count, "i"),
+            *_incident_filter(names),
+        )
+        .group_by(segment, INCIDENTS.c.recovery_bucket)
+    )
+
+
+async def _rows(connection: AsyncConnection, statement: Any, values: dict[str, Any]) -> list[Any]:
+    return list((await connection.execute(statement, values)).all())
+
+
+async def _tally(
+    connection: AsyncConnection,
+    cut: list[Segment],
+    names: Names,
+    values: dict[str, Any],
+) -> list[Tally]:
+    """Every segment's counts and histograms: from the facts, the rollups and the incidents."""
+    tallies = [Tally() for _ in cut]
+    raw = [(index, s) for index, s in enumerate(cut) if not s.rolled]
+    rolled = [(index, s) for index, s in enumerate(cut) if s.rolled]
+    values = values | _ranges(raw, "r", days=False) | _ranges(rolled, "d", days=True)
+    values |= _ranges(list(enumerate(cut)), "i", days=False)
+    if raw:
+        statement = _raw_counts_statement(len(raw), names)
+        for j, total, ok, failed, unplanned, days, first, last in await _rows(
+            connection, statement, values
+        ):
+            tally = tallies[raw[j][0]]
+            tally.total, tally.successful = int(total), int(ok)
+            tally.failed, tally.unplanned = int(failed), int(unplanned)
+            tally.add_days(int(days), first, last)
+        for name, statement in (
+            ("leads", _raw_leads_statement(len(raw), names)),
+            ("recoveries", _raw_recoveries_statement(len(raw), names)),
+        ):
+            for j, bucket, count in await _rows(connection, statement, values):
+                getattr(tallies[raw[j][0]], name)[int(bucket)] += int(count)
+    if rolled:
+        found = await _rows(connection, _rolled_counts_statement(len(rolled)), values)
+        for index, segment in rolled:
+            tally = tallies[index]
+            low, high = segment.days
+            for day, total, ok, failed, unplanned in found:
+                if low <= day < high:
+                    tally.total += int(total)
+                    tally.successful += int(ok)
+                    tally.failed += int(failed)
+                    tally.unplanned += int(unplanned)
+                    if ok:
+                        tally.add_days(1, int(day), int(day))
+        for name in ("leads", "recoveries"):
+            statement = _rolled_histogram_statement(name, len(rolled))
+            for j, bucket, count in await _rows(connection, statement, values):
+                getattr(tallies[rolled[j][0]], name)[int(bucket)] += int(count)
+    statement = _incidents_statement(len(cut), names)
+    for j, bucket, count in await _rows(connection, statement, values):
+        tallies[j].recoveries[int(bucket)] += int(count)
+    return tallies
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,41 +326,64 @@ class _Wanted:
     fraction: float
 
 
-def _lead_values(window: Window, filters: Filters, first: int, last: int, offset: int) -> Any:
-    """The values of buckets `first` and `last` (those between are empty in the window) in
-    order from `offset`; a filtered report walks from its deployments (few), the fleet from the
-    buckets' index."""
-    conditions = [
-        LINKS.c.lead_bucket.in_({first, last}),
-        LINKS.c.finished_epoch >= window.start_epoch,
-        LINKS.c.finished_epoch < window.end_epoch,
-    ]
+def _lead_values(tag: int, names: Names) -> Any:
+    """The values of two buckets (those between them are empty in the window) in order from an
+    offset; a filtered report walks from its deployments (few), the fleet from the buckets'
+    index."""
     statement = select(LINKS.c.lead_seconds.label("seconds"))
-    if any(filters.as_dict().values()):
+    if names:
         statement = statement.select_from(
             DEPLOYMENTS.join(LINKS, LINKS.c.deployment_id == DEPLOYMENTS.c.id)
-        ).where(*finished_in(DEPLOYMENTS, window), *matching(DEPLOYMENTS, filters))
-    return statement.where(*conditions).order_by(LINKS.c.lead_seconds).offset(offset).limit(2)
+        ).where(
+            DEPLOYMENTS.c.finished_epoch >= bindparam(f"s{tag}"),
+            DEPLOYMENTS.c.finished_epoch < bindparam(f"e{tag}"),
+            *_filter_on(DEPLOYMENTS, names),
+        )
+    return (
+        statement.where(
+            LINKS.c.lead_bucket.in_([bindparam(f"f{tag}"), bindparam(f"l{tag}")]),
+            LINKS.c.finished_epoch >= bindparam(f"s{tag}"),
+            LINKS.c.finished_epoch < bindparam(f"e{tag}"),
+        )
+        .order_by(LINKS.c.lead_seconds)
+        .offset(bindparam(f"o{tag}", type_=Integer))
+        .limit(2)
+    )
 
 
-def _recovery_values(window: Window, filters: Filters, first: int, last: int, offset: int) -> Any:
+def _recovery_values(tag: int, names: Names) -> Any:
     row = DEPLOYMENTS
     deployments = select(row.c.recovery_seconds.label("seconds")).where(
-        row.c.recovery_bucket.in_({first, last}),
-        row.c.finished_epoch >= window.start_epoch,
-        row.c.finished_epoch < window.end_epoch,
-        *matching(row, filters),
+        row.c.recovery_bucket.in_([bindparam(f"f{tag}"), bindparam(f"l{tag}")]),
+        row.c.finished_epoch >= bindparam(f"s{tag}"),
+        row.c.finished_epoch < bindparam(f"e{tag}"),
+        *_filter_on(row, names),
     )
     incidents = select(
         (INCIDENTS.c.resolved_epoch - INCIDENTS.c.opened_epoch).label("seconds")
     ).where(
-        INCIDENTS.c.recovery_bucket.in_({first, last}),
-        INCIDENTS.c.resolved_epoch >= window.start_epoch,
-        INCIDENTS.c.resolved_epoch < window.end_epoch,
-        *incident_filters(filters),
+        INCIDENTS.c.recovery_bucket.in_([bindparam(f"f{tag}"), bindparam(f"l{tag}")]),
+        INCIDENTS.c.resolved_epoch >= bindparam(f"s{tag}"),
+        INCIDENTS.c.resolved_epoch < bindparam(f"e{tag}"),
+        *_incident_filter(names),
     )
-    values = union_all(deployments, incidents).subquery("recovery_values")
-    return select(values.c.seconds).order_by(values.c.seconds).offset(offset).limit(2)
+    values = union_all(deployments, incidents).subquery(f"recovery_values{tag}")
+    return (
+        select(values.c.seconds)
+        .order_by(values.c.seconds)
+        .offset(bindparam(f"o{tag}", type_=Integer))
+        .limit(2)
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _look_up_statement(kinds: tuple[str, ...], names: Names) -> Any:
+    parts = []
+    for tag, kind in enumerate(kinds):
+        values = _lead_values if kind == "lead" else _recovery_values
+        inner = values(tag, names).subquery(f"v{tag}")
+        parts.append(select(literal(tag).label("tag"), inner.c.seconds))
+    return union_all(*parts)
 
 
 async def summarize(
@@ -319,25 +396,17 @@ async def summarize(
 ) -> list[Summary]:
     """Each window's counts, lead times (count, then each of its `lead_quantiles`) and
     recoveries (count and `recovery_quantiles`), exactly as the direct queries give them."""
-    whole_fleet = not any(filters.as_dict().values())
-    cut = segments(windows, rolled=whole_fleet)
-    tallies = [Tally() for _ in cut]
-    numbered = list(enumerate(cut))
-    raw = [(index, s) for index, s in numbered if not s.rolled]
-    rolled = [(index, s) for index, s in numbered if s.rolled]
-    if raw:
-        await _raw_counts(connection, raw, filters, tallies)
-    if rolled:
-        await _rolled_counts(connection, rolled, tallies)
-    await _histograms(
-        connection, raw=raw, rolled=rolled, everything=numbered, filters=filters, tallies=tallies
-    )
+    set_filters = {name: value for name, value in filters.as_dict().items() if value}
+    names: Names = tuple(sorted(set_filters))
+    values: dict[str, Any] = {f"filter_{name}": value for name, value in set_filters.items()}
+    cut = segments(windows, rolled=not names)
+    tallies = await _tally(connection, cut, names, values)
     sums = [_sum(window, cut, tallies) for window in windows]
-    lookups: list[tuple[_Wanted, Any]] = []
+    wanted: list[_Wanted] = []
     for position, (window, tally) in enumerate(zip(windows, sums, strict=True)):
-        for kind, histogram, quantiles, values in (
-            ("lead", tally.leads, lead_quantiles[position], _lead_values),
-            ("recovery", tally.recoveries, recovery_quantiles[position], _recovery_values),
+        for kind, histogram, quantiles in (
+            ("lead", tally.leads, lead_quantiles[position]),
+            ("recovery", tally.recoveries, recovery_quantiles[position]),
         ):
             for quantile in quantiles:
                 rank = percentile_rank(sum(histogram.values()), quantile)
@@ -346,11 +415,16 @@ async def summarize(
                 where = locate(histogram, rank.index, pair=rank.fraction > 0)
                 if where is None:
                     raise RuntimeError("a rank outside its own histogram")
-                wanted = _Wanted(position, kind, quantile, rank.fraction)
-                lookups.append(
-                    (wanted, values(window, filters, where.first, where.last, where.offset))
-                )
-    found = await _look_up(connection, lookups)
+                tag = len(wanted)
+                wanted.append(_Wanted(position, kind, quantile, rank.fraction))
+                values |= {
+                    f"f{tag}": where.first,
+                    f"l{tag}": where.last,
+                    f"o{tag}": where.offset,
+                    f"s{tag}": window.start_epoch,
+                    f"e{tag}": window.end_epoch,
+                }
+    found = await _look_up(connection, wanted, names, values)
     return [
         _summary(position, tally, lead_quantiles[position], recovery_quantiles[position], found)
         for position, tally in enumerate(sums)
@@ -358,24 +432,20 @@ async def summarize(
 
 
 async def _look_up(
-    connection: AsyncConnection, lookups: list[tuple[_Wanted, Any]]
+    connection: AsyncConnection, wanted: list[_Wanted], names: Names, values: dict[str, Any]
 ) -> dict[tuple[int, str, float], float]:
-    if not lookups:
+    if not wanted:
         return {}
-    parts = []
-    for tag, (_, statement) in enumerate(lookups):
-        inner = statement.subquery(f"v{tag}")
-        parts.append(select(literal(tag).label("tag"), inner.c.seconds))
-    values: defaultdict[int, list[float]] = defaultdict(list)
-    for tag, seconds in await _rows(connection, union_all(*parts)):
-        values[int(tag)].append(float(seconds))
-    found: dict[tuple[int, str, float], float] = {}
-    for tag, (wanted, _) in enumerate(lookups):
-        pair = sorted(values[tag])
-        found[(wanted.window, wanted.kind, wanted.quantile)] = interpolate(
-            Rank(index=0, fraction=wanted.fraction), pair
+    statement = _look_up_statement(tuple(item.kind for item in wanted), names)
+    pairs: defaultdict[int, list[float]] = defaultdict(list)
+    for tag, seconds in await _rows(connection, statement, values):
+        pairs[int(tag)].append(float(seconds))
+    return {
+        (item.window, item.kind, item.quantile): interpolate(
+            Rank(index=0, fraction=item.fraction), sorted(pairs[tag])
         )
-    return found
+        for tag, item in enumerate(wanted)
+    }
 
 
 def _sum(window: Window, cut: list[Segment], tallies: list[Tally]) -> Tally:
