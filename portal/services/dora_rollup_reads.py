@@ -29,6 +29,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -208,16 +209,20 @@ def _rolled_counts_statement(count: int) -> Any:
 
 @functools.lru_cache(maxsize=64)
 def _raw_leads_statement(count: int, names: Names) -> Any:
-    segment = _segment_of(LINKS.c.finished_epoch, count, "r").label("segment")
-    rows: Any = LINKS
+    """Per segment and bucket: a filtered report walks from its deployments (the stream index;
+    the links' own finish would send the planner through every link of the window)."""
     if names:
-        rows = LINKS.join(DEPLOYMENTS, DEPLOYMENTS.c.id == LINKS.c.deployment_id)
+        finished = DEPLOYMENTS.c.finished_epoch
+        rows: Any = DEPLOYMENTS.join(LINKS, LINKS.c.deployment_id == DEPLOYMENTS.c.id)
+    else:
+        finished, rows = LINKS.c.finished_epoch, LINKS
+    segment = _segment_of(finished, count, "r").label("segment")
     return (
         select(segment, LINKS.c.lead_bucket, func.count())
         .select_from(rows)
         .where(
             LINKS.c.lead_bucket.is_not(None),
-            _within(LINKS.c.finished_epoch, count, "r"),
+            _within(finished, count, "r"),
             *_filter_on(DEPLOYMENTS, names),
         )
         .group_by(segment, LINKS.c.lead_bucket)
@@ -330,22 +335,25 @@ def _lead_values(tag: int, names: Names) -> Any:
     """The values of two buckets (those between them are empty in the window) in order from an
     offset; a filtered report walks from its deployments (few), the fleet from the buckets'
     index."""
+    buckets = LINKS.c.lead_bucket.in_([bindparam(f"f{tag}"), bindparam(f"l{tag}")])
     statement = select(LINKS.c.lead_seconds.label("seconds"))
     if names:
         statement = statement.select_from(
             DEPLOYMENTS.join(LINKS, LINKS.c.deployment_id == DEPLOYMENTS.c.id)
         ).where(
+            buckets,
             DEPLOYMENTS.c.finished_epoch >= bindparam(f"s{tag}"),
             DEPLOYMENTS.c.finished_epoch < bindparam(f"e{tag}"),
             *_filter_on(DEPLOYMENTS, names),
         )
-    return (
-        statement.where(
-            LINKS.c.lead_bucket.in_([bindparam(f"f{tag}"), bindparam(f"l{tag}")]),
+    else:
+        statement = statement.where(
+            buckets,
             LINKS.c.finished_epoch >= bindparam(f"s{tag}"),
             LINKS.c.finished_epoch < bindparam(f"e{tag}"),
         )
-        .order_by(LINKS.c.lead_seconds)
+    return (
+        statement.order_by(LINKS.c.lead_seconds)
         .offset(bindparam(f"o{tag}", type_=Integer))
         .limit(2)
     )
@@ -400,6 +408,7 @@ async def summarize(
     names: Names = tuple(sorted(set_filters))
     values: dict[str, Any] = {f"filter_{name}": value for name, value in set_filters.items()}
     cut = segments(windows, rolled=not names)
+    await _serial(connection)
     tallies = await _tally(connection, cut, names, values)
     sums = [_sum(window, cut, tallies) for window in windows]
     wanted: list[_Wanted] = []
@@ -429,6 +438,16 @@ async def summarize(
         _summary(position, tally, lead_quantiles[position], recovery_quantiles[position], found)
         for position, tally in enumerate(sums)
     ]
+
+
+async def _serial(connection: AsyncConnection) -> None:
+    """No parallel workers and no JIT for this transaction on PostgreSQL: every statement here
+    reads a few bucket ranges through an index, and the look-up statement's summed cost passes
+    `jit_above_cost`, so PostgreSQL compiled it for about a second (EXPLAIN ANALYZE at a
+    million deployments) and started workers costing more than the reads."""
+    if connection.dialect.name == "postgresql":
+        await connection.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        await connection.execute(text("SET LOCAL jit = off"))
 
 
 async def _look_up(
