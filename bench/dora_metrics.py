@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import math
 import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -35,9 +34,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from portal.db import SessionMaker, create_engine, create_sessionmaker
-from portal.domain.dora_windows import Window, window_ending
-from portal.services.dora_metrics import compute_report
-from portal.services.dora_queries import Filters
+from portal.domain.dora_windows import Window, weekly_buckets, window_ending
+from portal.services.dora_metrics import compute_report, count_deployments
+from portal.services.dora_queries import Filters, lead_times, percentiles, recovery_times
+from portal.services.dora_rollup_reads import Summary, summarize
+from portal.services.dora_rollups import bucket_sql, rebuild_statements
 from tests.support import databases
 from tests.support.postgres import postgres_server
 
@@ -61,26 +62,50 @@ SEED = [
           FROM generate_series(1, {n} * {per}) AS g) AS s
     """,
     """
-    INSERT INTO dora_deployment_changes (deployment_id, change_id, lead_seconds)
-    SELECT d.id, c.id, d.finished_epoch - c.committed_epoch
+    INSERT INTO dora_deployment_changes (deployment_id, change_id, lead_seconds,
+        finished_epoch, lead_bucket)
+    SELECT d.id, c.id, d.finished_epoch - c.committed_epoch, d.finished_epoch,
+        CASE WHEN d.outcome = 'success' AND d.finished_epoch - c.committed_epoch > 0
+        THEN {lead_bucket} END
     FROM dora_changes c JOIN dora_deployments d ON d.id = (c.id - 1) / {per} + 1
     """,
     "ANALYZE",
 ]
-MIGRATION = (
-    Path(__file__).resolve().parent.parent / "alembic/versions/0011_dora_recoveries_at_ingest.py"
-)
+LEAD_BUCKET = bucket_sql("(d.finished_epoch - c.committed_epoch)")
+
+RECOVERIES = """
+UPDATE dora_deployments d SET follows_failure = true, recovery_seconds = r.seconds
+FROM (
+  SELECT id, finished_epoch - previous_streak AS seconds FROM (
+    SELECT id, outcome, finished_epoch,
+      lag(outcome) OVER w AS previous, lag(streak_start) OVER w AS previous_streak
+    FROM (
+      SELECT id, outcome, finished_epoch, service, environment, cluster, namespace,
+        min(CASE WHEN outcome = 'failed' THEN finished_epoch END) OVER (
+          PARTITION BY service, environment, cluster, namespace, successes) AS streak_start
+      FROM (
+        SELECT id, outcome, finished_epoch, service, environment, cluster, namespace,
+          count(*) FILTER (WHERE outcome = 'success') OVER (
+            PARTITION BY service, environment, cluster, namespace
+            ORDER BY finished_epoch, id ROWS UNBOUNDED PRECEDING) AS successes
+        FROM dora_deployments) AS counted) AS streaks
+    WINDOW w AS (PARTITION BY service, environment, cluster, namespace
+                 ORDER BY finished_epoch, id)) AS ordered
+  WHERE outcome = 'success' AND previous = 'failed') AS r
+WHERE r.id = d.id
+"""
+"""What ingest keeps on each row (dora_recoveries.py: a success right after a failure in its
+stream, and the seconds since the first failure of that streak), in one pass of window functions
+instead of migration 0011's per-row look-backs (hours at this size); `check` below compares the
+portal's figures with the direct queries, which read these columns too, and the test suite
+holds ingest and this definition to the same golden figures."""
 
 
-def recovery_backfill() -> list[str]:
-    """What ingest keeps on each row (a recovery and its duration), filled in for the seeded
-    rows by the same statements migration 0011 backfills existing rows with."""
-    spec = importlib.util.spec_from_file_location("recoveries_migration", MIGRATION)
-    if spec is None or spec.loader is None:
-        raise RuntimeError(f"cannot load {MIGRATION}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return [module.BACKFILL, module.BACKFILL_SECONDS, "ANALYZE"]
+def rollups() -> list[str]:
+    """The recoveries, then what ingest keeps for the rollups (dora_rollups.py): each recovery's
+    bucket and the per-day rows, by the statements migration 0013 backfills with (the links'
+    finish and bucket are written with the links above)."""
+    return [RECOVERIES, *rebuild_statements("IS NOT NULL")[1:], "ANALYZE"]
 
 
 """Numbers only are formatted in (ours, never input); ids start at 1 in a fresh database."""
@@ -174,9 +199,56 @@ def naive(engine: AsyncEngine, window: Window) -> Callable[[], Awaitable[object]
     return run
 
 
-async def bench(url: str, *, deployments: int, per: int, runs: int) -> None:
-    engine = create_engine(url)
-    sessions = create_sessionmaker(engine)
+async def check(
+    sessions: SessionMaker, engine: AsyncEngine, window: Window, filters: Filters
+) -> None:
+    """The portal's figures for the window and every week of its trend equal the direct
+    queries' exactly (and the naive join's lead times to its microsecond timestamps)."""
+    everything = [window, *weekly_buckets(window)]
+    async with sessions() as session:
+        connection = await session.connection()
+        found = await summarize(
+            connection,
+            everything,
+            filters,
+            lead_quantiles=[(0.5, 0.9)] * len(everything),
+            recovery_quantiles=[(0.5,)] * len(everything),
+        )
+        for part, summary in zip(everything, found, strict=True):
+            counts = await count_deployments(connection, part, filters)
+            changes, lead = await percentiles(connection, lead_times(part, filters), (0.5, 0.9))
+            recoveries, recovery = await percentiles(
+                connection, recovery_times(part, filters), (0.5,)
+            )
+            direct = Summary(
+                counts.total, counts.successful, counts.failed, counts.unplanned,
+                counts.deployment_days, changes, tuple(lead), recoveries, tuple(recovery),
+            )  # fmt: skip
+            if summary != direct:
+                raise SystemExit(f"rollups differ from the direct queries: {summary} != {direct}")
+    if not any(filters.as_dict().values()):
+        async with engine.connect() as connection:
+            bare = await connection.execute(text(NAIVE), {"start": window.start, "end": window.end})
+            changes_, median_, p90_, total_, failed_ = bare.one()
+        whole = found[0]
+        assert whole.lead[0] is not None
+        assert whole.lead[1] is not None
+        same = (changes_, total_, failed_) == (whole.changes, whole.total, whole.failed) and (
+            abs(median_ - whole.lead[0]) < 1e-5 and abs(p90_ - whole.lead[1]) < 1e-5
+        )
+        if not same:
+            raise SystemExit(f"the naive join differs: {bare} vs {whole}")
+    print(f"checked {window.start:%Y-%m-%d %H:%M} + {window.days:.0f} days {filters}: "
+          f"{len(everything)} windows equal to the direct queries")  # fmt: skip
+
+
+async def bench(url: str, *, deployments: int, per: int, runs: int, seed: bool = True) -> None:
+    if seed:
+        await seeded(url, deployments=deployments, per=per)
+    await measure(url, runs=runs)
+
+
+async def seeded(url: str, *, deployments: int, per: int) -> None:
     numbers = {"until": UNTIL.timestamp(), "gap": YEAR / deployments, "n": deployments, "per": per}
     began = time.perf_counter()
     seeding = create_async_engine(url, connect_args={"command_timeout": None})
@@ -185,24 +257,41 @@ async def bench(url: str, *, deployments: int, per: int, runs: int) -> None:
         await connection.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
         restore = await without_secondary_structures(connection)
         for statement in SEED:
-            await connection.execute(text(statement.format(**numbers)))
+            await connection.execute(text(statement.format(**numbers, lead_bucket=LEAD_BUCKET)))
         loaded = time.perf_counter() - began
         for statement in restore:
             await connection.execute(text(statement))
         indexed = time.perf_counter() - began - loaded
-        for statement in recovery_backfill():
+        for statement in rollups():
             await connection.execute(text(statement))
     print(f"seeded {deployments:,} deployments, {deployments * per:,} changes and links in "
           f"{time.perf_counter() - began:.0f} s (rows {loaded:.0f} s, indexes and keys "
-          f"{indexed:.0f} s, recoveries the rest)")  # fmt: skip
+          f"{indexed:.0f} s, recoveries and rollups the rest)")  # fmt: skip
+    async with seeding.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text("VACUUM ANALYZE"))  # a steady state's visibility map
     await seeding.dispose()
+
+
+async def measure(url: str, *, runs: int) -> None:
+    engine = create_engine(url)
+    sessions = create_sessionmaker(engine)
+    cases = [
+        (UNTIL, 30, Filters()),
+        (UNTIL, 90, Filters()),
+        (UNTIL, 90, Filters(service="svc-7")),
+        (UNTIL - timedelta(hours=10, minutes=23), 30, Filters()),
+    ]
+    for until, days, filters in cases:
+        await check(sessions, engine, window_ending(until=until, days=days), filters)
     rows = []
-    for days, filters in ((30, Filters()), (90, Filters()), (90, Filters(service="svc-7"))):
-        window = window_ending(until=UNTIL, days=days)
+    for until, days, filters in cases:
+        window = window_ending(until=until, days=days)
         mine = await timed(portal(sessions, window, filters, True), runs)
         bare = await timed(portal(sessions, window, filters, False), runs)
         base = await timed(naive(engine, window), runs)
         label = f"{days} days" + (f", service {filters.service}" if filters.service else "")
+        label += "" if until == UNTIL else f", ending {until:%H:%M}"
         rows.append((label, mine, bare, base))
     print(f"{runs} runs each; p99 is the nearest-rank 99th percentile of those runs")
     print("| window | portal with trend: median / p99 (ms) | figures only: median / p99 (ms) "
@@ -221,9 +310,13 @@ def main() -> None:
     parser.add_argument("--deployments", type=int, default=1_000_000)
     parser.add_argument("--changes-per-deployment", type=int, default=5)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the seeded database and print its name"
+    )
+    parser.add_argument("--reuse", help="measure again on a database a --keep run left")
     args = parser.parse_args()
     with postgres_server() as server:
-        template = databases.create_postgres_template(server)
+        template = args.reuse or databases.create_postgres_template(server)
         try:
             asyncio.run(
                 bench(
@@ -231,10 +324,14 @@ def main() -> None:
                     deployments=args.deployments,
                     per=args.changes_per_deployment,
                     runs=args.runs,
+                    seed=not args.reuse,
                 )
             )
         finally:
-            databases.drop_postgres_database(server, template)
+            if args.keep or args.reuse:
+                print(f"kept database {template}")
+            else:
+                databases.drop_postgres_database(server, template)
 
 
 if __name__ == "__main__":

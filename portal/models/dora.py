@@ -40,6 +40,19 @@ class Deployment(SQLModel, table=True):
             "finished_epoch",
         ),
         Index("ix_dora_deployments_commit", "commit_sha"),
+        Index("ix_dora_deployments_recovery", "recovery_bucket", "finished_epoch"),
+        Index(
+            "ix_dora_deployments_outcome",
+            "outcome",
+            "finished_epoch",
+            postgresql_include=[
+                "source",
+                "failure_cause",
+                "peak_weight",
+                "exposure_weight_seconds",
+                "service",
+            ],
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -68,6 +81,8 @@ class Deployment(SQLModel, table=True):
     """A success whose previous deployment in the stream failed (kept current at ingest)."""
     recovery_seconds: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
     """For such a success: seconds since the first failure of the streak it ended."""
+    recovery_bucket: int | None = Field(default=None)
+    """`recovery_seconds`' rank bucket (portal/domain/dora_buckets.py), kept by the rollups."""
     peak_weight: int | None = Field(default=None)
     exposure_weight_seconds: float | None = Field(
         default=None, sa_column=Column(Float, nullable=True)
@@ -119,6 +134,8 @@ class DeploymentChange(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("deployment_id", "change_id", name="uq_dora_links_key"),
         Index("ix_dora_links_change", "change_id"),
+        Index("ix_dora_links_bucket", "lead_bucket", "finished_epoch", "lead_seconds"),
+        Index("ix_dora_links_finished", "finished_epoch"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -131,6 +148,10 @@ class DeploymentChange(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("dora_changes.id", ondelete="CASCADE"), nullable=False)
     )
     lead_seconds: float = Field(sa_column=Column(Float, nullable=False))
+    finished_epoch: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    """The deployment's finish, kept by the rollups (dora_rollups.py)."""
+    lead_bucket: int | None = Field(default=None)
+    """The lead time's rank bucket when it counts (a successful deployment, positive lead)."""
 
 
 class Incident(SQLModel, table=True):
@@ -139,6 +160,7 @@ class Incident(SQLModel, table=True):
         UniqueConstraint("service", "opened_at", name="uq_dora_incidents_key"),
         Index("ix_dora_incidents_resolved", "resolved_epoch"),
         Index("ix_dora_incidents_deployment", "deployment_id"),
+        Index("ix_dora_incidents_bucket", "recovery_bucket", "resolved_epoch"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -149,6 +171,8 @@ class Incident(SQLModel, table=True):
         default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
     resolved_epoch: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    recovery_bucket: int | None = Field(default=None)
+    """The rank bucket of `resolved_epoch - opened_epoch` when resolved (not before opened)."""
     deployment_id: int | None = Field(
         default=None,
         sa_column=Column(
@@ -176,6 +200,39 @@ class GithubDelivery(SQLModel, table=True):
     result: str | None = Field(default=None, max_length=1000)
 
 
+class RollupDay(SQLModel, table=True):
+    """The fleet's deployments finished on one UTC day, counted as the metrics count them;
+    recomputed from the facts for every day an ingest touches (dora_rollups.py)."""
+
+    __tablename__ = "dora_rollup_days"
+
+    day: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    total: int
+    successful: int
+    failed: int
+    unplanned: int
+
+
+class RollupLeadBucket(SQLModel, table=True):
+    """How many counted lead times of the day's successful deployments fall in each bucket."""
+
+    __tablename__ = "dora_rollup_lead_buckets"
+
+    day: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    bucket: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    count: int
+
+
+class RollupRecoveryBucket(SQLModel, table=True):
+    """How many deployment recoveries completed on the day fall in each bucket."""
+
+    __tablename__ = "dora_rollup_recovery_buckets"
+
+    day: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    bucket: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    count: int
+
+
 STREAM = ("service", "environment", "cluster", "namespace")
 """A service's deployments form one stream per environment, cluster and namespace."""
 
@@ -185,3 +242,6 @@ CHANGES = SQLModel.metadata.tables["dora_changes"]
 PUSHES = SQLModel.metadata.tables["dora_pushes"]
 LINKS = SQLModel.metadata.tables["dora_deployment_changes"]
 INCIDENTS = SQLModel.metadata.tables["dora_incidents"]
+ROLLUP_DAYS = SQLModel.metadata.tables["dora_rollup_days"]
+ROLLUP_LEADS = SQLModel.metadata.tables["dora_rollup_lead_buckets"]
+ROLLUP_RECOVERIES = SQLModel.metadata.tables["dora_rollup_recovery_buckets"]

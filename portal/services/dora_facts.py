@@ -6,18 +6,22 @@ redelivery or a retry leaves the tables as they were. The caller commits.
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from portal.domain.dora_buckets import bucket_of
 from portal.domain.dora_facts import ChangeFact, DeploymentFact, IncidentFact
 from portal.domain.dora_windows import as_utc, day_number
 from portal.models.audit import utcnow
 from portal.models.dora import CHANGES, DEPLOYMENTS, INCIDENTS, PUSHES
 from portal.services.dora_linking import link_changes, link_named_change, relink_pushed
+from portal.services.dora_locking import dora_alone
+from portal.services.dora_rollups import refresh_rollups, touch_days
 
 __all__ = [
     "ChangeFact",
@@ -32,24 +36,6 @@ __all__ = [
 ]
 
 
-# pg_advisory_xact_lock's key for "DORA facts are being linked": any 64-bit number no other
-# part of the portal uses.
-_LINKING_LOCK = 0x444F52415F4C4E4B  # "DORA_LNK"
-
-
-async def _linking_alone(connection: AsyncConnection) -> None:
-    """Hold DORA's linking lock until this transaction ends.
-
-    Linking reads what other facts are already there: a push links the deployments of its
-    commit, a deployment the changes pushed before it. Two such writes in concurrent
-    transactions (a push and its deployment delivered together; two replicas) each miss the
-    other's uncommitted rows under PostgreSQL's READ COMMITTED, and the link is lost. With the
-    lock, the second waits and then reads the first's committed rows. SQLite lets one writer
-    in at a time already."""
-    if connection.dialect.name == "postgresql":
-        await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LINKING_LOCK})
-
-
 def upsert(connection: AsyncConnection, table: Any) -> Any:
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     return insert(table)
@@ -58,7 +44,7 @@ def upsert(connection: AsyncConnection, table: Any) -> Any:
 async def record_deployment(session: AsyncSession, fact: DeploymentFact) -> int:
     """Insert or refresh the deployment `fact` names, link its changes; returns its id."""
     connection = await session.connection()
-    await _linking_alone(connection)
+    await dora_alone(connection)
     finished = as_utc(fact.finished_at)
     values = asdict(fact) | {
         "finished_at": finished,
@@ -67,6 +53,11 @@ async def record_deployment(session: AsyncSession, fact: DeploymentFact) -> int:
         "finished_day": day_number(finished),
         "failure_cause": (fact.failure_cause or "")[:1000] or None,
     }
+    earlier = select(DEPLOYMENTS.c.finished_day).where(
+        DEPLOYMENTS.c.source == fact.source, DEPLOYMENTS.c.external_key == fact.external_key
+    )
+    touch_days(connection, [(await connection.execute(earlier)).scalar_one_or_none()])
+    touch_days(connection, [values["finished_day"]])
     statement = upsert(connection, DEPLOYMENTS).values(**values, received_at=utcnow())
     mutable = {
         key: statement.excluded[key] for key in values if key not in ("source", "external_key")
@@ -76,6 +67,7 @@ async def record_deployment(session: AsyncSession, fact: DeploymentFact) -> int:
     ).returning(DEPLOYMENTS.c.id)
     deployment_id = int((await connection.execute(statement)).scalar_one())
     await link_changes(connection, deployment_id)
+    await refresh_rollups(connection)
     return deployment_id
 
 
@@ -99,6 +91,7 @@ async def record_change(session: AsyncSession, fact: ChangeFact) -> int:
     change_id = int((await connection.execute(statement)).scalar_one())
     if fact.deployment_commit_sha:
         await link_named_change(connection, change_id, fact.deployment_commit_sha)
+        await refresh_rollups(connection)
     return change_id
 
 
@@ -108,12 +101,13 @@ async def record_push(
     """A push to the default branch and its commits; deployments of `after` that were recorded
     before the push arrived get their changes now."""
     connection = await session.connection()
-    await _linking_alone(connection)
+    await dora_alone(connection)
     statement = upsert(connection, PUSHES).values(repo=repo, before=before, after=after)
     await connection.execute(statement.on_conflict_do_nothing(index_elements=["repo", "after"]))
     for commit in commits:
         await record_change(session, commit)
     await relink_pushed(connection, repo=repo, after=after)
+    await refresh_rollups(connection)
 
 
 async def record_incident(session: AsyncSession, fact: IncidentFact) -> int:
@@ -127,16 +121,34 @@ async def record_incident(session: AsyncSession, fact: IncidentFact) -> int:
         "resolved_at": resolved,
         "resolved_epoch": resolved.timestamp() if resolved else None,
         "deployment_id": fact.deployment_id,
+        "recovery_bucket": _recovery_bucket(opened.timestamp(), resolved),
     }
+    earlier = select(INCIDENTS.c.deployment_id).where(
+        INCIDENTS.c.service == fact.service, INCIDENTS.c.opened_at == opened
+    )
+    linked = [(await connection.execute(earlier)).scalar_one_or_none(), fact.deployment_id]
+    days = select(DEPLOYMENTS.c.finished_day).where(
+        DEPLOYMENTS.c.id.in_([found for found in linked if found is not None])
+    )
+    touch_days(connection, (await connection.execute(days)).scalars())
     statement = upsert(connection, INCIDENTS).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=["service", "opened_at"],
         set_={
             key: statement.excluded[key]
-            for key in ("resolved_at", "resolved_epoch", "deployment_id")
+            for key in ("resolved_at", "resolved_epoch", "deployment_id", "recovery_bucket")
         },
     ).returning(INCIDENTS.c.id)
-    return int((await connection.execute(statement)).scalar_one())
+    incident_id = int((await connection.execute(statement)).scalar_one())
+    await refresh_rollups(connection)
+    return incident_id
+
+
+def _recovery_bucket(opened_epoch: float, resolved: datetime | None) -> int | None:
+    """The rank bucket of the incident's recovery time, when it counts as one."""
+    if resolved is None or resolved.timestamp() < opened_epoch:
+        return None
+    return bucket_of(resolved.timestamp() - opened_epoch)
 
 
 async def deployment_of_commit(

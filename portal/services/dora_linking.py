@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from portal.models.dora import CHANGES, DEPLOYMENTS, LINKS, PUSHES, STREAM
 from portal.services.dora_recoveries import record_recovery
+from portal.services.dora_rollups import touch_days
 
 MAX_PUSHES_WALKED = 200
 """A bound on the walks, for a previous commit that never appears in the chain."""
@@ -151,6 +152,7 @@ async def _push_ending_at(connection: AsyncConnection, head: str, *, repo: str |
 
 
 async def _insert_links(connection: AsyncConnection, deployment: Any, change_ids: set[int]) -> None:
+    touch_days(connection, [deployment.finished_day])
     if not change_ids:
         return
     changes = select(CHANGES.c.id, CHANGES.c.committed_epoch).where(CHANGES.c.id.in_(change_ids))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,17 +22,15 @@ from portal.domain.dora_levels import (
     recovery_level,
 )
 from portal.domain.dora_windows import Window, weekly_buckets
-from portal.models.dora import DEPLOYMENTS
+from portal.models.dora import DEPLOYMENTS, INCIDENTS
 from portal.services.dora_queries import (
     Filters,
     finished_in,
     incident_linked,
-    lead_times,
     matching,
-    percentiles,
-    recovery_times,
     scalar_row,
 )
+from portal.services.dora_rollup_reads import Summary, summarize
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,43 +188,56 @@ async def compute_report(
     caught_max_weight: int = DEFAULT_CAUGHT_MAX_WEIGHT,
 ) -> DoraReport:
     connection = await session.connection()
-    counts = await count_deployments(connection, window, filters)
-    changes, (median, p90) = await percentiles(connection, lead_times(window, filters), (0.5, 0.9))
-    recoveries, (recovery,) = await percentiles(connection, recovery_times(window, filters), (0.5,))
-    rate = _ratio(counts.failed, counts.total)
     weeks = weekly_buckets(window) if with_trend else []
-    trend = [await _week(connection, week, filters) for week in weeks]
+    whole, *weekly = await summarize(
+        connection,
+        [window, *weeks],
+        filters,
+        lead_quantiles=[(0.5, 0.9)] + [(0.5,)] * len(weeks),
+        recovery_quantiles=[(0.5,)] * (len(weeks) + 1),
+    )
+    counts = _counts(whole)
+    median, p90 = whole.lead
+    (recovery,) = whole.recovery
+    rate = _ratio(counts.failed, counts.total)
     return DoraReport(
         window=window,
         filters=filters,
         levels_table=table,
         deployment_frequency=_frequency(counts, window, table),
-        lead_time=LeadTime(median, p90, changes, lead_time_level(median, table)),
+        lead_time=LeadTime(median, p90, whole.changes, lead_time_level(median, table)),
         change_failure_rate=FailureRate(
             rate, counts.failed, counts.total, failure_rate_level(rate, table)
         ),
-        recovery_time=Recovery(recovery, recoveries, recovery_level(recovery, table)),
+        recovery_time=Recovery(recovery, whole.recoveries, recovery_level(recovery, table)),
         rework_rate=Rework(_ratio(counts.unplanned, counts.total), counts.unplanned, counts.total),
         canary_failures=await canary_caught(connection, window, filters, failed=counts.failed),
         failure_split=await failure_split(connection, window, filters, caught_max_weight),
-        trend=trend,
+        trend=[_week(week, summary) for week, summary in zip(weeks, weekly, strict=True)],
     )
 
 
-async def _week(connection: AsyncConnection, week: Window, filters: Filters) -> WeekTrend:
-    counts = await count_deployments(connection, week, filters)
-    _, (lead,) = await percentiles(connection, lead_times(week, filters), (0.5,))
-    _, (recovery,) = await percentiles(connection, recovery_times(week, filters), (0.5,))
+def _counts(summary: Summary) -> Counts:
+    return Counts(
+        summary.total,
+        summary.successful,
+        summary.failed,
+        summary.unplanned,
+        summary.deployment_days,
+    )
+
+
+def _week(week: Window, summary: Summary) -> WeekTrend:
     return WeekTrend(
         week_start=week.start,
         week_end=week.end,
-        deployments=counts.total,
-        successful=counts.successful,
-        failed=counts.failed,
-        change_failure_rate=_ratio(counts.failed, counts.total),
-        lead_time_median_seconds=lead,
-        recovery_median_seconds=recovery,
-        rework_rate=_ratio(counts.unplanned, counts.total),
+        deployments=summary.total,
+        successful=summary.successful,
+        failed=summary.failed,
+        change_failure_rate=_ratio(summary.failed, summary.total),
+        lead_time_median_seconds=summary.lead[0],
+        recovery_median_seconds=summary.recovery[0],
+        rework_rate=_ratio(summary.unplanned, summary.total),
     )
 
 
@@ -266,20 +277,33 @@ async def failure_split(
     failed before any traffic moved), otherwise reached production; each side sums its failures'
     known exposure (weight share x seconds)."""
     row = DEPLOYMENTS
-    failed = (row.c.outcome == "failed") | incident_linked(row)
+    columns = (row.c.source, row.c.outcome, row.c.failure_cause, row.c.peak_weight)
+    window_rows = (*finished_in(row, window), *matching(row, filters))
+    # The failed ones by their index, then the others an incident names (few): one OR of the
+    # two would read every deployment of the window.
+    linked = select(INCIDENTS.c.deployment_id).where(INCIDENTS.c.deployment_id.is_not(None))
+    failures = union_all(
+        select(*columns, row.c.exposure_weight_seconds).where(
+            row.c.outcome == "failed", *window_rows
+        ),
+        select(*columns, row.c.exposure_weight_seconds).where(
+            row.c.outcome != "failed", row.c.id.in_(linked), *window_rows
+        ),
+    ).subquery("failures")
+    failure = failures.c
     caught = (
-        (row.c.source == "flagger")
-        & (row.c.outcome == "failed")
-        & func.coalesce(row.c.failure_cause, "").not_like("promotion-failed%")
-        & (func.coalesce(row.c.peak_weight, 0) <= caught_max_weight)
+        (failure.source == "flagger")
+        & (failure.outcome == "failed")
+        & func.coalesce(failure.failure_cause, "").not_like("promotion-failed%")
+        & (func.coalesce(failure.peak_weight, 0) <= caught_max_weight)
     )
     statement = select(
         _count_if(caught),
-        func.max(case((caught, row.c.peak_weight))),
-        func.sum(case((caught, row.c.exposure_weight_seconds))),
-        _count_if(failed & ~caught),
-        func.sum(case((failed & ~caught, row.c.exposure_weight_seconds))),
-    ).where(failed, *finished_in(row, window), *matching(row, filters))
+        func.max(case((caught, failure.peak_weight))),
+        func.sum(case((caught, failure.exposure_weight_seconds))),
+        _count_if(~caught),
+        func.sum(case((~caught, failure.exposure_weight_seconds))),
+    )
     count, peak, exposure, reached, reached_exposure = await scalar_row(connection, statement)
     return FailureSplit(
         caught_max_weight=caught_max_weight,

@@ -112,12 +112,12 @@ def recovery_times(window: Window, filters: Filters) -> Subquery:
         INCIDENTS.c.resolved_epoch >= window.start_epoch,
         INCIDENTS.c.resolved_epoch < window.end_epoch,
         INCIDENTS.c.resolved_epoch >= INCIDENTS.c.opened_epoch,
-        *_incident_filters(filters),
+        *incident_filters(filters),
     )
     return union_all(from_deployments, incidents).subquery("recoveries")
 
 
-def _incident_filters(filters: Filters) -> list[ColumnElement[bool]]:
+def incident_filters(filters: Filters) -> list[ColumnElement[bool]]:
     """Incidents carry only a service; narrower filters keep those linked to a matching
     deployment."""
     found: list[ColumnElement[bool]] = []

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from portal.models.dora import DEPLOYMENTS, STREAM
+from portal.services.dora_rollups import touch_days
 
 
 def _stream(deployment: Any) -> list[Any]:
@@ -50,6 +51,7 @@ async def _previous_outcome(connection: AsyncConnection, deployment: Any) -> str
 
 
 async def record_recovery(connection: AsyncConnection, deployment: Any) -> None:
+    touch_days(connection, [deployment.finished_day])
     follows = deployment.outcome == "success" and (
         await _previous_outcome(connection, deployment) == "failed"
     )

@@ -1,0 +1,504 @@
+"""The DORA figures of several windows at once (a report's window and its weekly trend), from
+the daily rollups where a window covers whole days of the fleet, and from the facts elsewhere.
+
+The windows are cut into segments at every window edge (and, for the whole fleet, at the
+midnights next to them): a segment of whole days reads the rollups, any other segment the facts
+(a filtered report, the part-days at a window's edges). Each window sums its segments' counts and
+rank-bucket histograms, finds every percentile's bucket there (portal/domain/dora_buckets.py),
+and reads only those buckets' values, in one statement for all windows, for the exact value and
+its interpolation neighbour. The figures equal dora_queries' direct computation exactly.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from portal.domain.dora_buckets import locate
+from portal.domain.dora_percentiles import Rank, interpolate, percentile_rank
+from portal.domain.dora_windows import DAY_SECONDS, Window
+from portal.models.dora import (
+    DEPLOYMENTS,
+    INCIDENTS,
+    LINKS,
+    ROLLUP_DAYS,
+    ROLLUP_LEADS,
+    ROLLUP_RECOVERIES,
+)
+from portal.services.dora_queries import (
+    Filters,
+    incident_linked,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    start: float
+    end: float
+    rolled: bool
+    """Whole days of the whole fleet: read from the rollups."""
+
+    @property
+    def days(self) -> tuple[int, int]:
+        return int(self.start // DAY_SECONDS), int(self.end // DAY_SECONDS)
+
+
+@dataclass(slots=True)
+class Tally:
+    """One segment's (or window's) counts, success days and histograms."""
+
+    total: int = 0
+    successful: int = 0
+    failed: int = 0
+    unplanned: int = 0
+    days: int = 0
+    first_day: int | None = None
+    last_day: int | None = None
+    leads: defaultdict[int, int] = field(default_factory=lambda: defaultdict(int))
+    recoveries: defaultdict[int, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add_days(self, days: int, first: int | None, last: int | None) -> None:
+        """Success days of a later segment: a day cut by a segment edge counts once."""
+        if first is None or last is None or days == 0:
+            return
+        self.days += days - (1 if self.last_day == first else 0)
+        self.first_day = self.first_day if self.first_day is not None else first
+        self.last_day = last
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    total: int
+    successful: int
+    failed: int
+    unplanned: int
+    deployment_days: int
+    changes: int
+    lead: tuple[float | None, ...]
+    recoveries: int
+    recovery: tuple[float | None, ...]
+
+
+def segments(windows: Sequence[Window], *, rolled: bool) -> list[Segment]:
+    cuts: set[float] = set()
+    for window in windows:
+        start, end = window.start_epoch, window.end_epoch
+        cuts |= {start, end}
+        if rolled:
+            cuts |= {
+                edge
+                for edge in (
+                    math.ceil(start / DAY_SECONDS) * DAY_SECONDS,
+                    math.floor(end / DAY_SECONDS) * DAY_SECONDS,
+                )
+                if start < edge < end
+            }
+    ordered = sorted(cuts)
+    return [
+        Segment(start, end, rolled and start % DAY_SECONDS == 0 and end % DAY_SECONDS == 0)
+        for start, end in itertools.pairwise(ordered)
+    ]
+
+
+Names = tuple[str, ...]
+"""The filters a report sets, by name: a statement's shape, its values are parameters."""
+
+
+def _filter_on(table: Any, names: Names) -> list[ColumnElement[bool]]:
+    return [table.c[name] == bindparam(f"filter_{name}") for name in names]
+
+
+def _incident_filter(names: Names) -> list[ColumnElement[bool]]:
+    """dora_queries.incident_filters with parameters: the service on the incident, narrower
+    filters through its linked deployment."""
+    found: list[ColumnElement[bool]] = []
+    if "service" in names:
+        found.append(INCIDENTS.c.service == bindparam("filter_service"))
+    if set(names) - {"service"}:
+        linked = DEPLOYMENTS.alias("incident_deployment")
+        found.append(
+            select(linked.c.id)
+            .where(linked.c.id == INCIDENTS.c.deployment_id, *_filter_on(linked, names))
+            .exists()
+        )
+    return found
+
+
+def _segment_of(column: Any, count: int, prefix: str) -> Any:
+    """Which of `count` parameterised ranges `[{prefix}a{j}, {prefix}b{j})` holds `column`."""
+    return case(
+        *[
+            ((column >= bindparam(f"{prefix}a{j}")) & (column < bindparam(f"{prefix}b{j}")), j)
+            for j in range(count)
+        ]
+    )
+
+
+def _within(column: Any, count: int, prefix: str) -> ColumnElement[bool]:
+    return or_(
+        *[
+            and_(column >= bindparam(f"{prefix}a{j}"), column < bindparam(f"{prefix}b{j}"))
+            for j in range(count)
+        ]
+    )
+
+
+def _ranges(found: Sequence[tuple[int, Segment]], prefix: str, *, days: bool) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for j, (_, segment) in enumerate(found):
+        low, high = segment.days if days else (segment.start, segment.end)
+        values[f"{prefix}a{j}"], values[f"{prefix}b{j}"] = low, high
+    return values
+
+
+def _count_if(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+@functools.lru_cache(maxsize=64)
+def _raw_counts_statement(count: int, names: Names) -> Any:
+    row = DEPLOYMENTS
+    success = row.c.outcome == "success"
+    success_day = case((success, row.c.finished_day))
+    segment = _segment_of(row.c.finished_epoch, count, "r").label("segment")
+    return (
+        select(
+            segment,
+            func.count(),
+            _count_if(success),
+            _count_if((row.c.outcome == "failed") | incident_linked(row)),
+            _count_if(row.c.planned.is_(False) | row.c.follows_failure.is_(True)),
+            func.count(func.distinct(success_day)),
+            func.min(success_day),
+            func.max(success_day),
+        )
+        .where(_within(row.c.finished_epoch, count, "r"), *_filter_on(row, names))
+        .group_by(segment)
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _rolled_counts_statement(count: int) -> Any:
+    row = ROLLUP_DAYS
+    return (
+        select(row.c.day, row.c.total, row.c.successful, row.c.failed, row.c.unplanned)
+        .where(_within(row.c.day, count, "d"))
+        .order_by(row.c.day)
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _raw_leads_statement(count: int, names: Names) -> Any:
+    """Per segment and bucket: a filtered report walks from its deployments (the stream index;
+    the links' own finish would send the planner through every link of the window)."""
+    if names:
+        finished = DEPLOYMENTS.c.finished_epoch
+        rows: Any = DEPLOYMENTS.join(LINKS, LINKS.c.deployment_id == DEPLOYMENTS.c.id)
+    else:
+        finished, rows = LINKS.c.finished_epoch, LINKS
+    segment = _segment_of(finished, count, "r").label("segment")
+    return (
+        select(segment, LINKS.c.lead_bucket, func.count())
+        .select_from(rows)
+        .where(
+            LINKS.c.lead_bucket.is_not(None),
+            _within(finished, count, "r"),
+            *_filter_on(DEPLOYMENTS, names),
+        )
+        .group_by(segment, LINKS.c.lead_bucket)
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _raw_recoveries_statement(count: int, names: Names) -> Any:
+    row = DEPLOYMENTS
+    segment = _segment_of(row.c.finished_epoch, count, "r").label("segment")
+    return (
+        select(segment, row.c.recovery_bucket, func.count())
+        .where(
+            row.c.recovery_bucket.is_not(None),
+            _within(row.c.finished_epoch, count, "r"),
+            *_filter_on(row, names),
+        )
+        .group_by(segment, row.c.recovery_bucket)
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _rolled_histogram_statement(name: str, count: int) -> Any:
+    table = ROLLUP_LEADS if name == "leads" else ROLLUP_RECOVERIES
+    segment = _segment_of(table.c.day, count, "d").label("segment")
+    return (
+        select(segment, table.c.bucket, func.sum(table.c.count))
+        .where(_within(table.c.day, count, "d"))
+        .group_by(segment, table.c.bucket)
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _incidents_statement(count: int, names: Names) -> Any:
+    segment = _segment_of(INCIDENTS.c.resolved_epoch, count, "i").label("segment")
+    return (
+        select(segment, INCIDENTS.c.recovery_bucket, func.count())
+        .where(
+            INCIDENTS.c.recovery_bucket.is_not(None),
+            _within(INCIDENTS.c.resolved_epoch, count, "i"),
+            *_incident_filter(names),
+        )
+        .group_by(segment, INCIDENTS.c.recovery_bucket)
+    )
+
+
+async def _rows(connection: AsyncConnection, statement: Any, values: dict[str, Any]) -> list[Any]:
+    return list((await connection.execute(statement, values)).all())
+
+
+async def _tally(
+    connection: AsyncConnection,
+    cut: list[Segment],
+    names: Names,
+    values: dict[str, Any],
+) -> list[Tally]:
+    """Every segment's counts and histograms: from the facts, the rollups and the incidents."""
+    tallies = [Tally() for _ in cut]
+    raw = [(index, s) for index, s in enumerate(cut) if not s.rolled]
+    rolled = [(index, s) for index, s in enumerate(cut) if s.rolled]
+    values = values | _ranges(raw, "r", days=False) | _ranges(rolled, "d", days=True)
+    values |= _ranges(list(enumerate(cut)), "i", days=False)
+    if raw:
+        statement = _raw_counts_statement(len(raw), names)
+        for j, total, ok, failed, unplanned, days, first, last in await _rows(
+            connection, statement, values
+        ):
+            tally = tallies[raw[j][0]]
+            tally.total, tally.successful = int(total), int(ok)
+            tally.failed, tally.unplanned = int(failed), int(unplanned)
+            tally.add_days(int(days), first, last)
+        for name, statement in (
+            ("leads", _raw_leads_statement(len(raw), names)),
+            ("recoveries", _raw_recoveries_statement(len(raw), names)),
+        ):
+            for j, bucket, count in await _rows(connection, statement, values):
+                getattr(tallies[raw[j][0]], name)[int(bucket)] += int(count)
+    if rolled:
+        found = await _rows(connection, _rolled_counts_statement(len(rolled)), values)
+        for index, segment in rolled:
+            tally = tallies[index]
+            low, high = segment.days
+            for day, total, ok, failed, unplanned in found:
+                if low <= day < high:
+                    tally.total += int(total)
+                    tally.successful += int(ok)
+                    tally.failed += int(failed)
+                    tally.unplanned += int(unplanned)
+                    if ok:
+                        tally.add_days(1, int(day), int(day))
+        for name in ("leads", "recoveries"):
+            statement = _rolled_histogram_statement(name, len(rolled))
+            for j, bucket, count in await _rows(connection, statement, values):
+                getattr(tallies[rolled[j][0]], name)[int(bucket)] += int(count)
+    statement = _incidents_statement(len(cut), names)
+    for j, bucket, count in await _rows(connection, statement, values):
+        tallies[j].recoveries[int(bucket)] += int(count)
+    return tallies
+
+
+@dataclass(frozen=True, slots=True)
+class _Wanted:
+    window: int
+    kind: str
+    quantile: float
+    fraction: float
+
+
+def _lead_values(tag: int, names: Names) -> Any:
+    """The values of two buckets (those between them are empty in the window) in order from an
+    offset; a filtered report walks from its deployments (few), the fleet from the buckets'
+    index."""
+    buckets = LINKS.c.lead_bucket.in_([bindparam(f"f{tag}"), bindparam(f"l{tag}")])
+    statement = select(LINKS.c.lead_seconds.label("seconds"))
+    if names:
+        statement = statement.select_from(
+            DEPLOYMENTS.join(LINKS, LINKS.c.deployment_id == DEPLOYMENTS.c.id)
+        ).where(
+            buckets,
+            DEPLOYMENTS.c.finished_epoch >= bindparam(f"s{tag}"),
+            DEPLOYMENTS.c.finished_epoch < bindparam(f"e{tag}"),
+            *_filter_on(DEPLOYMENTS, names),
+        )
+    else:
+        statement = statement.where(
+            buckets,
+            LINKS.c.finished_epoch >= bindparam(f"s{tag}"),
+            LINKS.c.finished_epoch < bindparam(f"e{tag}"),
+        )
+    return (
+        statement.order_by(LINKS.c.lead_seconds)
+        .offset(bindparam(f"o{tag}", type_=Integer))
+        .limit(2)
+    )
+
+
+def _recovery_values(tag: int, names: Names) -> Any:
+    row = DEPLOYMENTS
+    deployments = select(row.c.recovery_seconds.label("seconds")).where(
+        row.c.recovery_bucket.in_([bindparam(f"f{tag}"), bindparam(f"l{tag}")]),
+        row.c.finished_epoch >= bindparam(f"s{tag}"),
+        row.c.finished_epoch < bindparam(f"e{tag}"),
+        *_filter_on(row, names),
+    )
+    incidents = select(
+        (INCIDENTS.c.resolved_epoch - INCIDENTS.c.opened_epoch).label("seconds")
+    ).where(
+        INCIDENTS.c.recovery_bucket.in_([bindparam(f"f{tag}"), bindparam(f"l{tag}")]),
+        INCIDENTS.c.resolved_epoch >= bindparam(f"s{tag}"),
+        INCIDENTS.c.resolved_epoch < bindparam(f"e{tag}"),
+        *_incident_filter(names),
+    )
+    values = union_all(deployments, incidents).subquery(f"recovery_values{tag}")
+    return (
+        select(values.c.seconds)
+        .order_by(values.c.seconds)
+        .offset(bindparam(f"o{tag}", type_=Integer))
+        .limit(2)
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _look_up_statement(kinds: tuple[str, ...], names: Names) -> Any:
+    parts = []
+    for tag, kind in enumerate(kinds):
+        values = _lead_values if kind == "lead" else _recovery_values
+        inner = values(tag, names).subquery(f"v{tag}")
+        parts.append(select(literal(tag).label("tag"), inner.c.seconds))
+    return union_all(*parts)
+
+
+async def summarize(
+    connection: AsyncConnection,
+    windows: Sequence[Window],
+    filters: Filters,
+    *,
+    lead_quantiles: Sequence[tuple[float, ...]],
+    recovery_quantiles: Sequence[tuple[float, ...]],
+) -> list[Summary]:
+    """Each window's counts, lead times (count, then each of its `lead_quantiles`) and
+    recoveries (count and `recovery_quantiles`), exactly as the direct queries give them."""
+    set_filters = {name: value for name, value in filters.as_dict().items() if value}
+    names: Names = tuple(sorted(set_filters))
+    values: dict[str, Any] = {f"filter_{name}": value for name, value in set_filters.items()}
+    cut = segments(windows, rolled=not names)
+    await _serial(connection)
+    tallies = await _tally(connection, cut, names, values)
+    sums = [_sum(window, cut, tallies) for window in windows]
+    wanted: list[_Wanted] = []
+    for position, (window, tally) in enumerate(zip(windows, sums, strict=True)):
+        for kind, histogram, quantiles in (
+            ("lead", tally.leads, lead_quantiles[position]),
+            ("recovery", tally.recoveries, recovery_quantiles[position]),
+        ):
+            for quantile in quantiles:
+                rank = percentile_rank(sum(histogram.values()), quantile)
+                if rank is None:
+                    continue
+                where = locate(histogram, rank.index, pair=rank.fraction > 0)
+                if where is None:
+                    raise RuntimeError("a rank outside its own histogram")
+                tag = len(wanted)
+                wanted.append(_Wanted(position, kind, quantile, rank.fraction))
+                values |= {
+                    f"f{tag}": where.first,
+                    f"l{tag}": where.last,
+                    f"o{tag}": where.offset,
+                    f"s{tag}": window.start_epoch,
+                    f"e{tag}": window.end_epoch,
+                }
+    found = await _look_up(connection, wanted, names, values)
+    return [
+        _summary(position, tally, lead_quantiles[position], recovery_quantiles[position], found)
+        for position, tally in enumerate(sums)
+    ]
+
+
+async def _serial(connection: AsyncConnection) -> None:
+    """No parallel workers and no JIT for this transaction on PostgreSQL: every statement here
+    reads a few bucket ranges through an index, and the look-up statement's summed cost passes
+    `jit_above_cost`, so PostgreSQL compiled it for about a second (EXPLAIN ANALYZE at a
+    million deployments) and started workers costing more than the reads."""
+    if connection.dialect.name == "postgresql":
+        await connection.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        await connection.execute(text("SET LOCAL jit = off"))
+
+
+async def _look_up(
+    connection: AsyncConnection, wanted: list[_Wanted], names: Names, values: dict[str, Any]
+) -> dict[tuple[int, str, float], float]:
+    if not wanted:
+        return {}
+    statement = _look_up_statement(tuple(item.kind for item in wanted), names)
+    pairs: defaultdict[int, list[float]] = defaultdict(list)
+    for tag, seconds in await _rows(connection, statement, values):
+        pairs[int(tag)].append(float(seconds))
+    return {
+        (item.window, item.kind, item.quantile): interpolate(
+            Rank(index=0, fraction=item.fraction), sorted(pairs[tag])
+        )
+        for tag, item in enumerate(wanted)
+    }
+
+
+def _sum(window: Window, cut: list[Segment], tallies: list[Tally]) -> Tally:
+    total = Tally()
+    for segment, tally in zip(cut, tallies, strict=True):
+        if segment.start < window.start_epoch or segment.end > window.end_epoch:
+            continue
+        total.total += tally.total
+        total.successful += tally.successful
+        total.failed += tally.failed
+        total.unplanned += tally.unplanned
+        total.add_days(tally.days, tally.first_day, tally.last_day)
+        for bucket, count in tally.leads.items():
+            total.leads[bucket] += count
+        for bucket, count in tally.recoveries.items():
+            total.recoveries[bucket] += count
+    return total
+
+
+def _summary(
+    position: int,
+    tally: Tally,
+    lead_quantiles: tuple[float, ...],
+    recovery_quantiles: tuple[float, ...],
+    found: dict[tuple[int, str, float], float],
+) -> Summary:
+    return Summary(
+        total=tally.total,
+        successful=tally.successful,
+        failed=tally.failed,
+        unplanned=tally.unplanned,
+        deployment_days=tally.days,
+        changes=sum(tally.leads.values()),
+        lead=tuple(found.get((position, "lead", q)) for q in lead_quantiles),
+        recoveries=sum(tally.recoveries.values()),
+        recovery=tuple(found.get((position, "recovery", q)) for q in recovery_quantiles),
+    )
