@@ -25,6 +25,8 @@ from portal.services.broadcasting import Broadcaster
 from portal.services.cost_refresh import CostRefresher, SpotBook
 from portal.services.costs import CostsView, costs_view
 from portal.services.dora_gauges import DoraGauges
+from portal.services.gate_book import GateBook
+from portal.services.gate_call_writing import GateCallWriter
 from portal.services.leadership import StatusSource
 from portal.services.readiness import ReadinessCheck
 from portal.services.timeline_recording import TimelineRecorder
@@ -45,6 +47,15 @@ class PortalState:
     readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
     leader: StatusSource | None = None
     """Who leads the singleton work (/readyz, the portal_leader gauge)."""
+    gate_book: GateBook | None = None
+    """Gate openings and freezes in memory (None: `PORTAL_GATE_BOOK=false`)."""
+    gate_calls: GateCallWriter | None = None
+    """Flagger's last calls, written in batches after the answers."""
+
+    async def flush_gate_calls(self) -> None:
+        """Write the last calls answered so far, before showing last-call data."""
+        if self.gate_calls is not None:
+            await self.gate_calls.flush()
 
     @property
     def spot_prices(self) -> SpotBook | None:
@@ -122,6 +133,7 @@ def get_action_env(request: Request, state: StateDep) -> ActionEnv:
         or settings.flagger_webhook_token is not None,
         timeout=settings.kube_write_timeout_seconds,
         now=datetime.now(UTC),
+        flush_gate_calls=state.flush_gate_calls,
     )
 
 
