@@ -119,7 +119,7 @@ async def gate_payloads(kubeconfig: Path) -> list[tuple[str, dict[str, Any]]]:
             "name": meta["name"],
             "namespace": meta["namespace"],
             "phase": str((canary.get("status") or {}).get("phase") or "Progressing"),
-            "checksum": observed_checksum(canary),
+            "checksum": observed_checksum(canary) or "",
             "metadata": {"token": TOKEN},
         }
         calls.extend((gate, body) for gate in GATES)

@@ -197,6 +197,7 @@ async def _open_gate_book(
         return None, None
     book = GateBook(engine, timeout=settings.gate_state_timeout_seconds)
     stack.push_async_callback(book.close)
+    await book.warm()
     writer = GateCallWriter(engine, flush_seconds=settings.gate_call_flush_seconds)
     await stack.enter_async_context(writer)
     return book, writer

@@ -163,7 +163,7 @@ class Settings(BaseSettings):
     gate_call_flush_seconds: float = Field(
         default=0.2,
         gt=0,
-        le=10,
+        le=3600,
         description="How long noted gate calls gather before one batch writes them (pages and "
         "actions that show last calls write what is pending first).",
     )

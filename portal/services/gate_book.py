@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -27,7 +28,10 @@ from portal.domain.gate_rules import ALWAYS, FreezeFact
 from portal.models.gates import Freeze, GateOpening, GateStateVersion
 from portal.services.gates_freezes import freeze_scope, in_utc
 
+log = logging.getLogger(__name__)
+
 OpeningKey = tuple[str, str, str, str]
+WARM_SECONDS = 10.0
 
 
 class GateStateUnreadable(Exception):
@@ -221,6 +225,16 @@ class GateBook:
             (GateOpening.model_validate(row._mapping) for row in openings),
             (Freeze.model_validate(row._mapping) for row in freezes),
         )
+
+    async def warm(self) -> None:
+        """Open the version connection and load the state before the first call (startup): a
+        cold connection on a loaded machine can take longer than the fail-safe timeout. A
+        database that is down now is no reason not to start: calls hold until it is back."""
+        try:
+            async with asyncio.timeout(WARM_SECONDS):
+                await self._current(await self._versions.read())
+        except (GateStateUnreadable, SQLAlchemyError, OSError, TimeoutError) as error:
+            log.warning("gate book not loaded at startup (gates hold until it is): %s", error)
 
     async def close(self) -> None:
         await self._versions.close()
