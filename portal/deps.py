@@ -73,7 +73,9 @@ class PortalState:
         )
 
 
-def get_state(request: Request) -> PortalState:
+async def get_state(request: Request) -> PortalState:
+    """Async, like every cheap dependency here: FastAPI runs a plain `def` dependency in a
+    worker thread, a thread hop per request (measured: 11% of a gate call's CPU)."""
     state: PortalState = request.app.state.portal
     return state
 
@@ -81,7 +83,7 @@ def get_state(request: Request) -> PortalState:
 StateDep = Annotated[PortalState, Depends(get_state)]
 
 
-def get_settings(state: StateDep) -> Settings:
+async def get_settings(state: StateDep) -> Settings:
     return state.settings
 
 
@@ -108,21 +110,21 @@ async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-def get_templates(state: StateDep) -> Jinja2Templates:
+async def get_templates(state: StateDep) -> Jinja2Templates:
     return state.templates
 
 
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 
 
-def get_view(state: StateDep) -> ClusterView:
+async def get_view(state: StateDep) -> ClusterView:
     return state.view
 
 
 ViewDep = Annotated[ClusterView, Depends(get_view)]
 
 
-def get_action_env(request: Request, state: StateDep) -> ActionEnv:
+async def get_action_env(request: Request, state: StateDep) -> ActionEnv:
     """What an operator action needs to reach the fleet, for the API and the web form alike."""
     settings = state.settings
     return ActionEnv(
