@@ -221,4 +221,5 @@ compose-test: install podman
 # generate on 2 shared cores, then the queries; bounded at an hour.
 bench: install
 	timeout 3600 $(BIN)/python bench/dora_metrics.py
+	timeout 900 $(BIN)/python bench/gate_calls.py
 .PHONY: bench
