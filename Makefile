@@ -218,8 +218,10 @@ compose-test: install podman
 
 # Benchmarks (BENCHMARKS.md): each prints its figures against a baseline measured in the same run.
 # DORA at the issue's size (1,000,000 deployments, 5,000,000 changes) on PostgreSQL: 7-9 min to
-# generate on 2 shared cores, then the queries; bounded at an hour.
+# generate on 2 shared cores, then the queries; bounded at an hour. Then the reliability load
+# (issue 18.6): fails when any call of any run failed.
 bench: install
 	timeout 3600 $(BIN)/python bench/dora_metrics.py
+	timeout 1800 $(BIN)/python bench/reliability_load.py  # issue 18.6: 3 x 120 s on two replicas
 	timeout 900 $(BIN)/python bench/gate_calls.py
 .PHONY: bench

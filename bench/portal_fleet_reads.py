@@ -30,7 +30,8 @@ from devcluster.harness import serve_devcluster
 from portal import migrations
 from portal.config import Settings
 from portal.kube.kinds import HPAS
-from portal.kube.watching import WatchTarget, WatchTiming, list_objects
+from portal.kube.watch_timing import WatchTiming
+from portal.kube.watching import WatchTarget, list_objects
 from portal.logs import configure_logging
 from portal.security.roles import Role
 from tests.support import objects

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from devcluster import errors
+from devcluster.faults import CUT_MODES
 from devcluster.state import ClusterState
 from devcluster.store import encode
 
@@ -49,6 +50,14 @@ async def close_watches(state: ClusterState, body: dict[str, Any]) -> dict[str, 
 async def expire_watches(state: ClusterState, body: dict[str, Any]) -> dict[str, Any]:
     state.faults.expire_next_watches(_int(body, "count"), path_prefix=_prefix(body))
     return {"expire_next_watches": state.faults.expire_watches}
+
+
+async def cut_watch_events(state: ClusterState, body: dict[str, Any]) -> dict[str, Any]:
+    mode = body.get("mode", "abort")
+    if mode not in CUT_MODES:
+        raise errors.bad_request(f"mode must be abort or end, got {mode!r}")
+    state.faults.cut_next_watch_events(_int(body, "count"), path_prefix=_prefix(body), mode=mode)
+    return {"cut_next_watch_events": sum(c.remaining for c in state.faults.event_cuts)}
 
 
 async def fail_requests(state: ClusterState, body: dict[str, Any]) -> dict[str, Any]:
@@ -140,6 +149,7 @@ def admin_routes() -> list[Route]:
     table: list[tuple[str, str, Handler]] = [
         ("/watches/close", "POST", close_watches),
         ("/watches/expire", "POST", expire_watches),
+        ("/watches/cut", "POST", cut_watch_events),
         ("/faults/fail", "POST", fail_requests),
         ("/faults/slow", "POST", slow_requests),
         ("/faults", "DELETE", clear_faults),

@@ -145,7 +145,7 @@ def _watch(
     if isinstance(opened, bytes):
         return Response(opened, 200, media_type=media)
     return StreamingResponse(
-        watch_stream.stream_events(state, target, opened, opts),
+        watch_stream.stream_events(state, target, opened, opts, path=request.url.path),
         media_type=media,
         headers={"Cache-Control": "no-cache, private"},
     )

@@ -1,9 +1,10 @@
 """Fault switches tests flip to make the API misbehave on purpose.
 
-Close every open watch now, answer the next N watches with 410 Gone, answer the next N
-requests (optionally under a path prefix) with 500 or 429 + Retry-After, delay them, or hold
-them until the test releases them (a barrier: the test looks at the world while the request is
-in flight).
+Close every open watch now, answer the next N watches with 410 Gone, cut the next N watch
+events after half their JSON line (the connection aborted, or the stream ended cleanly there),
+answer the next N requests (optionally under a path prefix) with 500 or 429 + Retry-After,
+delay them, or hold them until the test releases them (a barrier: the test looks at the world
+while the request is in flight).
 Going down and coming back on the same port is the server's job (see `server.py`).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Literal
 
 from devcluster.errors import ApiError
 from devcluster.store import ObjectStore
@@ -26,6 +28,24 @@ class RequestFault:
     method: str | None = None
     retry_after: int = 1
     delay_seconds: float = 0.0
+
+
+CutMode = Literal["abort", "end"]
+CUT_MODES: tuple[CutMode, ...] = ("abort", "end")
+
+
+class WatchStreamCut(Exception):
+    """Raised inside a watch stream to abort its connection mid-event (no terminating chunk):
+    the client sees a truncated body, as when a proxy or a node drops the connection."""
+
+
+@dataclass
+class EventCut:
+    """Cut the next `remaining` watch events under `path_prefix` after half their line."""
+
+    remaining: int
+    path_prefix: str = ""
+    mode: CutMode = "abort"
 
 
 @dataclass
@@ -64,6 +84,7 @@ class Faults:
 
     store: ObjectStore
     watch_expiries: list[RequestFault] = field(default_factory=list)
+    event_cuts: list[EventCut] = field(default_factory=list)
     request_faults: list[RequestFault] = field(default_factory=list)
     holds: list[Hold] = field(default_factory=list)
 
@@ -79,6 +100,26 @@ class Faults:
     def expire_watches(self) -> int:
         """How many injected 410s are still pending."""
         return sum(f.remaining for f in self.watch_expiries)
+
+    def cut_next_watch_events(
+        self, count: int, *, path_prefix: str = "", mode: CutMode = "abort"
+    ) -> None:
+        """The next `count` object events of watches under `path_prefix` are sent only up to
+        half their JSON line; then the connection is aborted (`abort`) or the stream ends
+        cleanly (`end`). The event is not lost: a watch from the last resourceVersion the
+        client saw gets it again, whole."""
+        if mode not in CUT_MODES:
+            raise ValueError(f"unsupported cut mode {mode!r}: use abort or end")
+        self.event_cuts.append(EventCut(count, path_prefix, mode))
+
+    def take_event_cut(self, path: str) -> CutMode | None:
+        """Consume one pending cut for an event of a watch of `path`: how to cut it, if any."""
+        for cut in self.event_cuts:
+            if cut.remaining > 0 and path.startswith(cut.path_prefix):
+                cut.remaining -= 1
+                self.event_cuts = [c for c in self.event_cuts if c.remaining > 0]
+                return cut.mode
+        return None
 
     def fail_next_requests(
         self,
@@ -112,6 +153,7 @@ class Faults:
 
     def clear(self) -> None:
         self.watch_expiries.clear()
+        self.event_cuts.clear()
         self.request_faults.clear()
         for hold in self.holds:
             hold.release()

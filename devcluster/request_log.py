@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ class RequestRecord:
     status: int
     user: str
     user_agent: str = ""
+    at: float = 0.0
+    """`time.monotonic()` when the answer started (tests measure gaps between calls)."""
 
     @property
     def is_watch(self) -> bool:
@@ -102,6 +105,7 @@ class RequestLogMiddleware:
                 status=status,
                 user=scope.get("state", {}).get("devcluster_user", ""),
                 user_agent=_header(scope, b"user-agent"),
+                at=time.monotonic(),
             )
         )
 

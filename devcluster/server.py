@@ -15,9 +15,24 @@ import socket
 import uvicorn
 
 from devcluster.app import create_app
+from devcluster.faults import WatchStreamCut
 from devcluster.state import ClusterState
 
 log = logging.getLogger(__name__)
+
+
+class _QuietInjectedCuts(logging.Filter):
+    """uvicorn logs an app exception raised mid-response as an error with its traceback; a
+    watch cut on purpose (`Faults.cut_next_watch_events`) is no error of ours."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], WatchStreamCut))
+
+
+def _quiet_injected_cuts() -> None:
+    uvicorn_errors = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _QuietInjectedCuts) for f in uvicorn_errors.filters):
+        uvicorn_errors.addFilter(_QuietInjectedCuts())
 
 
 class ApiServer:
@@ -58,6 +73,7 @@ class ApiServer:
         """Listen (on the same port as before, if any) and wait until the server is up."""
         if self.running:
             return
+        _quiet_injected_cuts()
         sock = self._bind()
         config = uvicorn.Config(
             self._app,
@@ -103,6 +119,10 @@ class ApiServer:
             self._server, self._task = None, None
             self._up.clear()
             self._down.set()
+
+    def open_connections(self) -> int:
+        """HTTP connections open to this server now (tests check that clients leak none)."""
+        return 0 if self._server is None else len(self._server.server_state.connections)
 
     async def wait_up(self) -> None:
         """Return once the server is listening."""

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from devcluster import errors
+from devcluster.faults import WatchStreamCut
 from devcluster.http_common import CHUNK
 from devcluster.query_params import parse_bool
 from devcluster.reading import build_filter, raw_view, table_event_object, view
@@ -96,9 +97,12 @@ def _chunks(lines: list[bytes]) -> list[bytes]:
 
 
 async def stream_events(
-    state: ClusterState, target: Target, watcher: Watcher, opts: WatchOptions
+    state: ClusterState, target: Target, watcher: Watcher, opts: WatchOptions, *, path: str = ""
 ) -> AsyncIterator[bytes]:
-    """Yield event lines until the watch is closed, times out or the client goes away."""
+    """Yield event lines until the watch is closed, times out or the client goes away.
+
+    An injected cut (`Faults.cut_next_watch_events`) sends half of an event's line, then aborts
+    the connection (`WatchStreamCut`) or ends the stream there."""
     deadline = time.monotonic() + opts.timeout
     next_bookmark = time.monotonic() + state.bookmark_interval
     try:
@@ -108,11 +112,19 @@ async def stream_events(
                 return
             wait = min(deadline, next_bookmark if opts.bookmarks else deadline) - now
             batch = await watcher.next_batch(max(wait, 0.0))
-            lines = []
+            lines: list[bytes] = []
             for item in batch:
                 if item is None:
                     break
-                lines.append(_event_line(target, item[0], item[1], opts))
+                line = _event_line(target, item[0], item[1], opts)
+                cut = state.faults.take_event_cut(path) if state.faults.event_cuts else None
+                if cut is not None:
+                    for chunk in _chunks([*lines, line[: len(line) // 2]]):
+                        yield chunk
+                    if cut == "abort":
+                        raise WatchStreamCut(f"injected cut of a watch event on {path}")
+                    return
+                lines.append(line)
             else:
                 if opts.bookmarks and time.monotonic() >= next_bookmark and not watcher.pending:
                     lines.append(_bookmark(target, state.store.revision))

@@ -30,6 +30,7 @@ from portal.api import flagger_events, gates, github_webhooks, health
 from portal.api import hpas as hpas_api
 from portal.api import notifications as notifications_api
 from portal.api import tokens as tokens_api
+from portal.api.error_responses import document_errors, error_responses
 from portal.aws.cost_explorer import open_cost_explorer
 from portal.aws.spot_prices import open_spot_prices
 from portal.config import Settings, load_settings
@@ -43,7 +44,7 @@ from portal.kube.fleet_watch import watching_fleet
 from portal.kube.kinds import KINDS_BY_KEY
 from portal.kube.view import ClusterView
 from portal.kube.watch_metrics import WatchCollector
-from portal.kube.watching import WatchTiming
+from portal.kube.watch_timing import WatchTiming
 from portal.security.access import public, require_role
 from portal.security.denials import keep_flushing_denial_tallies
 from portal.security.installing import install_security, install_security_headers
@@ -66,6 +67,7 @@ from portal.services.notification_sending import NotificationSender, delivery_co
 from portal.services.notification_watching import NotificationWatcher
 from portal.services.readiness import clusters_check, database_check
 from portal.services.retention import keep_purging
+from portal.services.timeline_metrics import TimelineCollector
 from portal.services.timeline_recording import TimelineRecorder
 from portal.web import admin, canary_actions, fleet_pages, freezes, pages, stream
 from portal.web import audit as audit_page
@@ -141,7 +143,11 @@ async def _open_costs(
     if region is None:
         return None
     explorer = await stack.enter_async_context(
-        open_cost_explorer(region=region, endpoint_url=settings.aws_endpoint_url)
+        open_cost_explorer(
+            region=region,
+            endpoint_url=settings.aws_endpoint_url,
+            timeout_seconds=settings.cost_timeout_seconds,
+        )
     )
     # The demo's moto answers every spot price with a placeholder (USD 0.00001): demo spot nodes
     # are priced with the configured discount instead, and say so.
@@ -230,6 +236,7 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
                 on_run_ended=lambda c, ns, n: live.run_ended(cluster=c, namespace=ns, name=n),
                 on_decided=notifier.runs_decided,
             )
+            _register(stack, registry, TimelineCollector(recorder))
             leader_only = LeaderOnly()
             view.subscribe(notifier.on_change)
             leader_only.add(notifier.run, name="notification-watcher")
@@ -330,28 +337,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     install_security_headers(app, settings)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
-    app.include_router(health.router, dependencies=[Depends(public("probes; no data"))])
+    errors = error_responses()
+    app.include_router(
+        health.router, dependencies=[Depends(public("probes; no data"))], responses=errors
+    )
     app.include_router(fleet_pages.router)
     app.include_router(canary_actions.router)
     app.include_router(freezes.router)
     app.include_router(pages.router)
     app.include_router(dora_page.router)
     app.include_router(costs_page.router)
-    app.include_router(stream.router, dependencies=[Depends(require_role(Role.viewer))])
-    app.include_router(canaries_api.router)
-    app.include_router(hpas_api.router)
-    app.include_router(costs_api.router)
-    app.include_router(flagger_events.router)
-    app.include_router(gates.router)
-    app.include_router(gates.freezes_router)
-    app.include_router(gates.state_router)
-    app.include_router(actions_api.router)
+    app.include_router(
+        stream.router, dependencies=[Depends(require_role(Role.viewer))], responses=errors
+    )
+    app.include_router(canaries_api.router, responses=errors)
+    app.include_router(hpas_api.router, responses=errors)
+    app.include_router(costs_api.router, responses=errors)
+    app.include_router(flagger_events.router, responses=errors)
+    app.include_router(gates.router, responses=errors)
+    app.include_router(gates.freezes_router, responses=errors)
+    app.include_router(gates.state_router, responses=errors)
+    app.include_router(actions_api.router, responses=errors)
     app.include_router(audit_page.router)
     app.include_router(admin.router)
-    app.include_router(audit_api.router)
-    app.include_router(tokens_api.router)
-    app.include_router(dora_api.router)
-    app.include_router(github_webhooks.router)
-    app.include_router(notifications_api.router)
+    app.include_router(audit_api.router, responses=errors)
+    app.include_router(tokens_api.router, responses=errors)
+    app.include_router(dora_api.router, responses=errors)
+    app.include_router(github_webhooks.router, responses=errors)
+    app.include_router(notifications_api.router, responses=errors)
     app.include_router(notifications_pages.router)
+    document_errors(app)
     return app

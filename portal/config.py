@@ -315,6 +315,13 @@ class Settings(BaseSettings):
         le=86400,
         description="Least seconds between an admin's manual refresh and the previous refresh.",
     )
+    cost_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=300,
+        description="Seconds a Cost Explorer request may take before the refresh counts it as "
+        "failed (the last snapshot stays, marked stale with the reason).",
+    )
     cost_spot_discount: float = Field(
         default=0.65,
         ge=0,

@@ -3,7 +3,8 @@
 Operators and admins only; every action needs a reason. 202 with the action record (also when
 an identical request already took effect: the record says so), 409 with the reason when the
 action does not apply, 404 for an unknown cluster or canary, 422 for a bad action or body,
-502 when the cluster refuses or does not answer.
+502 when the cluster refuses or does not answer, 503 with `Retry-After` while it is
+unreachable (nothing attempted or nothing reached it; audited as failed).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, field_validator
 
+from portal.api.error_responses import ERROR_CONTENT
 from portal.deps import ActionEnvDep, SessionDep
 from portal.domain.action_rules import ActionName
 from portal.security.access import OperatorUser
@@ -41,7 +43,16 @@ class ActionIn(BaseModel):
     "/canaries/{cluster}/{namespace}/{name}/{action}",
     status_code=202,
     response_model=ActionRecord,
-    responses={409: {"description": "the action does not apply now; detail says why"}},
+    responses={
+        409: {
+            "content": ERROR_CONTENT,
+            "description": "the action does not apply now; detail says why",
+        },
+        503: {
+            "content": ERROR_CONTENT,
+            "description": "the cluster is unreachable; nothing was changed (Retry-After)",
+        },
+    },
 )
 async def act_on_canary(
     *,

@@ -254,7 +254,7 @@ def require_refresher(state: StateDep) -> CostRefresher:
     return found
 
 
-@router.post("/refresh", response_model=RefreshOut, responses={409: {}, 429: {}})
+@router.post("/refresh", response_model=RefreshOut)
 async def refresh_costs(
     _admin: AdminUser,
     actor: CurrentActor,

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import AfterValidator, BaseModel, Field
 
+from portal.api.error_responses import ERROR_CONTENT
 from portal.api.flagger_callers import flagger_cluster
 from portal.deps import PortalState, SessionDep, StateDep
 from portal.domain.canary_gates import Gate
@@ -47,7 +48,11 @@ GatePath = Annotated[str, Path(pattern="^(" + "|".join(GATE_NAMES) + ")$")]
 
 HOLD_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"content": {"text/plain": {}}, "description": "the gate passes; one line says why"},
-    403: {"content": {"text/plain": {}}, "description": "the gate holds; one line says why"},
+    403: {
+        "content": {"text/plain": {"schema": {"type": "string"}}, **ERROR_CONTENT},
+        "description": "the gate holds, one line of text says why; or the caller was refused "
+        "(JSON ErrorDetail)",
+    },
 }
 
 

@@ -3,7 +3,9 @@
 A delivery is checked (signature against PORTAL_GITHUB_WEBHOOK_SECRET in constant time; a missing
 or wrong one is an audited 401), stored under its `X-GitHub-Delivery` id and answered; the facts
 are written after the answer. A delivery id seen before answers 200 and stores nothing; an event
-type the portal does not use answers 202 and is dropped.
+type the portal does not use answers 202 and is dropped; a signed delivery of a used type whose
+payload is malformed answers 422 with the reason and stores nothing (portal.services.
+github_payloads).
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from pydantic import BaseModel
 from portal.deps import SessionDep, StateDep
 from portal.domain.github_events import HANDLED_EVENTS
 from portal.domain.github_signatures import signature_valid
-from portal.errors import BadRequest, Unauthorized
+from portal.errors import BadRequest, Unauthorized, Unprocessable
 from portal.security.access import public
 from portal.security.denials import record_denial
 from portal.services.github_deliveries import process_delivery, store_delivery
+from portal.services.github_payloads import payload_problem
 
 router = APIRouter(
     prefix="/webhooks",
@@ -51,7 +54,7 @@ async def _verified_body(request: Request, state: StateDep, signature: str | Non
     "/github",
     response_model=DeliveryAnswer,
     status_code=202,
-    responses={200: {"model": DeliveryAnswer}, 401: {}},
+    responses={200: {"model": DeliveryAnswer}},
 )
 async def github_webhook(
     *,
@@ -68,6 +71,10 @@ async def github_webhook(
         raise BadRequest("X-GitHub-Event and X-GitHub-Delivery are required")
     if x_github_event not in HANDLED_EVENTS:
         return _answer(202, "ignored", x_github_delivery)
+    workflows = frozenset(state.settings.github_deploy_workflows)
+    problem = payload_problem(x_github_event, body, workflows=workflows)
+    if problem is not None:
+        raise Unprocessable(problem)
     row_id = await store_delivery(
         session,
         delivery_id=x_github_delivery,
@@ -81,7 +88,7 @@ async def github_webhook(
         process_delivery,
         state.sessionmaker,
         row_id=row_id,
-        workflows=frozenset(state.settings.github_deploy_workflows),
+        workflows=workflows,
     )
     if x_github_event == "ping":
         return _answer(200, "pong", x_github_delivery)

@@ -5,7 +5,9 @@
 - a full error page otherwise.
 Unexpected exceptions are logged with the request id and answered 500 without internals; a
 database that is unreachable, locked past its busy timeout or out of pooled connections is a
-503 with Retry-After (the request changed nothing it did not commit), never a 500.
+503 with Retry-After and the cause (the request changed nothing it did not commit), never a 500
+— except on Flagger's gates, which answer 403 "hold" then: a gate the portal cannot decide must
+never pass (docs/flagger-fidelity.md, "fail-safe gates").
 """
 
 from __future__ import annotations
@@ -17,20 +19,18 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from portal.db import unavailable_cause
 from portal.errors import PortalError
 
 log = structlog.get_logger("portal.errors")
 
 DATABASE_RETRY_AFTER_SECONDS = 5
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
-"""SQLAlchemy's errors for a database it could not use (locked, down, pool exhausted)."""
+GATE_PREFIX = "/flagger/gates/"
 
 JSON_PREFIXES = ("/api/", "/flagger/", "/webhooks/", "/healthz", "/readyz", "/metrics", "/stream")
 
@@ -120,27 +120,38 @@ class UnexpectedErrorMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except DATABASE_UNAVAILABLE as error:
-            log.warning("database unavailable", path=scope["path"], error_type=type(error).__name__)
-            if started:
-                raise
-            response = render_error(
-                Request(scope),
-                status=503,
-                detail="the portal's database is busy or unreachable; nothing more was changed, "
-                "retry shortly",
-                headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
-            )
-            await response(scope, receive, send)
         except Exception as error:
-            log.exception("unhandled error", path=scope["path"], error_type=type(error).__name__)
             if started:
                 raise
-            request = Request(scope)
-            response = render_error(
-                request, status=500, detail="internal error; see the portal log"
-            )
+            cause = unavailable_cause(error)
+            if cause is not None:
+                response = database_unavailable(Request(scope), cause=cause)
+                log.warning("database unavailable", path=scope["path"], cause=cause)
+            else:
+                log.exception(
+                    "unhandled error", path=scope["path"], error_type=type(error).__name__
+                )
+                response = render_error(
+                    Request(scope), status=500, detail="internal error; see the portal log"
+                )
             await response(scope, receive, send)
+
+
+def database_unavailable(request: Request, *, cause: str) -> Response:
+    """503 + Retry-After with the cause; a Flagger gate holds (403) instead."""
+    if request.url.path.startswith(GATE_PREFIX):
+        return PlainTextResponse(
+            f"hold: the portal cannot read its gates ({cause}); a gate it cannot decide never "
+            "passes, so Flagger waits and asks again at its next tick\n",
+            status_code=403,
+        )
+    return render_error(
+        request,
+        status=503,
+        detail=f"{cause}: the portal's database is busy or unreachable; nothing more was "
+        "changed, retry shortly",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

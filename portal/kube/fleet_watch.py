@@ -9,7 +9,8 @@ from contextlib import asynccontextmanager
 from portal.kube.clusters import Cluster
 from portal.kube.kinds import Kind
 from portal.kube.view import ClusterView
-from portal.kube.watching import WatchTarget, WatchTiming, keep_watching
+from portal.kube.watch_timing import WatchTiming
+from portal.kube.watching import WatchTarget, keep_watching
 
 
 def watch_targets(clusters: Sequence[Cluster], kinds: Sequence[Kind]) -> list[WatchTarget]:

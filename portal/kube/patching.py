@@ -4,7 +4,8 @@ field manager `infra-fleet-portal` (so Flux leaves the fields alone), raw JSON i
 A patch may carry `metadata.resourceVersion` for optimistic concurrency: the API server then
 answers 409 when the object changed since it was read. Every failure (a Status error, a
 timeout, a refused connection) becomes one `KubeWriteFailed` with the HTTP status and the
-server's own message, so callers can report it without guessing.
+server's own message, so callers can report it without guessing; a connection that could not
+be made at all says so (`unreachable`): nothing reached the server, nothing was changed.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ MERGE_PATCH = "application/merge-patch+json"
 
 
 class KubeWriteFailed(Exception):
-    """A read or patch the API server refused or never answered (`status` 0: no answer)."""
+    """A read or patch the API server refused or never answered (`status` 0: no answer).
+    `unreachable`: no connection could be made, so the request never reached the server."""
 
-    def __init__(self, *, status: int, message: str) -> None:
+    def __init__(self, *, status: int, message: str, unreachable: bool = False) -> None:
         super().__init__(f"{status}: {message}")
         self.status = status
         self.message = message
+        self.unreachable = unreachable
 
 
 def canary_path(namespace: str, name: str) -> str:
@@ -84,6 +87,9 @@ async def _call(
             text = await response.text()
     except TimeoutError:
         raise KubeWriteFailed(status=0, message=f"no answer within {timeout_seconds:g}s") from None
+    except aiohttp.ClientConnectorError as error:
+        message = f"{type(error).__name__}: {error}"
+        raise KubeWriteFailed(status=0, message=message, unreachable=True) from None
     except aiohttp.ClientError as error:
         raise KubeWriteFailed(status=0, message=f"{type(error).__name__}: {error}") from None
     if not 200 <= response.status <= 299:

@@ -193,6 +193,15 @@ class ClusterView:
     def watches(self) -> list[WatchState]:
         return list(self._watches.values())
 
+    def disconnected_watch(self, *, cluster: str, kind: str, namespace: str) -> WatchState | None:
+        """The watch of `kind` covering `namespace` in `cluster` when it is not connected now
+        (its copy may be old, and the API server is likely unreachable), else None."""
+        for state in self._watches.values():
+            covers = state.scope is None or state.scope == namespace
+            if state.cluster == cluster and state.kind == kind and covers and not state.connected:
+                return state
+        return None
+
     def mesh_provider(self, cluster: str) -> str:
         """Flagger's `-mesh-provider` flag on `cluster` (PORTAL_MESH_PROVIDERS, "*", istio)."""
         found = self._mesh_providers.get(cluster) or self._mesh_providers.get("*")

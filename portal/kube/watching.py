@@ -1,12 +1,17 @@
 """Keep the ClusterView in sync: one list+watch per kind per cluster, in three tiers.
 
-1. forever: reconnect after any failure with capped, jittered exponential backoff;
+1. forever: reconnect after any failure with capped, jittered exponential backoff, waiting
+   longer when a 429 or 5xx answer asks to (`Retry-After`, at most 60 s);
 2. list (paginated), replace the view, then watch from the list's resourceVersion;
-3. one streaming watch call with a server timeout and bookmarks; when it ends normally,
-   watch again from the last resourceVersion seen. `410 Gone` goes back to tier 2 at once.
+3. one streaming watch call with a server timeout and bookmarks; when it ends, normally or
+   not (a stream cut mid-event, a refused connection, a 5xx, an API server away for a minute),
+   watch again from the last resourceVersion seen, without listing again. Only `410 Gone`
+   (that version is older than the server's history) goes back to tier 2, at once.
 
 Raw JSON dicts all the way (kubernetes-asyncio's ApiClient with `_preload_content=False`):
 decoding into the generated models is ~15x slower and the portal builds its own views.
+Upstream semantics followed here are cited in docs/flagger-fidelity.md ("Watching through API
+server faults").
 """
 
 from __future__ import annotations
@@ -14,9 +19,10 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 import aiohttp
 import structlog
@@ -25,6 +31,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from portal.kube.kinds import Kind
 from portal.kube.view import ChangeType, ClusterView, RawObject
+from portal.kube.watch_timing import WatchTiming, retry_delay
 
 log = structlog.get_logger("portal.watching")
 
@@ -40,14 +47,8 @@ class WatchFailed(Exception):
     """The server ended a watch with an error other than 410."""
 
 
-@dataclass(frozen=True, slots=True)
-class WatchTiming:
-    """Timeouts and backoff; tests shrink them, production keeps the defaults."""
-
-    server_timeout_seconds: int = 290
-    request_timeout_seconds: float = 15.0
-    backoff_initial_seconds: float = 0.5
-    backoff_cap_seconds: float = 30.0
+class StreamCut(Exception):
+    """The watch stream ended in the middle of an event's line (the event was not applied)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +62,11 @@ class WatchTarget:
         return f"watch:{self.cluster}:{self.kind.key}:{self.scope or '*'}"
 
 
-def backoff_delay(attempt: int, timing: WatchTiming, rng: random.Random) -> float:
-    """Exponential, capped, with jitter between half and the full delay."""
-    ceiling = min(timing.backoff_cap_seconds, timing.backoff_initial_seconds * 2.0**attempt)
-    return ceiling * rng.uniform(0.5, 1.0)
+@dataclass(slots=True)
+class Cursor:
+    """Where the next watch starts: the last resourceVersion applied (None: list first)."""
+
+    version: str | None = None
 
 
 async def _get(
@@ -84,7 +86,9 @@ async def _get(
         # With _preload_content=False the client hands back any status: check it here.
         async with response:
             body = await response.text()
-        raise ApiException(status=response.status, reason=_status_message(body, response))
+        error = ApiException(status=response.status, reason=_status_message(body, response))
+        error.headers = response.headers
+        raise error
     return response
 
 
@@ -121,10 +125,10 @@ async def list_objects(
             return objects, str(metadata.get("resourceVersion") or "")
 
 
-async def watch_events(
+async def open_watch(
     client: ApiClient, target: WatchTarget, timing: WatchTiming, version: str
-) -> AsyncIterator[dict[str, Any]]:
-    """The events of one watch call, until the server closes it."""
+) -> aiohttp.ClientResponse:
+    """One watch call from `version`, its response open for streaming."""
     query = [
         ("watch", "true"),
         ("resourceVersion", version),
@@ -136,11 +140,17 @@ async def watch_events(
         sock_connect=timing.request_timeout_seconds,
         sock_read=timing.server_timeout_seconds + timing.request_timeout_seconds,
     )
-    response = await _get(client, target.kind.path(target.scope), query, timeout)
-    async with response:
-        while line := await response.content.readline():
-            if line.strip():
-                yield json.loads(line)
+    return await _get(client, target.kind.path(target.scope), query, timeout)
+
+
+async def read_events(response: aiohttp.ClientResponse) -> AsyncIterator[dict[str, Any]]:
+    """The events of one watch response until the server closes it; a last line without its
+    newline is an event cut in half (`StreamCut`), never parsed."""
+    while line := await response.content.readline():
+        if not line.endswith(b"\n"):
+            raise StreamCut(f"watch stream ended mid-event after {len(line)} bytes")
+        if line.strip():
+            yield json.loads(line)
 
 
 def _check_error(event: dict[str, Any]) -> None:
@@ -151,30 +161,50 @@ def _check_error(event: dict[str, Any]) -> None:
 
 
 async def follow(
-    client: ApiClient, target: WatchTarget, view: ClusterView, timing: WatchTiming, version: str
-) -> str:
-    """Tier 3: apply one watch call's events to the view; return the last resourceVersion."""
-    async for event in watch_events(client, target, timing, version):
-        kind = event.get("type")
-        obj = event.get("object") or {}
-        if kind == "ERROR":
-            _check_error(event)
-        version = str((obj.get("metadata") or {}).get("resourceVersion") or version)
-        if kind in WATCH_EVENT_TYPES:
-            change = cast(ChangeType, kind)
-            view.apply(cluster=target.cluster, kind=target.kind.key, change_type=change, obj=obj)
-        view.mark_in_sync(cluster=target.cluster, kind=target.kind.key, scope=target.scope)
-    return version
-
-
-async def sync_once(
-    client: ApiClient, target: WatchTarget, view: ClusterView, timing: WatchTiming
+    client: ApiClient, target: WatchTarget, view: ClusterView, timing: WatchTiming, cursor: Cursor
 ) -> None:
-    """Tier 2: list, replace, then follow watches until something breaks."""
-    objects, version = await list_objects(client, target, timing)
-    view.replace(cluster=target.cluster, kind=target.kind.key, scope=target.scope, objects=objects)
+    """Tier 3: apply one watch call's events to the view, advancing `cursor` past each.
+
+    A watch that ends within a second without a single event is a failure (client-go's "very
+    short watch"), so a server closing every watch at once is backed off, not hammered."""
+    assert cursor.version is not None
+    opened = time.monotonic()
+    events = 0
+    response = await open_watch(client, target, timing, cursor.version)
+    # The server took the watch from our version: what changed since comes on this stream.
+    view.mark_in_sync(cluster=target.cluster, kind=target.kind.key, scope=target.scope)
+    async with response:
+        async for event in read_events(response):
+            events += 1
+            kind = event.get("type")
+            obj = event.get("object") or {}
+            if kind == "ERROR":
+                _check_error(event)
+            if kind in WATCH_EVENT_TYPES:
+                change = cast(ChangeType, kind)
+                view.apply(
+                    cluster=target.cluster, kind=target.kind.key, change_type=change, obj=obj
+                )
+            version = (obj.get("metadata") or {}).get("resourceVersion")
+            cursor.version = str(version or cursor.version)
+            view.mark_in_sync(cluster=target.cluster, kind=target.kind.key, scope=target.scope)
+    if events == 0 and time.monotonic() - opened < 1.0:
+        raise WatchFailed("very short watch: it ended within a second and carried no event")
+
+
+async def sync(
+    client: ApiClient, target: WatchTarget, view: ClusterView, timing: WatchTiming, cursor: Cursor
+) -> NoReturn:
+    """Tier 2: list and replace when there is nothing to resume from, then follow watches
+    until something breaks."""
+    if cursor.version is None:
+        objects, version = await list_objects(client, target, timing)
+        view.replace(
+            cluster=target.cluster, kind=target.kind.key, scope=target.scope, objects=objects
+        )
+        cursor.version = version
     while True:
-        version = await follow(client, target, view, timing, version)
+        await follow(client, target, view, timing, cursor)
 
 
 def _describe(error: BaseException) -> str:
@@ -184,6 +214,12 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text != type(error).__name__ else text
 
 
+def _is_gone(error: BaseException) -> bool:
+    return isinstance(error, ResourceGone) or (
+        isinstance(error, ApiException) and error.status == 410
+    )
+
+
 async def keep_watching(
     client: ApiClient,
     target: WatchTarget,
@@ -191,34 +227,43 @@ async def keep_watching(
     timing: WatchTiming,
     rng: random.Random | None = None,
 ) -> None:
-    """Tier 1: never give up; 410 relists at once, anything else backs off first."""
+    """Tier 1: never give up; 410 relists at once, anything else waits, then resumes."""
     rng = rng or random.Random()  # noqa: S311 - jitter, not security
     state = view.register_watch(cluster=target.cluster, kind=target.kind.key, scope=target.scope)
+    cursor = Cursor()
     attempt = 0
     first = True
     while True:
-        if not first:
+        if cursor.version is None and not first:
             view.mark_restart(cluster=target.cluster, kind=target.kind.key, scope=target.scope)
         first = False
         synced_before = state.last_sync
         try:
-            await sync_once(client, target, view, timing)
-        except (ResourceGone, ApiException) as error:
-            gone = isinstance(error, ResourceGone) or getattr(error, "status", None) == 410
+            await sync(client, target, view, timing, cursor)
+        except Exception as error:  # anything: shown as stale and retried, never the end
+            if not isinstance(error, EXPECTED_FAILURES):
+                log.exception("watch failed unexpectedly", watch=target.name)
             _note_failure(view, target, error)
-            if gone:
+            if _is_gone(error):
+                cursor.version = None
                 attempt = 0
                 continue
-        except (aiohttp.ClientError, TimeoutError, WatchFailed, ValueError) as error:
-            _note_failure(view, target, error)
-        except Exception as error:  # anything unforeseen: shown as stale and retried, never the end
-            log.exception("watch failed unexpectedly", watch=target.name)
-            _note_failure(view, target, error)
-        if state.last_sync != synced_before:
-            attempt = 0  # it worked for a while: start the backoff again from the bottom
-        delay = backoff_delay(attempt, timing, rng)
-        attempt += 1
-        await asyncio.sleep(delay)
+            if state.last_sync != synced_before:
+                attempt = 0  # it worked for a while: start the backoff again from the bottom
+            delay = retry_delay(error, attempt, timing, rng)
+            attempt += 1
+            await asyncio.sleep(delay)
+
+
+EXPECTED_FAILURES = (
+    ResourceGone,
+    ApiException,
+    aiohttp.ClientError,
+    TimeoutError,
+    WatchFailed,
+    StreamCut,
+    ValueError,
+)
 
 
 def _note_failure(view: ClusterView, target: WatchTarget, error: BaseException) -> None:

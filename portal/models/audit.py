@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Index
+from sqlalchemy import Column, Index
 from sqlmodel import Field, SQLModel
+
+from portal.models.timestamps import UtcDateTime
 
 
 def utcnow() -> datetime:
@@ -41,9 +43,7 @@ class AuditEvent(AuditEventBase, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class AuditEventPublic(AuditEventBase):

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Index, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from portal.models.audit import utcnow
+from portal.models.timestamps import UtcDateTime
 
 
 class CostSnapshot(SQLModel, table=True):
@@ -20,7 +21,7 @@ class CostSnapshot(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     fetched_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False)
     )
     trigger: str = Field(max_length=16)
     requests: int = Field(default=0)

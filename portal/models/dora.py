@@ -13,7 +13,6 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     Column,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -24,6 +23,7 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from portal.models.audit import utcnow
+from portal.models.timestamps import UtcDateTime
 
 
 class Deployment(SQLModel, table=True):
@@ -54,9 +54,9 @@ class Deployment(SQLModel, table=True):
     repo: str | None = Field(default=None, max_length=255)
     commit_sha: str | None = Field(default=None, max_length=64)
     started_at: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
-    finished_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    finished_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     finished_epoch: float = Field(sa_column=Column(Float, nullable=False))
     finished_day: int = Field(sa_column=Column(Integer, nullable=False))
     outcome: str = Field(max_length=16)
@@ -73,7 +73,7 @@ class Deployment(SQLModel, table=True):
         default=None, sa_column=Column(Float, nullable=True)
     )
     received_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False)
     )
 
 
@@ -90,7 +90,7 @@ class Change(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     repo: str = Field(max_length=255)
     sha: str = Field(max_length=64)
-    committed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    committed_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     committed_epoch: float = Field(sa_column=Column(Float, nullable=False))
     push_head: str | None = Field(default=None, max_length=64)
     """The `after` of the push that brought this commit to the default branch."""
@@ -143,10 +143,10 @@ class Incident(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     service: str = Field(max_length=253)
-    opened_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    opened_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     opened_epoch: float = Field(sa_column=Column(Float, nullable=False))
     resolved_at: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
     resolved_epoch: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
     deployment_id: int | None = Field(
@@ -168,10 +168,10 @@ class GithubDelivery(SQLModel, table=True):
     event: str = Field(max_length=64)
     body: str = Field(sa_column=Column(Text, nullable=False))
     received_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False)
     )
     processed_at: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
     result: str | None = Field(default=None, max_length=1000)
 

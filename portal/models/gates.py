@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from portal.models.audit import utcnow
+from portal.models.timestamps import UtcDateTime
 
 ALWAYS = "*"
 """The checksum of an opening that holds for every run ("always" approvals)."""
 
 
 def _timestamp(*, nullable: bool = False) -> Column[datetime]:
-    return Column(DateTime(timezone=True), nullable=nullable)
+    return Column(UtcDateTime(), nullable=nullable)
 
 
 class CanaryActionBase(SQLModel):

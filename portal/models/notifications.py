@@ -14,17 +14,18 @@ from typing import Literal
 
 from pydantic import BaseModel, SecretStr
 from pydantic import Field as SchemaField
-from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from portal.domain.notification_rules import Transition
 from portal.models.audit import utcnow
+from portal.models.timestamps import UtcDateTime
 
 ChannelKind = Literal["slack", "teams", "webhook"]
 
 
 def _timestamp(*, nullable: bool = False) -> Column[datetime]:
-    return Column(DateTime(timezone=True), nullable=nullable)
+    return Column(UtcDateTime(), nullable=nullable)
 
 
 class NotificationChannel(SQLModel, table=True):

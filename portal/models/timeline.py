@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, UniqueConstraint, text
+from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from portal.models.audit import utcnow
+from portal.models.timestamps import UtcDateTime
 
 
 class CanaryRun(SQLModel, table=True):
@@ -38,11 +39,9 @@ class CanaryRun(SQLModel, table=True):
     revision: str | None = Field(default=None, max_length=128)
     image: str | None = Field(default=None, max_length=512)
     started_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False)
     )
-    ended_at: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
-    )
+    ended_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
     outcome: str | None = Field(default=None, max_length=32)
     reason: str | None = Field(default=None, max_length=1000)
 
@@ -62,7 +61,7 @@ class TimelineEntry(SQLModel, table=True):
         default=None,
         sa_column=Column(Integer, ForeignKey("canary_runs.id", ondelete="SET NULL"), nullable=True),
     )
-    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     category: str = Field(max_length=32)
     event_type: str = Field(default="Normal", max_length=16)
     message: str = Field(max_length=2000)
@@ -78,6 +77,6 @@ class HpaSample(SQLModel, table=True):
     cluster: str = Field(max_length=128)
     namespace: str = Field(max_length=253)
     name: str = Field(max_length=253)
-    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     current_replicas: int
     desired_replicas: int

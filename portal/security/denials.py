@@ -26,6 +26,7 @@ from portal.security.denial_tallies import Tally
 from portal.security.roles import Identity
 from portal.security.state import SecurityState
 from portal.services.audit import record_audit
+from portal.services.loop_failures import LoopFailures
 
 log = structlog.get_logger("portal.security")
 
@@ -123,13 +124,14 @@ async def flush_denial_tallies(app: Any) -> int:
 
 async def keep_flushing_denial_tallies(app: Any, *, every_seconds: float = 60.0) -> None:
     """Background task: aggregate rows once a minute (and once more on shutdown)."""
+    failures = LoopFailures(log, "could not write aggregated denials")
     try:
         while True:
             await asyncio.sleep(every_seconds)
             try:
                 await flush_denial_tallies(app)
-            except Exception:
-                log.exception("could not write aggregated denials")
+            except Exception as error:
+                failures.report(error)
     finally:
         with contextlib.suppress(Exception):
             await asyncio.shield(flush_denial_tallies(app))

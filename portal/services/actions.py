@@ -7,7 +7,8 @@ change (claim, gate opening), which commits before the answer is returned. Run-b
 claim an idempotency key (`cluster/ns/name/action/.../run`) with a unique constraint, so
 concurrent identical requests have one effect: the first is "applied", the rest "already
 requested". Refusals and failed Kubernetes calls are audited too, in their own commit, before
-the error is raised.
+the error is raised. While the cluster's canary watch is disconnected (API server down or
+unreachable) nothing is attempted: the action is audited as failed and answered 503.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, NoReturn
 from kubernetes_asyncio.client import ApiClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from portal.db import DATABASE_UNAVAILABLE
 from portal.domain.action_rules import (
     ActionPlan,
     ActionRefusal,
@@ -51,9 +53,12 @@ from portal.services.actions_records import (
 from portal.services.actions_requests import (
     ActionEnv,
     ActionRequest,
+    ClusterUnavailable,
     KubernetesCallFailed,
     cluster_error,
+    cluster_outage,
 )
+from portal.services.actions_unaudited import not_audited
 from portal.services.audit import Actor
 from portal.services.gates import last_calls, target_template
 from portal.services.gates_freezes import active_freeze_for
@@ -64,6 +69,7 @@ __all__ = [
     "ActionNotApplicable",
     "ActionRecord",
     "ActionRequest",
+    "ClusterUnavailable",
     "KubernetesCallFailed",
     "perform_action",
 ]
@@ -106,6 +112,9 @@ async def perform_action(
         name=request.name,
         now=env.now,
     )
+    outage = cluster_outage(env.view, cluster=request.cluster, namespace=request.namespace)
+    if outage is not None:
+        await _fail(session, request=request, actor=actor, canary=canary, error=outage)
     raw = _raw_canary(env.view, request)  # read with the view above, no await between
     version = str(((raw or {}).get("metadata") or {}).get("resourceVersion") or "")
     observed = observed_checksum(raw) if raw is not None else None
@@ -131,9 +140,19 @@ async def perform_action(
     )
     try:
         record = await step.run(plan, calls_checksum=observed)
+        await session.commit()  # the answer goes out only once the effect's rows are committed
     except KubeWriteFailed as failed:
         raise await step.failed(failed) from None
-    await session.commit()  # the answer goes out only once the effect's rows are committed
+    except DATABASE_UNAVAILABLE as error:
+        if not step.audit_id:  # failed before the "requested" row: no effect was attempted
+            raise
+        raise not_audited(
+            error,
+            action=request.action.value,
+            target=f"{request.cluster}/{request.namespace}/{request.name}",
+            audit_id=step.audit_id,
+            done=step.done,
+        ) from error
     return record
 
 
@@ -144,6 +163,20 @@ async def _refuse(
     await audit_by(session, actor, outcome="rejected", error=reason, **_target(request, canary))
     await session.commit()
     raise ActionNotApplicable(reason)
+
+
+async def _fail(
+    session: AsyncSession,
+    *,
+    request: ActionRequest,
+    actor: Actor,
+    canary: CanaryView,
+    error: PortalError,
+) -> NoReturn:
+    """Audit an action that was not attempted as failed (its own commit), then raise."""
+    await audit_by(session, actor, outcome="failed", error=error.detail, **_target(request, canary))
+    await session.commit()
+    raise error
 
 
 def _target(request: ActionRequest, canary: CanaryView) -> dict[str, Any]:
@@ -171,6 +204,8 @@ class _Step:
     """The target's pod-template hash in the view: a Waiting approval binds to it as well."""
     audit_id: int = 0
     """The action's audit row, committed as "requested" before any effect."""
+    done: str | None = None
+    """What the action did in the cluster, once it did it (before its audit row completes)."""
 
     async def run(self, plan: ActionPlan, *, calls_checksum: str | None) -> ActionRecord:
         self.audit_id = await audit_requested(
@@ -347,6 +382,7 @@ class _Step:
         gate: Gate | None = None,
         action_id: int | None = None,
     ) -> ActionRecord:
+        self.done = detail
         event = await complete_audit(self.session, self.audit_id, outcome=outcome)
         if outcome == "applied" and gate is Gate.ROLLBACK:
             await notify_operator_rollback(

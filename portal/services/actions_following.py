@@ -27,6 +27,7 @@ from portal.kube.view import Change, ClusterView, utcnow
 from portal.models.gates import CanaryAction
 from portal.services import fleet
 from portal.services.audit import record_audit
+from portal.services.loop_failures import LoopFailures
 
 log = structlog.get_logger("portal.actions")
 
@@ -53,6 +54,7 @@ class RetryFollower:
             self._wake.set()
 
     async def run(self) -> None:
+        failures = LoopFailures(log, "following retries failed; trying again at the next change")
         while True:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._idle):
@@ -60,8 +62,8 @@ class RetryFollower:
             self._wake.clear()
             try:
                 await self.follow_once()
-            except Exception:
-                log.exception("following retries failed; trying again at the next change")
+            except Exception as error:
+                failures.report(error)
 
     async def follow_once(self) -> None:
         async with self._sessionmaker() as session:

@@ -33,6 +33,7 @@ from portal.kube.patching import KubeWriteFailed
 from portal.kube.view import Change, ClusterView, RawObject
 from portal.models.gates import CanaryAction, GateOpening
 from portal.services.actions_patches import CanaryRef, reset_skip_analysis
+from portal.services.loop_failures import LoopFailures
 
 log = structlog.get_logger("portal.actions")
 
@@ -66,6 +67,7 @@ class RunEndSweeper:
             self._wake.set()
 
     async def run(self) -> None:
+        failures = LoopFailures(log, "sweeping ended runs failed; trying again at the next change")
         while True:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._idle):
@@ -73,8 +75,8 @@ class RunEndSweeper:
             self._wake.clear()
             try:
                 await self.sweep_once()
-            except Exception:
-                log.exception("sweeping ended runs failed; trying again at the next change")
+            except Exception as error:
+                failures.report(error)
 
     async def sweep_once(self) -> None:
         async with self._sessionmaker() as session:

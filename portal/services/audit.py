@@ -34,6 +34,10 @@ class Actor:
     request_id: str | None = None
 
 
+def _clip(text: str | None, length: int) -> str | None:
+    return None if text is None else text[:length]
+
+
 async def record_audit(
     session: AsyncSession,
     *,
@@ -52,21 +56,25 @@ async def record_audit(
     request_id: str | None = None,
     at: datetime | None = None,
 ) -> AuditEvent:
-    """Add one audit event to the session (flushed, so it has its id)."""
+    """Add one audit event to the session (flushed, so it has its id).
+
+    Every text is clipped to its column: a denied request's target comes straight from its
+    path, unvalidated, and a value longer than the column made PostgreSQL refuse the row (the
+    denial went unaudited)."""
     event = AuditEvent(
         actor=actor[:255],
         role=role[:32],
         action=action[:64],
         outcome=outcome[:32],
         source_ip=source_ip[:64] if source_ip else None,
-        cluster=cluster,
-        namespace=namespace,
-        name=name,
-        reason=reason[:2000] if reason else None,
-        phase_before=phase_before,
+        cluster=_clip(cluster, 128),
+        namespace=_clip(namespace, 253),
+        name=_clip(name, 253),
+        reason=_clip(reason, 2000),
+        phase_before=_clip(phase_before, 32),
         weight_before=weight_before,
-        error=error[:2000] if error else None,
-        request_id=request_id,
+        error=_clip(error, 2000),
+        request_id=_clip(request_id, 64),
     )
     if at is not None:
         event.at = at

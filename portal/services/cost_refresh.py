@@ -2,8 +2,9 @@
 
 Page and API views only read snapshots; this is the only code that spends Cost Explorer
 requests. Due times come from the rows themselves, so a restart neither refreshes early nor
-forgets a failure: after a failure the next attempt waits 60 s, doubling per consecutive
-failure, never longer than the refresh interval.
+forgets a failure: after a failure (throttled, access denied, timed out) the next attempt
+waits 60 s (`first_backoff_seconds`), doubling per consecutive failure, never longer than the
+refresh interval; views keep showing the last good snapshot, marked stale with the reason.
 """
 
 from __future__ import annotations
@@ -116,7 +117,12 @@ async def _consecutive_failures(sessionmaker: SessionMaker) -> tuple[int, dateti
 
 
 def next_delay(
-    *, failures: int, last_attempt: datetime | None, now: datetime, interval_seconds: float
+    *,
+    failures: int,
+    last_attempt: datetime | None,
+    now: datetime,
+    interval_seconds: float,
+    first_backoff_seconds: float = FIRST_BACKOFF_SECONDS,
 ) -> float:
     """Seconds until the next scheduled attempt (0: now)."""
     if last_attempt is None:
@@ -124,7 +130,7 @@ def next_delay(
     wait = (
         interval_seconds
         if failures == 0
-        else min(interval_seconds, FIRST_BACKOFF_SECONDS * 2 ** (failures - 1))
+        else min(interval_seconds, first_backoff_seconds * 2 ** (failures - 1))
     )
     return max(0.0, wait - (now - last_attempt).total_seconds())
 
@@ -166,6 +172,7 @@ class CostRefresher:
         spot: SpotPriceReader | None = None,
         spot_wanted: Callable[[], set[SpotKey]] = set,
         nodes_listed: Callable[[], Awaitable[object]] | None = None,
+        first_backoff_seconds: float = FIRST_BACKOFF_SECONDS,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._explorer = explorer
@@ -178,6 +185,7 @@ class CostRefresher:
         self._spot = spot
         self._spot_wanted = spot_wanted
         self._nodes_listed = nodes_listed
+        self._first_backoff = first_backoff_seconds
         self.spot = SpotBook()
         """What views price spot nodes with; only a refresh replaces it."""
 
@@ -257,7 +265,11 @@ class CostRefresher:
         """Seconds until the next scheduled refresh is due (0: now), from the stored attempts."""
         failures, last = await _consecutive_failures(self._sessionmaker)
         return next_delay(
-            failures=failures, last_attempt=last, now=self._clock(), interval_seconds=self._interval
+            failures=failures,
+            last_attempt=last,
+            now=self._clock(),
+            interval_seconds=self._interval,
+            first_backoff_seconds=self._first_backoff,
         )
 
     async def _start_spot(self) -> None:
@@ -289,5 +301,5 @@ class CostRefresher:
                     continue
             except Exception as error:  # the loop outlives an unreachable database
                 log.warning("cost refresh loop failed", error=describe_failure(error))
-                delay = FIRST_BACKOFF_SECONDS
+                delay = self._first_backoff
             await asyncio.sleep(delay)

@@ -20,6 +20,7 @@ from portal.db import SessionMaker
 from portal.domain.dora_windows import window_ending
 from portal.services.dora_metrics import DoraReport, compute_report
 from portal.services.dora_queries import Filters, services_in
+from portal.services.loop_failures import LoopFailures
 
 log = structlog.get_logger("portal.dora")
 WINDOW_DAYS = 30
@@ -64,11 +65,12 @@ class DoraGauges(Collector):
 
     async def keep_refreshing(self) -> None:
         """Refresh forever (cancel to stop); a failed refresh keeps the last figures."""
+        failures = LoopFailures(log, "DORA gauges not refreshed")
         while True:
             try:
                 await self.refresh()
-            except Exception:
-                log.exception("DORA gauges not refreshed")
+            except Exception as error:
+                failures.report(error)
             await asyncio.sleep(self.interval)
 
     def collect(self) -> Iterator[Metric]:

@@ -21,6 +21,7 @@ from portal.domain.github_events import (
 from portal.models import GithubDelivery
 from portal.models.audit import utcnow
 from portal.services.dora_facts import record_change, record_deployment, record_push
+from portal.services.loop_failures import LoopFailures
 
 log = structlog.get_logger("portal.github")
 DELIVERIES: Any = GithubDelivery.metadata.tables["github_deliveries"]
@@ -118,5 +119,5 @@ async def process_backlog(sessionmaker: SessionMaker, *, workflows: frozenset[st
             pending = list((await connection.execute(statement)).scalars())
         for row_id in pending:
             await process_delivery(sessionmaker, row_id=int(row_id), workflows=workflows)
-    except Exception:  # the database may be down at start; the next start tries again
-        log.exception("github delivery backlog not processed")
+    except Exception as error:  # the database may be down at start; the next start tries again
+        LoopFailures(log, "github delivery backlog not processed").report(error)

@@ -32,6 +32,7 @@ from portal.services.dora_facts import upsert
 from portal.services.dora_gauges import MAX_SERVICES, REFRESH_SECONDS, WINDOW_DAYS
 from portal.services.dora_metrics import DoraReport, compute_report
 from portal.services.dora_queries import Filters, finished_in
+from portal.services.loop_failures import LoopFailures
 from portal.services.notification_outbox import enqueue_notices
 
 log = structlog.get_logger("portal.notifications")
@@ -125,11 +126,12 @@ class DoraLevelWatcher:
 
     async def run(self) -> None:
         """Evaluate forever (cancel to stop); a failed evaluation is tried again next time."""
+        failures = LoopFailures(log, "DORA levels not evaluated")
         while True:
             try:
                 await self.evaluate()
-            except Exception:
-                log.exception("DORA levels not evaluated")
+            except Exception as error:
+                failures.report(error)
             await asyncio.sleep(self.interval)
 
     async def evaluate(self) -> int:

@@ -41,6 +41,7 @@ from portal.domain.notification_delivery import (
 )
 from portal.domain.notification_messages import render_message
 from portal.models.notifications import NotificationChannel, NotificationOutbox
+from portal.services.loop_failures import LoopFailures
 from portal.services.notification_secrets import ChannelTarget, SecretBox, SecretUnavailable
 from portal.services.uninterrupted import uninterrupted
 
@@ -127,11 +128,12 @@ class NotificationSender:
 
     async def run(self) -> None:
         """Deliver forever (cancel to stop); claims of an interrupted send simply expire."""
+        failures = LoopFailures(log, "notification delivery failed")
         while True:
             try:
                 await uninterrupted(self.deliver_due())
-            except Exception:
-                log.exception("notification delivery failed")
+            except Exception as error:
+                failures.report(error)
             await asyncio.sleep(self.config.tick_seconds)
 
     async def deliver_due(self) -> int:

@@ -26,6 +26,7 @@ from portal.domain.runs import RunDecision, RunState
 from portal.kube.view import Change, ClusterView
 from portal.models.notifications import NotificationState
 from portal.services import fleet
+from portal.services.loop_failures import LoopFailures
 from portal.services.notification_outbox import enqueue_notices, labels_of
 from portal.services.uninterrupted import uninterrupted
 
@@ -92,14 +93,15 @@ class NotificationWatcher:
                     await self.view.all_listed.wait()
         loop = asyncio.get_running_loop()
         next_scan = loop.time()
+        failures = LoopFailures(log, "notification check failed")
         while True:
             full = loop.time() >= next_scan
             if full:
                 next_scan = loop.time() + self.scan_seconds
             try:
                 await uninterrupted(self.check(full=full))
-            except Exception:
-                log.exception("notification check failed")
+            except Exception as error:
+                failures.report(error)
             await asyncio.sleep(self.tick_seconds)
 
     async def check(self, *, full: bool) -> None:

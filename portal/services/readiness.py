@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from portal.db import root_cause_name, unavailable_cause
 from portal.kube.view import ClusterView
 
 ReadinessCheck = Callable[[], Awaitable[str | None]]
@@ -26,7 +27,8 @@ def database_check(engine: AsyncEngine) -> ReadinessCheck:
         except TimeoutError:
             return f"database did not answer within {DB_CHECK_TIMEOUT_SECONDS:g}s"
         except Exception as error:
-            return f"database unreachable: {type(error).__name__}"
+            cause = unavailable_cause(error) or "database check failed"
+            return f"{cause}: {root_cause_name(error)}"
         return None
 
     return check

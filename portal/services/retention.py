@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.db import SessionMaker
 from portal.models import CanaryRun, HpaSample, TimelineEntry
+from portal.services.loop_failures import LoopFailures
 from portal.services.uninterrupted import uninterrupted
 
 log = structlog.get_logger("portal.retention")
@@ -48,11 +49,12 @@ async def keep_purging(
     sessionmaker: SessionMaker, *, retention_days: int, every: float = PURGE_EVERY_SECONDS
 ) -> None:
     """Purge once now, then every `every` seconds, until cancelled."""
+    failures = LoopFailures(log, "history purge failed")
     while True:
         cutoff = datetime.now(UTC) - timedelta(days=retention_days)
         try:
             purged = await uninterrupted(_purge(sessionmaker, cutoff=cutoff))
             log.info("history purged", cutoff=cutoff.isoformat(), **asdict(purged))
-        except Exception:
-            log.exception("history purge failed")
+        except Exception as error:
+            failures.report(error)
         await asyncio.sleep(every)

@@ -5,6 +5,11 @@ writes: runs (through the pure bookkeeping in `portal.domain.runs`), timeline en
 events from the watch or the event webhook, and the steps a run passes through) and HPA replica
 samples. Each observation is one short transaction; duplicates (an event seen by the watch and
 by the webhook, a relist replaying objects) are absorbed by unique keys.
+
+Nothing is lost silently: a write the database cannot take (down, locked) is retried with
+backoff (0.5 s doubling to 30 s) until it can, while new observations queue (10,000 at most);
+an observation that cannot be queued or written is counted by reason in `tallies`
+(`portal_timeline_writes_dropped_total{reason}`) and logged.
 """
 
 from __future__ import annotations
@@ -13,14 +18,14 @@ import asyncio
 import contextlib
 import hashlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from portal.db import SessionMaker
+from portal.db import SessionMaker, unavailable_cause
 from portal.domain.canaries import build_canary_view
 from portal.domain.flagger_events import classify_flagger_event, strip_combined_prefix
 from portal.domain.runs import (
@@ -35,6 +40,7 @@ from portal.domain.runs import (
 from portal.kube.view import Change, ClusterView
 from portal.services import fleet
 from portal.services.dora_flagger import run_target
+from portal.services.loop_failures import LoopFailures
 from portal.services.run_writing import apply_decisions, load_state
 from portal.services.timeline_rows import TimelineWrite, insert_entry, insert_sample
 from portal.services.uninterrupted import uninterrupted
@@ -42,6 +48,8 @@ from portal.services.uninterrupted import uninterrupted
 log = structlog.get_logger("portal.timeline")
 
 QUEUE_CAPACITY = 10_000
+FIRST_RETRY_SECONDS = 0.5
+MAX_RETRY_SECONDS = 30.0
 FIRST_LIST_WAIT_SECONDS = 30.0
 CanaryKey = tuple[str, str, str]
 Committed = Callable[[str, str, str], None]
@@ -76,8 +84,8 @@ def parse_time(value: object) -> datetime | None:
 
 
 def event_time(event: dict[str, Any]) -> datetime | None:
-    for field in ("lastTimestamp", "eventTime", "firstTimestamp"):
-        if (found := parse_time(event.get(field))) is not None:
+    for name in ("lastTimestamp", "eventTime", "firstTimestamp"):
+        if (found := parse_time(event.get(name))) is not None:
             return found
     return parse_time((event.get("metadata") or {}).get("creationTimestamp"))
 
@@ -109,6 +117,21 @@ class SampleWork:
 Work = CanaryWork | SampleWork
 
 
+@dataclass
+class TimelineTallies:
+    """What the recorder wrote, retried and dropped (the metrics read these)."""
+
+    written: int = 0
+    retried: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    """By reason: `queue_full`, `write_failed` (an error retrying cannot fix),
+    `stopped` (queued or being retried when this replica stopped leading or shut down; the next
+    leader replays the canaries and their events from its view, HPA samples are not replayed)."""
+
+    def drop(self, reason: str, count: int = 1) -> None:
+        self.dropped[reason] = self.dropped.get(reason, 0) + count
+
+
 class TimelineRecorder:
     def __init__(
         self,
@@ -120,6 +143,8 @@ class TimelineRecorder:
         on_decided: RunsDecided | None = None,
         clock: Callable[[], datetime] = _utcnow,
         capacity: int = QUEUE_CAPACITY,
+        first_retry_seconds: float = FIRST_RETRY_SECONDS,
+        max_retry_seconds: float = MAX_RETRY_SECONDS,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.view = view
@@ -129,8 +154,10 @@ class TimelineRecorder:
         self.clock = clock
         self.queue: asyncio.Queue[Work] = asyncio.Queue(maxsize=capacity)
         self.states: dict[CanaryKey, RunState] = {}
-        self.dropped = 0
-        self.recorded = 0
+        self.tallies = TimelineTallies()
+        self.first_retry_seconds = first_retry_seconds
+        self.max_retry_seconds = max_retry_seconds
+        self._failures = LoopFailures(log, "timeline write failed")
         self.left_to_leader = 0
         """Webhook events that reached this replica while another leads (its watch records
         the same Flagger event)."""
@@ -183,8 +210,11 @@ class TimelineRecorder:
         try:
             self.queue.put_nowait(work)
         except asyncio.QueueFull:
-            self.dropped += 1
-            log.warning("timeline queue full; observation dropped", dropped=self.dropped)
+            self.tallies.drop("queue_full")
+            log.warning(
+                "timeline queue full; observation dropped",
+                dropped=self.tallies.dropped["queue_full"],
+            )
 
     def _canary_work(self, change: Change) -> CanaryWork:
         canary = build_canary_view(
@@ -248,18 +278,44 @@ class TimelineRecorder:
 
     async def _write_next(self) -> None:
         work = await self.queue.get()
+        written = self.tallies.written
         try:
-            await uninterrupted(self.process(work))
-        except Exception:
-            log.exception("timeline write failed", work=repr(work)[:300])
+            await self._write_retrying(work)
+        except asyncio.CancelledError:
+            if self.tallies.written == written:  # stopped while retrying it
+                self.tallies.drop("stopped")
+            raise
         finally:
             self.queue.task_done()
 
+    async def _write_retrying(self, work: Work) -> None:
+        """Write `work`, waiting out a database outage with backoff; drop it (counted) only on
+        an error that retrying cannot fix."""
+        delay = self.first_retry_seconds
+        while True:
+            try:
+                await uninterrupted(self.process(work))
+                return
+            except Exception as error:
+                self._failures.report(error, queued=self.queue.qsize())
+                if unavailable_cause(error) is None:
+                    self.tallies.drop("write_failed")
+                    log.warning("timeline observation dropped", work=repr(work)[:300])
+                    return
+            self.tallies.retried += 1
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.max_retry_seconds)
+
     def _forget_queued(self) -> None:
-        """Leadership ended: the next leader replays the view, so queued work is not lost."""
+        """Leadership ended: the next leader replays the view's canaries and events; what was
+        queued is counted as dropped (`stopped`)."""
+        forgotten = 0
         while not self.queue.empty():
             self.queue.get_nowait()
             self.queue.task_done()
+            forgotten += 1
+        if forgotten:
+            self.tallies.drop("stopped", forgotten)
 
     async def process(self, work: Work) -> None:
         if isinstance(work, SampleWork):
@@ -290,7 +346,7 @@ class TimelineRecorder:
                 )
             await session.commit()
         self.states[work.key] = update.state
-        self.recorded += 1
+        self.tallies.written += 1
         if self.on_committed is not None and (update.decisions or work.entry is not None):
             self.on_committed(*work.key)
         if self.on_run_ended is not None and any(isinstance(d, EndRun) for d in update.decisions):
@@ -308,7 +364,7 @@ class TimelineRecorder:
                 desired=work.desired,
             )
             await session.commit()
-        self.recorded += 1
+        self.tallies.written += 1
 
 
 def _replicas(obj: dict[str, Any] | None) -> tuple[int, int] | None:

@@ -1,7 +1,9 @@
 """A real moto server on 127.0.0.1 for the Cost Explorer and spot price tests: moto's own WSGI
 app behind a thin layer that counts the AWS requests it receives per operation (X-Amz-Target for
 JSON services, the form's Action for query services such as EC2) and can answer an operation
-with an AWS error instead (AccessDenied, throttling) in that protocol's shape, the way AWS does.
+with an AWS error instead (AccessDenied, throttling) in that protocol's shape, the way AWS does,
+always or for the next N calls, or stall it (no answer until released: a client timeout). Every
+request is logged with the time it arrived and what it got.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -26,6 +29,18 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 
 Environ = dict[str, Any]
+STALL_LIMIT_SECONDS = 120.0
+"""A stalled request answers after this at the latest (the server must be able to stop)."""
+
+
+@dataclass(frozen=True)
+class Logged:
+    """One AWS request: when it arrived (time.monotonic()), its operation and what it got
+    (`answered`, `fault:<code>`, `canned`, `stalled`)."""
+
+    at: float
+    operation: str
+    outcome: str
 
 
 @dataclass
@@ -33,7 +48,12 @@ class MotoServer:
     url: str
     calls: Counter[str] = field(default_factory=Counter)
     faults: dict[str, tuple[int, str, str]] = field(default_factory=dict)
+    fault_counts: dict[str, int] = field(default_factory=dict)
+    """Operations whose fault applies only to the next N calls."""
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stalls: dict[str, int] = field(default_factory=dict)
+    released: threading.Event = field(default_factory=threading.Event)
+    log: list[Logged] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def aws_calls(self) -> int:
@@ -44,9 +64,38 @@ class MotoServer:
         with self.lock:
             return self.calls[operation]
 
-    def fail(self, operation: str, *, status: int, code: str, message: str) -> None:
-        """Answer `operation` (e.g. "GetCostAndUsage") with an AWS JSON error from now on."""
-        self.faults[operation] = (status, code, message)
+    def fail(
+        self, operation: str, *, status: int, code: str, message: str, times: int | None = None
+    ) -> None:
+        """Answer `operation` (e.g. "GetCostAndUsage") with an AWS error from now on, or for
+        the next `times` calls."""
+        with self.lock:
+            self.faults[operation] = (status, code, message)
+            if times is None:
+                self.fault_counts.pop(operation, None)
+            else:
+                self.fault_counts[operation] = times
+
+    def heal(self, operation: str) -> None:
+        """Answer `operation` normally again."""
+        with self.lock:
+            self.faults.pop(operation, None)
+            self.fault_counts.pop(operation, None)
+
+    def stall(self, operation: str, *, times: int = 1) -> None:
+        """Hold the next `times` calls of `operation` unanswered until `release_stalls()`."""
+        with self.lock:
+            self.stalls[operation] = times
+        self.released.clear()
+
+    def release_stalls(self) -> None:
+        with self.lock:
+            self.stalls.clear()
+        self.released.set()
+
+    def logged(self, operation: str) -> list[Logged]:
+        with self.lock:
+            return [entry for entry in self.log if entry.operation == operation]
 
     def answer(self, operation: str, body: dict[str, Any]) -> None:
         """Answer `operation` with this JSON body (for calls moto does not implement)."""
@@ -62,11 +111,39 @@ class MotoServer:
         assert response.status_code == 201, response.text
 
     def reset(self) -> None:
+        self.release_stalls()
         httpx.post(f"{self.url}/moto-api/reset", timeout=10).raise_for_status()
         with self.lock:
             self.calls.clear()
-        self.faults.clear()
+            self.log.clear()
+            self.faults.clear()
+            self.fault_counts.clear()
         self.answers.clear()
+
+    def take(self, operation: str) -> tuple[str, tuple[int, str, str] | None]:
+        """What the server does with one call of `operation` now: (outcome, fault)."""
+        with self.lock:
+            self.calls[operation] += 1
+            outcome, fault = "answered", None
+            if self.stalls.get(operation, 0) > 0:
+                self.stalls[operation] -= 1
+                outcome = "stalled"
+            elif operation in self.answers:
+                outcome = "canned"
+            elif operation in self.faults:
+                fault = self.faults[operation]
+                outcome = f"fault:{fault[1]}"
+                left = self.fault_counts.get(operation)
+                if left is not None:
+                    self.fault_counts[operation] = left - 1
+                    if left <= 1:
+                        self.heal_locked(operation)
+            self.log.append(Logged(time.monotonic(), operation, outcome))
+            return outcome, fault
+
+    def heal_locked(self, operation: str) -> None:
+        self.faults.pop(operation, None)
+        self.fault_counts.pop(operation, None)
 
 
 def _query_action(environ: Environ) -> str | None:
@@ -106,13 +183,13 @@ def _counting(app: Any, server: MotoServer) -> Any:
         if found is None:
             return app(environ, start_response)  # type: ignore[no-any-return]
         operation, query = found
-        with server.lock:
-            server.calls[operation] += 1
+        outcome, fault = server.take(operation)
+        if outcome == "stalled":
+            server.released.wait(STALL_LIMIT_SECONDS)
         canned = server.answers.get(operation)
         if canned is not None:
             start_response("200 OK", [("Content-Type", "application/x-amz-json-1.1")])
             return [json.dumps(canned).encode()]
-        fault = server.faults.get(operation)
         if fault is None:
             return app(environ, start_response)  # type: ignore[no-any-return]
         status, code, message = fault
@@ -137,6 +214,7 @@ def moto_server() -> Iterator[MotoServer]:
     try:
         yield server
     finally:
+        server.release_stalls()
         httpd.shutdown()
         thread.join()
         httpd.server_close()

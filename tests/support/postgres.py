@@ -62,55 +62,86 @@ def _as_postgres_user(argv: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *argv]
 
 
+@dataclass
+class ControlledCluster:
+    """A throwaway PostgreSQL cluster of a test's own that the test may stop and start again on
+    the same port (a database outage while the portal runs)."""
+
+    workdir: Path
+    port: int
+
+    @property
+    def data(self) -> Path:
+        return self.workdir / "data"
+
+    @property
+    def server(self) -> PostgresServer:
+        return PostgresServer(
+            make_url(f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres")
+        )
+
+    def _pg_ctl(self, *args: str, check: bool = True) -> None:
+        subprocess.run(
+            _as_postgres_user([_binary("pg_ctl"), "-D", str(self.data), *args]),
+            check=check,
+            capture_output=True,
+            timeout=90,
+        )
+
+    def init(self) -> None:
+        subprocess.run(
+            _as_postgres_user(
+                [
+                    _binary("initdb"),
+                    "-D",
+                    str(self.data),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "--no-sync",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+
+    def start(self) -> None:
+        """Start and wait until it accepts connections (pg_ctl -w)."""
+        options = f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        log = str(self.workdir / "log")
+        self._pg_ctl("-o", options, "-w", "-t", "60", "-l", log, "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop and wait until it is down: `fast` ends every session (clients see their
+        connection closed), `immediate` kills the server without a clean shutdown."""
+        self._pg_ctl("-m", mode, "-w", "stop")
+
+    def stop_quietly(self) -> None:
+        self._pg_ctl("-m", "immediate", "-w", "stop", check=False)
+
+
 @contextlib.contextmanager
-def throwaway_cluster() -> Iterator[PostgresServer]:
+def controlled_cluster() -> Iterator[ControlledCluster]:
+    """A started throwaway cluster in a temp dir on a free port, removed afterwards."""
     workdir = Path(tempfile.mkdtemp(prefix="infra-fleet-pg-"))
-    data = workdir / "data"
     if os.geteuid() == 0:
         shutil.chown(workdir, user="postgres")
-    port = free_port()
-    run = subprocess.run
-    run(
-        _as_postgres_user(
-            [_binary("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"]
-        ),
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
-    run(
-        _as_postgres_user(
-            [
-                _binary("pg_ctl"),
-                "-D",
-                str(data),
-                "-o",
-                options,
-                "-w",
-                "-t",
-                "60",
-                "-l",
-                str(workdir / "log"),
-                "start",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-        timeout=90,
-    )
+    cluster = ControlledCluster(workdir=workdir, port=free_port())
     try:
-        yield PostgresServer(make_url(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/postgres"))
+        cluster.init()
+        cluster.start()
+        yield cluster
     finally:
-        run(
-            _as_postgres_user(
-                [_binary("pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
-            ),
-            check=False,
-            capture_output=True,
-            timeout=60,
-        )
+        cluster.stop_quietly()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def throwaway_cluster() -> Iterator[PostgresServer]:
+    with controlled_cluster() as cluster:
+        yield cluster.server
 
 
 @contextlib.contextmanager

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -144,3 +146,41 @@ async def test_admin_down_goes_away_and_returns_on_the_same_port(cluster: DevClu
         back = await api.get(CANARIES)
     assert answer.json() == {"down_for_seconds": 0.3}
     assert back.status_code == 200
+
+
+async def _lines_until_the_stream_ends(lines: AsyncIterator[str]) -> list[str]:
+    async with asyncio.timeout(5):
+        return [line async for line in lines]
+
+
+@pytest.mark.parametrize("mode", ["abort", "end"])
+async def test_a_cut_event_sends_half_its_line_and_a_rewatch_gets_it_whole(
+    cluster: DevCluster, api: httpx.AsyncClient, mode: str
+) -> None:
+    created = (await api.post(CANARIES, json=canary("a"))).json()
+    version = created["metadata"]["resourceVersion"]
+    async with stream(api, CANARIES, resourceVersion="0") as response:
+        lines = response.aiter_lines()
+        assert (await next_event(lines))["object"]["metadata"]["name"] == "a"
+        answer = await api.post("/devcluster/admin/watches/cut", json={"count": 1, "mode": mode})
+        await api.post(CANARIES, json=canary("b"))
+        if mode == "abort":
+            with pytest.raises(httpx.RemoteProtocolError):
+                await _lines_until_the_stream_ends(lines)
+        else:
+            rest = await _lines_until_the_stream_ends(lines)
+    async with stream(api, CANARIES, resourceVersion=version) as again:
+        whole = await anext(again.aiter_lines())
+    assert answer.json() == {"cut_next_watch_events": 1}
+    assert json.loads(whole)["object"]["metadata"]["name"] == "b"
+    if mode == "end":
+        assert rest == [whole[: (len(whole) + 1) // 2]]
+    assert cluster.faults.event_cuts == []
+
+
+async def test_admin_cut_refuses_an_unknown_mode(api: httpx.AsyncClient) -> None:
+    response = await api.post("/devcluster/admin/watches/cut", json={"count": 1, "mode": "x"})
+    assert (response.status_code, response.json()["message"]) == (
+        400,
+        "mode must be abort or end, got 'x'",
+    )

@@ -15,7 +15,7 @@ from portal.kube.clusters import open_clusters
 from portal.kube.fleet_watch import watching_fleet
 from portal.kube.kinds import CANARIES, HPAS
 from portal.kube.view import Change, ClusterView
-from portal.kube.watching import WatchTiming
+from portal.kube.watch_timing import WatchTiming
 from tests.support import objects
 from tests.support.waiting import wait_until
 
@@ -48,6 +48,10 @@ async def watched(dc: DevCluster) -> AsyncIterator[tuple[ClusterView, list[Chang
             clusters=clusters, kinds=[CANARIES, HPAS], view=view, timing=FAST
         ):
             await wait_until(lambda: view.unready_clusters() == {}, what="first list")
+            await wait_until(
+                lambda: len(dc.requests.matching(watch=True, status=200)) == 2,
+                what="both watch calls open",
+            )
             yield view, changes
 
 

@@ -72,8 +72,8 @@ async def test_a_database_locked_or_unreachable_is_503_with_retry_after(
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"
     assert response.json() == {
-        "detail": "the portal's database is busy or unreachable; nothing more was changed, "
-        "retry shortly"
+        "detail": "database locked by another writer: the portal's database is busy or "
+        "unreachable; nothing more was changed, retry shortly"
     }
     assert "INSERT" not in response.text
 

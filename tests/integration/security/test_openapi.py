@@ -36,3 +36,23 @@ async def test_every_documented_operation_states_its_access(portal: RunningApp) 
         if "security" not in operation
     ]
     assert undocumented == []
+
+
+async def test_every_operation_declares_its_errors(portal: RunningApp) -> None:
+    schema = (await portal.client.get("/openapi.json")).json()
+    error = {"$ref": "#/components/schemas/ErrorDetail"}
+    own = {"GET /readyz 503"}  # not ready: the Readiness body with each check's reason
+    missing = [
+        f"{method.upper()} {path} {status}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        for status in ("400", "401", "403", "404", "409", "413", "422", "429", "503")
+        if operation["responses"].get(status, {}).get("content", {}).get("application/json")
+        != {"schema": error}
+        and f"{method.upper()} {path} {status}" not in own
+    ]
+    assert missing == []
+    assert schema["components"]["schemas"]["ErrorDetail"]["required"] == ["detail"]
+    assert schema["components"]["schemas"]["InputProblem"]["required"] == ["loc", "msg", "type"]
+    gate_hold = schema["paths"]["/flagger/gates/{gate}"]["post"]["responses"]["403"]["content"]
+    assert gate_hold["text/plain"] == {"schema": {"type": "string"}}

@@ -64,3 +64,21 @@ def test_readiness_and_staleness_follow_the_watches() -> None:
     status = view.cluster_status("prod")
     assert (status.ready, status.stale, status.errors) == (True, True, ("HTTP 500",))
     assert status.last_sync == clock.now
+
+
+def test_the_disconnected_watch_is_the_one_covering_the_namespace_asked_about() -> None:
+    view = ClusterView(clusters=["prod", "edge"])
+    for scope in ("shop", "pay"):
+        view.register_watch(cluster="prod", kind="canaries", scope=scope)
+        view.replace(cluster="prod", kind="canaries", scope=scope, objects=[])
+    view.register_watch(cluster="edge", kind="canaries", scope=None)
+    view.replace(cluster="edge", kind="canaries", scope=None, objects=[])
+    view.mark_disconnected(
+        cluster="prod", kind="canaries", scope="pay", error="HTTP 503", restart=False
+    )
+    found = view.disconnected_watch(cluster="prod", kind="canaries", namespace="pay")
+    assert found is not None
+    assert (found.scope, found.last_error) == ("pay", "HTTP 503")
+    assert view.disconnected_watch(cluster="prod", kind="canaries", namespace="shop") is None
+    assert view.disconnected_watch(cluster="edge", kind="canaries", namespace="pay") is None
+    assert view.disconnected_watch(cluster="prod", kind="deployments", namespace="pay") is None

@@ -6,7 +6,7 @@ import pytest
 
 from portal.config import WATCHABLE_KINDS
 from portal.kube.kinds import ALL_KINDS
-from portal.kube.watching import WatchTiming, backoff_delay
+from portal.kube.watch_timing import WatchTiming, backoff_delay
 from portal.web.presenting import dom_id, duration, phase_tone
 from portal.web.sparklines import sparkline
 
