@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import col
 
+from portal.db import unavailable_cause
 from portal.domain.gate_rules import ALWAYS, FreezeFact
 from portal.models.gates import Freeze, GateOpening, GateStateVersion
 from portal.services.gates_freezes import freeze_scope, in_utc
@@ -133,7 +134,8 @@ class VersionReader:
             version = await self._read_once()
         except (SQLAlchemyError, OSError) as error:
             await self._drop_connection()
-            future.set_exception(GateStateUnreadable(str(error) or type(error).__name__))
+            cause = unavailable_cause(error) or str(error) or type(error).__name__
+            future.set_exception(GateStateUnreadable(cause))
         except BaseException as error:  # cancelled (shutdown or a stalled read): drop it
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._drop_connection())
@@ -148,6 +150,16 @@ class VersionReader:
                 self._start()
 
     async def _read_once(self) -> int:
+        """On the held connection; one that broke (the database restarted) is replaced once at
+        once, so the answer reflects the database now, not the old connection."""
+        if self._connection is not None:
+            try:
+                return await self._read_on_connection()
+            except (SQLAlchemyError, OSError):
+                await self._drop_connection()
+        return await self._read_on_connection()
+
+    async def _read_on_connection(self) -> int:
         if self._connection is None:
             connection = await self._engine.connect()
             self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -199,7 +211,8 @@ class GateBook:
                 f"the gate state was not readable within {self._timeout:g} s"
             ) from None
         except (SQLAlchemyError, OSError) as error:
-            raise GateStateUnreadable(str(error) or type(error).__name__) from error
+            cause = unavailable_cause(error) or str(error) or type(error).__name__
+            raise GateStateUnreadable(cause) from error
 
     async def _current(self, version: int) -> GateSnapshot:
         held = self._snapshot

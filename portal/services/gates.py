@@ -89,7 +89,7 @@ async def answer_from_book(
     try:
         snapshot = await book.snapshot()
     except GateStateUnreadable as unreadable:
-        answer = fail_safe_hold(gate=gate, payload=payload, why=str(unreadable))
+        answer = fail_safe_hold(why=str(unreadable))
     else:
         key = {"cluster": cluster, "namespace": payload.namespace}
         freeze = snapshot.freeze_for(**key) if gate is Gate.CONFIRM_ROLLOUT else None
@@ -119,11 +119,12 @@ def unknown_canary(*, cluster: str, payload: FlaggerPayload) -> GateAnswer:
     )
 
 
-def fail_safe_hold(*, gate: Gate, payload: FlaggerPayload, why: str) -> GateAnswer:
+def fail_safe_hold(*, why: str) -> GateAnswer:
+    """The same words as a database error on a gate path (portal.http.errors)."""
     return GateAnswer(
         False,
-        f"{gate} of {payload.name}.{payload.namespace} holds: the portal cannot read its gate "
-        f"state ({why}), and a gate never passes by accident",
+        f"hold: the portal cannot read its gates ({why}); a gate it cannot decide never "
+        "passes, so Flagger waits and asks again at its next tick",
     )
 
 
