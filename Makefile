@@ -223,4 +223,5 @@ compose-test: install podman
 bench: install
 	timeout 3600 $(BIN)/python bench/dora_metrics.py
 	timeout 1800 $(BIN)/python bench/reliability_load.py  # issue 18.6: 3 x 120 s on two replicas
+	timeout 900 $(BIN)/python bench/gate_calls.py
 .PHONY: bench

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 from prometheus_client.registry import Collector
 from prometheus_fastapi_instrumentator import Instrumentator
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from portal.api import actions as actions_api
 from portal.api import audit as audit_api
@@ -56,6 +57,8 @@ from portal.services.cost_refresh import CostRefresher
 from portal.services.costs import check_downtime, cost_scope, watched_spot_targets
 from portal.services.dora_gauges import DoraGauges
 from portal.services.electing import electing
+from portal.services.gate_book import GateBook
+from portal.services.gate_call_writing import GateCallWriter
 from portal.services.github_deliveries import process_backlog
 from portal.services.leadership import LeaderCollector, LeaderOnly
 from portal.services.notification_dora_levels import DoraLevelWatcher
@@ -191,6 +194,21 @@ async def _deliver_notifications(
     leader_only.add(deliver, name="notification-sender")
 
 
+async def _open_gate_book(
+    stack: AsyncExitStack, settings: Settings, engine: AsyncEngine
+) -> tuple[GateBook | None, GateCallWriter | None]:
+    """The gate book and the batched last-call writer (closed before the engine: the writer
+    writes what is pending on shutdown)."""
+    if not settings.gate_book:
+        return None, None
+    book = GateBook(engine, timeout=settings.gate_state_timeout_seconds)
+    stack.push_async_callback(book.close)
+    await book.warm()
+    writer = GateCallWriter(engine, flush_seconds=settings.gate_call_flush_seconds)
+    await stack.enter_async_context(writer)
+    return book, writer
+
+
 def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -257,6 +275,7 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
             _in_background(stack, dora_gauges.keep_refreshing(), name="dora-gauges")
             cost_refresher = await _open_costs(stack, settings, sessionmaker, view, leader_only)
             await _watch_fleet(stack, settings, clusters, view)
+            gate_book, gate_calls = await _open_gate_book(stack, settings, engine)
             leader = await stack.enter_async_context(
                 electing(settings=settings, clusters=clusters, leader_only=leader_only)
             )
@@ -273,6 +292,8 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
                 cost_refresher=cost_refresher,
                 dora_gauges=dora_gauges,
                 leader=leader,
+                gate_book=gate_book,
+                gate_calls=gate_calls,
                 readiness_checks={
                     "database": database_check(engine),
                     "clusters": clusters_check(view),

@@ -146,6 +146,27 @@ class Settings(BaseSettings):
         "unset gates keep the built-in default (confirm gates open, rollback closed). A hook's "
         "metadata.policy (open|closed) overrides it for one canary.",
     )
+    gate_book: bool = Field(
+        default=True,
+        description="Answer gates from openings and freezes held in memory, reloaded when the "
+        "database's gate_state_version moves, and write last calls in batches after answering. "
+        "false reads the database on every call and writes before answering (the benchmark's "
+        "baseline; slower, and without the fail-safe hold below).",
+    )
+    gate_state_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=8,
+        description="Fail-safe: a gate call that cannot read the gate state version within this "
+        "time (database down or stalled) holds (403), whatever the gate.",
+    )
+    gate_call_flush_seconds: float = Field(
+        default=0.2,
+        gt=0,
+        le=3600,
+        description="How long noted gate calls gather before one batch writes them (pages and "
+        "actions that show last calls write what is pending first).",
+    )
     kube_write_timeout_seconds: float = Field(
         default=10.0,
         gt=0,
@@ -242,8 +263,10 @@ class Settings(BaseSettings):
         default="600/minute", description="Requests per API token (limits notation)."
     )
     rate_limit_webhooks: str = Field(
-        default="600/minute",
-        description="Requests per source address on /webhooks/* and /flagger/*.",
+        default="30000/minute",
+        description="Requests per source address on /webhooks/* and /flagger/*. One Flagger "
+        "calls from one address: 1,000 canaries at 200 gate calls/s, plus their event "
+        "webhook calls, stay under 500/s (30,000/minute).",
     )
     denial_audit_limit: str = Field(
         default="10/minute",

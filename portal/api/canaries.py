@@ -19,7 +19,7 @@ from portal.api.fleet_schemas import (
     TimelineEntryOut,
     WebhookOut,
 )
-from portal.deps import SessionDep, SettingsDep, ViewDep
+from portal.deps import SessionDep, SettingsDep, StateDep, ViewDep
 from portal.domain.canary_gates import gate_named_by_path
 from portal.security.access import require_role
 from portal.security.roles import Role
@@ -57,8 +57,10 @@ async def get_canary(
     view: ViewDep,
     session: SessionDep,
     settings: SettingsDep,
+    state: StateDep,
 ) -> CanaryDetail:
     """One canary: status, analysis, wired gates, timeline and past runs."""
+    await state.flush_gate_calls()  # last calls answered so far, before reading them
     details = await canary_details(
         view,
         session,

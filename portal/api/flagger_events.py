@@ -11,15 +11,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.api.flagger_callers import flagger_cluster
-from portal.deps import SessionDep, StateDep
+from portal.deps import PortalState, SessionDep, StateDep
 from portal.errors import Unprocessable
 from portal.security.access import public
 from portal.services.flagger_webhooks import (
     FlaggerPayload,
 )
-from portal.services.gates import remember_event_call
+from portal.services.gate_call_writing import NotedCall, write_calls
+from portal.services.gates import event_call_to_keep
 
 CALLER_NOTE = "Flagger webhooks: a per-cluster caller token in metadata.token or ?token="
 router = APIRouter(
@@ -44,6 +46,14 @@ def event_time(metadata: dict[str, str]) -> datetime:
         return datetime.now(UTC)
 
 
+async def keep_event_call(state: PortalState, session: AsyncSession, call: NotedCall) -> None:
+    """Noted for the next batch; without the gate book, written in the request's transaction."""
+    if state.gate_calls is not None:
+        state.gate_calls.note(call)
+    else:
+        await write_calls(await session.connection(), [call])
+
+
 @router.post("/events", status_code=202, response_model=Accepted)
 async def flagger_event(
     *,
@@ -65,9 +75,11 @@ async def flagger_event(
     message = payload.metadata.get("eventMessage", "").strip()
     if not message:
         raise Unprocessable("metadata.eventMessage is required on a Flagger event webhook")
-    await remember_event_call(
-        session, view=state.view, cluster=named, payload=payload, now=datetime.now(UTC)
+    call = event_call_to_keep(
+        view=state.view, cluster=named, payload=payload, now=datetime.now(UTC)
     )
+    if call is not None:
+        await keep_event_call(state, session, call)
     event_type = payload.metadata.get("eventType", "Normal")
     state.recorder.record_webhook_event(
         cluster=named,

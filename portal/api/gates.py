@@ -17,9 +17,9 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from portal.api.error_responses import ERROR_CONTENT
 from portal.api.flagger_callers import flagger_cluster
-from portal.deps import SessionDep, StateDep
+from portal.deps import PortalState, SessionDep, StateDep
 from portal.domain.canary_gates import Gate
-from portal.domain.gate_rules import ALWAYS, DECISION_GATES
+from portal.domain.gate_rules import ALWAYS, DECISION_GATES, GateAnswer
 from portal.models.gates import FreezePublic
 from portal.security.access import AdminUser, ViewerUser, public
 from portal.security.actors import CurrentActor
@@ -27,7 +27,7 @@ from portal.services.flagger_webhooks import (
     FlaggerPayload,
 )
 from portal.services.fleet import require_cluster
-from portal.services.gates import answer_gate, last_calls, openings_of
+from portal.services.gates import answer_from_book, answer_gate, last_calls, openings_of
 from portal.services.gates_freezes import (
     active_freeze_for,
     create_freeze,
@@ -63,11 +63,11 @@ async def flagger_gate(
     gate: GatePath,
     payload: FlaggerPayload,
     state: StateDep,
-    session: SessionDep,
     cluster: Annotated[str | None, Query(max_length=128)] = None,
     token: Annotated[str | None, Query(max_length=256)] = None,
 ) -> PlainTextResponse:
-    """Answer one Flagger gate call: 200 passes, 403 holds (the portal keeps the body)."""
+    """Answer one Flagger gate call: 200 passes, 403 holds (the portal keeps the body). A gate
+    whose state cannot be read within PORTAL_GATE_STATE_TIMEOUT_SECONDS holds (fail-safe)."""
     named = await flagger_cluster(
         request,
         payload=payload,
@@ -76,16 +76,37 @@ async def flagger_gate(
         query_token=token,
         action=f"gate-{gate}",
     )
-    answer = await answer_gate(
-        session,
-        view=state.view,
-        cluster=named,
-        gate=Gate(gate),
-        payload=payload,
-        defaults=state.settings.gate_defaults,
-        now=datetime.now(UTC),
-    )
+    answer = await _answer(state, cluster=named, gate=Gate(gate), payload=payload)
     return PlainTextResponse(answer.reason + "\n", status_code=answer.status_code)
+
+
+async def _answer(
+    state: PortalState, *, cluster: str, gate: Gate, payload: FlaggerPayload
+) -> GateAnswer:
+    defaults, now = state.settings.gate_defaults, datetime.now(UTC)
+    if state.gate_book is not None and state.gate_calls is not None:
+        return await answer_from_book(
+            book=state.gate_book,
+            writer=state.gate_calls,
+            view=state.view,
+            cluster=cluster,
+            gate=gate,
+            payload=payload,
+            defaults=defaults,
+            now=now,
+        )
+    async with state.sessionmaker() as session:  # PORTAL_GATE_BOOK=false: the baseline
+        answer = await answer_gate(
+            session,
+            view=state.view,
+            cluster=cluster,
+            gate=gate,
+            payload=payload,
+            defaults=defaults,
+            now=now,
+        )
+        await session.commit()
+    return answer
 
 
 class FreezeIn(BaseModel):
@@ -173,6 +194,7 @@ async def gate_state(
     """One canary's portal gates: Flagger's last call to each (with the answer), the openings
     operators made, and the change freeze holding its releases, if any."""
     require_cluster(state.view, cluster)
+    await state.flush_gate_calls()
     calls = await last_calls(session, cluster=cluster, namespace=namespace, name=name)
     openings = await openings_of(session, cluster=cluster, namespace=namespace, name=name)
     freeze = await active_freeze_for(session, cluster=cluster, namespace=namespace)

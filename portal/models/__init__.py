@@ -11,7 +11,7 @@ from portal.models.dora import (
     Incident,
     Push,
 )
-from portal.models.gates import CanaryAction, Freeze, GateCall, GateOpening
+from portal.models.gates import CanaryAction, Freeze, GateCall, GateOpening, GateStateVersion
 from portal.models.notifications import (
     DoraLevelState,
     NotificationChannel,
@@ -35,6 +35,7 @@ __all__ = [
     "Freeze",
     "GateCall",
     "GateOpening",
+    "GateStateVersion",
     "GithubDelivery",
     "HpaSample",
     "Incident",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from portal.models.audit import utcnow
@@ -134,3 +134,15 @@ class FreezePublic(FreezeBase):
     lifted_by: str | None
     lifted_at: datetime | None
     active: bool
+
+
+class GateStateVersion(SQLModel, table=True):
+    """One row whose `version` moves (database triggers, migration 0013) with every write to
+    gate openings or freezes, whichever replica or tool wrote it: a gate book reloads them
+    only when it moved."""
+
+    __tablename__ = "gate_state_version"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_gate_state_version_one_row"),)
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = Field(sa_column=Column(BigInteger(), nullable=False))

@@ -95,7 +95,7 @@ class PublicAccess:
     def __init__(self, note: str) -> None:
         self.access = Access(None, note)
 
-    def __call__(self) -> None:
+    async def __call__(self) -> None:  # async: a plain def would cost a worker-thread hop
         return None
 
 

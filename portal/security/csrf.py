@@ -118,7 +118,9 @@ class CsrfMiddleware:
         return self.settings.secure_cookies or came_over_tls(scope, address_proxies(self.settings))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith(EXEMPT_PREFIXES):
+            # machine callers (Flagger, GitHub) render no form and keep no cookie: no token,
+            # no Set-Cookie (measured: 7% of a gate call's time under py-spy)
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)

@@ -119,6 +119,8 @@ async def perform_action(
     version = str(((raw or {}).get("metadata") or {}).get("resourceVersion") or "")
     observed = observed_checksum(raw) if raw is not None else None
     template = target_template(env.view, cluster=request.cluster, canary=raw or {})
+    if env.flush_gate_calls is not None:
+        await env.flush_gate_calls()
     calls = await last_calls(
         session, cluster=request.cluster, namespace=request.namespace, name=request.name
     )

@@ -10,7 +10,7 @@ Never a 500.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -45,6 +45,8 @@ class ActionEnv:
     token_configured: bool
     timeout: float
     now: datetime
+    flush_gate_calls: Callable[[], Awaitable[None]] | None = None
+    """Writes the gate calls this replica answered so far (an action reads the last calls)."""
 
 
 class KubernetesCallFailed(PortalError):

@@ -1,7 +1,8 @@
-"""Answer Flagger's gate calls from the database, and remember each call.
+"""Answer Flagger's gate calls, and remember each call.
 
-Every replica reads the same rows (policies come from settings and the hook's metadata,
-openings and freezes from the database), so all answer alike and a restart loses nothing. A
+Every replica answers from the same rows (policies come from settings and the hook's metadata,
+openings and freezes from the database through the gate book, current as of each call), so all
+answer alike and a restart loses nothing. A
 call whose checksum is the run the portal observes (computed from the watched status, as
 Flagger computes it) is stored as the gate's last call, which the canary page shows; operator
 actions never take a checksum from a call: they bind to the observed run.
@@ -9,26 +10,24 @@ actions never take a checksum from a call: they bind to the observed run.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.domain.canary_gates import Gate
 from portal.domain.flagger_checksum import observed_checksum
-from portal.domain.gate_rules import ALWAYS, GateAnswer, decide_gate, policy_for
+from portal.domain.gate_rules import ALWAYS, FreezeFact, GateAnswer, decide_gate, policy_for
 from portal.domain.raw_fields import mapping_at, optional_str_at
 from portal.domain.template_hashes import template_hash
 from portal.kube.view import ClusterView
 from portal.models.gates import GateCall, GateOpening
 from portal.services.flagger_webhooks import FlaggerPayload
+from portal.services.gate_book import GateBook, GateStateUnreadable, OpeningFact
+from portal.services.gate_call_writing import GateCallWriter, NotedCall, noted_call, write_calls
 from portal.services.gates_freezes import active_freeze_for
-
-ANSWER_LIMIT = 1000
 
 
 async def answer_gate(
@@ -41,20 +40,106 @@ async def answer_gate(
     defaults: Mapping[Any, str],
     now: datetime,
 ) -> GateAnswer:
-    """Pass or hold one gate call (caller commits). The call is kept as the gate's last call
-    only when its checksum is the run the portal observes: a forged checksum changes nothing."""
-    target = f"{payload.name}.{payload.namespace}"
+    """Pass or hold one gate call reading the database, and write the last call before
+    answering (caller commits): the path before the gate book, kept as the benchmark's baseline
+    (`PORTAL_GATE_BOOK=false`)."""
     obj = view.get("canaries", cluster=cluster, namespace=payload.namespace, name=payload.name)
     if obj is None:
-        return GateAnswer(
-            False, f"unknown canary {target} in cluster {cluster}: the portal does not watch it"
-        )
+        return unknown_canary(cluster=cluster, payload=payload)
     freeze = None
     if gate is Gate.CONFIRM_ROLLOUT:
         freeze = await active_freeze_for(session, cluster=cluster, namespace=payload.namespace)
     openings = await openings_for(
         session, cluster=cluster, payload=payload, gate=gate, checksum=payload.checksum
     )
+    facts = [OpeningFact(o.checksum, o.template_hash) for o in openings]
+    answer = decide(
+        view,
+        obj,
+        cluster=cluster,
+        gate=gate,
+        payload=payload,
+        defaults=defaults,
+        openings=facts,
+        freeze=freeze,
+    )
+    call = call_to_keep(obj, cluster=cluster, gate=gate, payload=payload, answer=answer, now=now)
+    if call is not None:
+        await write_calls(await session.connection(), [call])
+    return answer
+
+
+async def answer_from_book(
+    *,
+    book: GateBook,
+    writer: GateCallWriter,
+    view: ClusterView,
+    cluster: str,
+    gate: Gate,
+    payload: FlaggerPayload,
+    defaults: Mapping[Any, str],
+    now: datetime,
+) -> GateAnswer:
+    """Pass or hold one gate call from the gate book (current as of the call); the last call is
+    noted for the next batch, never written on the answer's path. An unreadable gate state
+    holds every gate (fail-safe)."""
+    obj = view.get("canaries", cluster=cluster, namespace=payload.namespace, name=payload.name)
+    if obj is None:
+        return unknown_canary(cluster=cluster, payload=payload)
+    try:
+        snapshot = await book.snapshot()
+    except GateStateUnreadable as unreadable:
+        answer = fail_safe_hold(why=str(unreadable))
+    else:
+        key = {"cluster": cluster, "namespace": payload.namespace}
+        freeze = snapshot.freeze_for(**key) if gate is Gate.CONFIRM_ROLLOUT else None
+        openings = snapshot.openings_for(
+            **key, name=payload.name, gate=gate.value, checksum=payload.checksum
+        )
+        answer = decide(
+            view,
+            obj,
+            cluster=cluster,
+            gate=gate,
+            payload=payload,
+            defaults=defaults,
+            openings=openings,
+            freeze=freeze,
+        )
+    call = call_to_keep(obj, cluster=cluster, gate=gate, payload=payload, answer=answer, now=now)
+    if call is not None:
+        writer.note(call)
+    return answer
+
+
+def unknown_canary(*, cluster: str, payload: FlaggerPayload) -> GateAnswer:
+    target = f"{payload.name}.{payload.namespace}"
+    return GateAnswer(
+        False, f"unknown canary {target} in cluster {cluster}: the portal does not watch it"
+    )
+
+
+def fail_safe_hold(*, why: str) -> GateAnswer:
+    """The same words as a database error on a gate path (portal.http.errors)."""
+    return GateAnswer(
+        False,
+        f"hold: the portal cannot read its gates ({why}); a gate it cannot decide never "
+        "passes, so Flagger waits and asks again at its next tick",
+    )
+
+
+def decide(
+    view: ClusterView,
+    obj: Mapping[str, Any],
+    *,
+    cluster: str,
+    gate: Gate,
+    payload: FlaggerPayload,
+    defaults: Mapping[Any, str],
+    openings: list[OpeningFact],
+    freeze: FreezeFact | None,
+) -> GateAnswer:
+    target = f"{payload.name}.{payload.namespace}"
     current = target_template(view, cluster=cluster, canary=obj)
     usable, stale = split_stale(openings, gate=gate, current_template=current)
     answer = decide_gate(
@@ -66,19 +151,34 @@ async def answer_gate(
         freeze=freeze,
     )
     if stale and not answer.passed:
-        answer = GateAnswer(False, stale_reason(target=target, gate=gate))
-    if payload.checksum == observed_checksum(obj):
-        revision = optional_str_at(mapping_at(obj, "status"), "lastAppliedSpec")
-        await remember_call(
-            session,
-            cluster=cluster,
-            gate=gate,
-            payload=payload,
-            revision=revision,
-            answer=answer,
-            now=now,
-        )
+        return GateAnswer(False, stale_reason(target=target, gate=gate))
     return answer
+
+
+def call_to_keep(
+    obj: Mapping[str, Any],
+    *,
+    cluster: str,
+    gate: Gate,
+    payload: FlaggerPayload,
+    answer: GateAnswer,
+    now: datetime,
+) -> NotedCall | None:
+    """The call as the gate's last call, only when its checksum is the run the portal
+    observes: a forged checksum changes nothing."""
+    if payload.checksum != observed_checksum(obj):
+        return None
+    return noted_call(
+        cluster=cluster,
+        namespace=payload.namespace,
+        name=payload.name,
+        gate=gate,
+        checksum=payload.checksum,
+        phase=payload.phase,
+        revision=optional_str_at(mapping_at(obj, "status"), "lastAppliedSpec"),
+        answer=answer,
+        now=now,
+    )
 
 
 def target_template(view: ClusterView, *, cluster: str, canary: Mapping[str, Any]) -> str | None:
@@ -92,7 +192,7 @@ def target_template(view: ClusterView, *, cluster: str, canary: Mapping[str, Any
 
 
 def split_stale(
-    openings: list[GateOpening], *, gate: Gate, current_template: str | None
+    openings: Iterable[OpeningFact], *, gate: Gate, current_template: str | None
 ) -> tuple[set[str], bool]:
     """The usable openings' checksums, and whether a run-bound confirm-rollout approval was
     left out because the target's pod template changed since the operator looked."""
@@ -133,77 +233,17 @@ async def openings_for(
     return list(rows)
 
 
-async def remember_event_call(
-    session: AsyncSession,
-    *,
-    view: ClusterView,
-    cluster: str,
-    payload: FlaggerPayload,
-    now: datetime,
-) -> None:
+def event_call_to_keep(
+    *, view: ClusterView, cluster: str, payload: FlaggerPayload, now: datetime
+) -> NotedCall | None:
     """An event webhook call is kept like a passed gate call (the run's last sign of life),
-    only when its checksum is the run the portal observes (caller commits)."""
+    only when its checksum is the run the portal observes."""
     obj = view.get("canaries", cluster=cluster, namespace=payload.namespace, name=payload.name)
-    if obj is None or not payload.checksum or payload.checksum != observed_checksum(obj):
-        return
-    await remember_call(
-        session,
-        cluster=cluster,
-        gate=Gate.EVENT,
-        payload=payload,
-        revision=optional_str_at(mapping_at(obj, "status"), "lastAppliedSpec"),
-        answer=GateAnswer(True, "event recorded"),
-        now=now,
-    )
-
-
-def _upsert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
-async def remember_call(
-    session: AsyncSession,
-    *,
-    cluster: str,
-    gate: Gate,
-    payload: FlaggerPayload,
-    revision: str | None,
-    answer: GateAnswer,
-    now: datetime,
-) -> None:
-    """Store the gate's last call: one row per (canary, gate), replaced by each new call."""
-    values = {
-        "checksum": payload.checksum,
-        "revision": revision,
-        "phase": payload.phase,
-        "passed": answer.passed,
-        "answer": answer.reason[:ANSWER_LIMIT],
-        "seen_at": now,
-    }
-    key = {"cluster": cluster, "namespace": payload.namespace, "name": payload.name}
-    table = GateCall.metadata.tables[GateCall.__tablename__]
-    insert = _upsert(session)(table).values(
-        **key, gate=gate.value, held_since=None if answer.passed else now, **values
-    )
-    statement = insert.on_conflict_do_update(
-        index_elements=["cluster", "namespace", "name", "gate"],
-        set_=values | {"held_since": _held_since(table, insert.excluded)},
-    )
-    await session.exec(statement)
-
-
-def _held_since(table: Any, new: Any) -> Any:
-    """Keep the start of a hold while the gate keeps holding the same run; a pass clears it."""
-    still_holding = and_(
-        table.c.passed.is_(False),
-        table.c.held_since.is_not(None),
-        table.c.checksum == new.checksum,
-    )
-    return case(
-        (new.passed.is_(True), None),
-        (still_holding, table.c.held_since),
-        else_=new.seen_at,
+    if obj is None or not payload.checksum:
+        return None
+    answer = GateAnswer(True, "event recorded")
+    return call_to_keep(
+        obj, cluster=cluster, gate=Gate.EVENT, payload=payload, answer=answer, now=now
     )
 
 

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from portal.deps import SessionDep, SettingsDep, TemplatesDep, ViewDep
+from portal.deps import SessionDep, SettingsDep, StateDep, TemplatesDep, ViewDep
 from portal.models import CanaryRun
 from portal.security.access import require_role
 from portal.security.roles import Role
@@ -96,7 +96,9 @@ async def canary_page(
     view: ViewDep,
     session: SessionDep,
     settings: SettingsDep,
+    state: StateDep,
 ) -> HTMLResponse:
+    await state.flush_gate_calls()  # last calls answered so far, before reading them
     details = await canary_details(
         view,
         session,

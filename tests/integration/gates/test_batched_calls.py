@@ -1,0 +1,92 @@
+"""Last calls are written in batches after the answer, never on its path: a reader that shows
+them (the gate state API, the canary page, an action) writes what is pending first, and
+shutdown writes what is left."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from portal.security.roles import Role
+from portal.services.gates_freezes import in_utc
+from tests.support.apps import signed_in
+
+from .conftest import NS, GateStage, call_gate, gate_body
+
+NEVER = 3600.0  # the writer's own timer never fires within a test
+
+
+async def stored_calls(database_url: str) -> list[tuple[Any, ...]]:
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                text("SELECT gate, checksum, passed FROM gate_calls ORDER BY gate")
+            )
+            return [tuple(row) for row in rows]
+    finally:
+        await engine.dispose()
+
+
+async def test_noted_calls_are_written_before_the_gate_state_is_read(
+    gate_stage: GateStage,
+) -> None:
+    checksum = gate_stage.checksum()
+    async with gate_stage.portal(gate_call_flush_seconds=NEVER) as portal:
+        assert (await call_gate(portal, "confirm-rollout", gate_body(checksum)))[0] == 200
+        assert (await call_gate(portal, "rollback", gate_body(checksum)))[0] == 403
+        assert await stored_calls(gate_stage.database_url) == []  # not on the answer's path
+        async with signed_in(portal, Role.viewer) as viewer:
+            state = (await viewer.get(f"/api/v1/gates/devcluster/{NS}/web")).json()
+        assert [(c["gate"], c["checksum"], c["passed"]) for c in state["calls"]] == [
+            ("confirm-rollout", checksum, True),
+            ("rollback", checksum, False),
+        ]
+        assert await stored_calls(gate_stage.database_url) == [
+            ("confirm-rollout", checksum, True),
+            ("rollback", checksum, False),
+        ]
+
+
+async def test_pending_calls_are_written_on_shutdown(gate_stage: GateStage) -> None:
+    checksum = gate_stage.checksum()
+    gates = ("confirm-promotion", "confirm-rollout", "confirm-traffic-increase", "rollback")
+    async with gate_stage.portal(gate_call_flush_seconds=NEVER) as portal:
+        for gate in gates:
+            await call_gate(portal, gate, gate_body(checksum))
+        assert portal.app.state.portal.gate_calls.pending == len(gates)
+    stored = await stored_calls(gate_stage.database_url)
+    assert stored == [(gate, checksum, gate != "rollback") for gate in gates]
+
+
+def as_datetime(value: datetime | str) -> datetime:
+    """SQLite's raw rows carry the stored text."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+async def test_a_hold_kept_across_a_batch_keeps_its_start(gate_stage: GateStage) -> None:
+    checksum = gate_stage.checksum()
+    async with gate_stage.portal(gate_call_flush_seconds=NEVER) as portal:
+        assert (await call_gate(portal, "rollback", gate_body(checksum)))[0] == 403
+        after_first = datetime.now(UTC)
+        for _ in range(2):
+            assert (await call_gate(portal, "rollback", gate_body(checksum)))[0] == 403
+        first = portal.app.state.portal.gate_calls
+        await first.flush()
+        await call_gate(portal, "rollback", gate_body(checksum))
+        await first.flush()
+    engine = create_async_engine(gate_stage.database_url)
+    try:
+        async with engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    text("SELECT held_since, seen_at FROM gate_calls WHERE gate = 'rollback'")
+                )
+            ).one()
+    finally:
+        await engine.dispose()
+    held_since, seen_at = (in_utc(as_datetime(value)) for value in row)
+    assert held_since < after_first < seen_at  # the first hold's start, kept through both batches
