@@ -137,7 +137,7 @@ class FreezePublic(FreezeBase):
 
 
 class GateStateVersion(SQLModel, table=True):
-    """One row whose `version` moves (database triggers, migration 0013) with every write to
+    """One row whose `version` moves (database triggers, migration 0014) with every write to
     gate openings or freezes, whichever replica or tool wrote it: a gate book reloads them
     only when it moved."""
 

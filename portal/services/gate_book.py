@@ -2,7 +2,7 @@
 memory and reloaded only when the database says they changed.
 
 Every write to `gate_openings` or `freezes`, from any replica or any tool, moves the one row of
-`gate_state_version` in the same transaction (database triggers, migration 0013). Each gate call
+`gate_state_version` in the same transaction (database triggers, migration 0014). Each gate call
 reads that version first (a primary-key read on one held connection; calls that arrive while a
 read is in flight share the next one), and reloads the rows only when it moved. The version is
 read after the call arrived and the rows after the version, so a call sees every change
