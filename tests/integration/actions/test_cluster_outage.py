@@ -121,8 +121,8 @@ async def test_a_patch_that_cannot_connect_is_a_503_with_a_failed_audit_row(
     ):
         await watching(running)
 
-        def through_a_dead_connection(request: Request) -> ActionEnv:
-            env = get_action_env(request, running.app.state.portal)
+        async def through_a_dead_connection(request: Request) -> ActionEnv:
+            env = await get_action_env(request, running.app.state.portal)
             return replace(env, clients={CLUSTER: dead})
 
         running.app.dependency_overrides[get_action_env] = through_a_dead_connection
