@@ -52,10 +52,18 @@ async def test_an_operator_rollback_is_queued_with_the_action(stage: Stage) -> N
     release(stage, "web", "registry/web:a")
     await wait_phase(stage, "web", "Progressing")
     await gate_saw_this_run(stage)
-    async with signed_in(stage.portal, Role.operator) as operator:
-        assert (await act(operator, "web", "rollback", reason="bad build")).status_code == 202
-        again = await act(operator, "web", "rollback", reason="bad build")
-        assert again.json()["outcome"] == "already requested"
+    # Flagger's loop for web stops at its next status write until both are answered, so the
+    # run cannot end (and the sweeper retire its claim) between the two requests.
+    status_path = f"/apis/flagger.app/v1beta1/namespaces/{NS}/canaries/web/status"
+    hold = stage.dc.faults.hold_next_request(method="PATCH", path_prefix=status_path)
+    try:
+        async with signed_in(stage.portal, Role.operator) as operator:
+            first = await act(operator, "web", "rollback", reason="bad build")
+            again = await act(operator, "web", "rollback", reason="bad build")
+    finally:
+        hold.release()
+    assert (first.status_code, first.json()["outcome"]) == (202, "applied")
+    assert (again.status_code, again.json()["outcome"]) == (202, "already requested")
 
     [row] = await queued(stage)
     raw = stage.portal.app.state.portal.view.get(
