@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -80,11 +81,30 @@ async def database_url(
         return
     server: PostgresServer | None = request.getfixturevalue("postgres")
     template: str | None = request.getfixturevalue("postgres_template")
+    async with _fresh_postgres(server, template) as url:
+        yield url
+
+
+@pytest.fixture
+async def postgres_url(
+    postgres: PostgresServer | None, postgres_template: str | None
+) -> AsyncIterator[str]:
+    """A fresh, migrated PostgreSQL database of this test's own (replicas share one)."""
+    async with _fresh_postgres(postgres, postgres_template) as url:
+        yield url
+
+
+@asynccontextmanager
+async def _fresh_postgres(
+    server: PostgresServer | None, template: str | None
+) -> AsyncIterator[str]:
     if server is None or template is None:
         pytest.skip("no PostgreSQL server reachable and none could be started")
     name = await databases.clone_postgres_database(server, template)
-    yield server.url_for(name)
-    await databases.drop_postgres_database_async(server, name)
+    try:
+        yield server.url_for(name)
+    finally:
+        await databases.drop_postgres_database_async(server, name)
 
 
 @pytest.fixture

@@ -9,21 +9,9 @@ from pathlib import Path
 import pytest
 
 from devcluster.harness import serve_devcluster
-from tests.support import databases, objects
-from tests.support.postgres import PostgresServer
+from tests.support import objects
 
 from .replicas import Fleet, running_fleet
-
-
-@pytest.fixture
-async def postgres_url(
-    postgres: PostgresServer | None, postgres_template: str | None
-) -> AsyncIterator[str]:
-    if postgres is None or postgres_template is None:
-        pytest.skip("no PostgreSQL server reachable and none could be started")
-    name = await databases.clone_postgres_database(postgres, postgres_template)
-    yield postgres.url_for(name)
-    await databases.drop_postgres_database_async(postgres, name)
 
 
 @pytest.fixture
