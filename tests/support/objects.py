@@ -98,3 +98,17 @@ def hpa(name: str, ns: str, *, target: str, minimum: int = 2, maximum: int = 10)
             ],
         },
     }
+
+
+def progressing_canary(name: str, ns: str) -> dict[str, Any]:
+    """A canary in the middle of a run (weight 10), as the status Flagger writes."""
+    made = canary(name, ns)
+    made["status"] = {
+        "phase": "Progressing",
+        "canaryWeight": 10,
+        "failedChecks": 0,
+        "iterations": 0,
+        "lastAppliedSpec": "5f8c7d6b9",
+        "lastTransitionTime": "2026-12-02T10:00:00Z",
+    }
+    return made

@@ -43,19 +43,6 @@ class ServedPortal:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
 
 
-def seeded_canary() -> dict[str, Any]:
-    canary = objects.canary(NAME, NAMESPACE)
-    canary["status"] = {
-        "phase": "Progressing",
-        "canaryWeight": 10,
-        "failedChecks": 0,
-        "iterations": 0,
-        "lastAppliedSpec": "5f8c7d6b9",
-        "lastTransitionTime": "2026-12-02T10:00:00Z",
-    }
-    return canary
-
-
 async def _serve(
     database_url: str,
     ready: threading.Event,
@@ -65,7 +52,7 @@ async def _serve(
     async with serve_devcluster(scenario="empty", simulate=False) as dc:
         dc.objects.put(objects.namespace(NAMESPACE))
         dc.objects.put(objects.deployment(NAME, NAMESPACE))
-        dc.objects.put(seeded_canary())
+        dc.objects.put(objects.progressing_canary(NAME, NAMESPACE))
         dc.objects.put(objects.hpa(NAME, NAMESPACE, target=NAME))
         settings = Settings(
             database_url=database_url,

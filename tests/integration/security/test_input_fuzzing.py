@@ -254,25 +254,12 @@ class Fuzzing:
                 assert found["name"] in allowed, f"{what}: {record.method} {record.path}"
 
 
-def seeded_canary() -> dict[str, Any]:
-    canary = objects.canary(NAME, NS)
-    canary["status"] = {
-        "phase": "Progressing",
-        "canaryWeight": 10,
-        "failedChecks": 0,
-        "iterations": 0,
-        "lastAppliedSpec": "5f8c7d6b9",
-        "lastTransitionTime": "2026-12-02T10:00:00Z",
-    }
-    return canary
-
-
 @pytest.fixture
 async def fuzzing(database_url: str) -> AsyncIterator[Fuzzing]:
     async with serve_devcluster(scenario="empty", simulate=False) as dc:
         dc.objects.put(objects.namespace(NS))
         dc.objects.put(objects.deployment(NAME, NS))
-        dc.objects.put(seeded_canary())
+        dc.objects.put(objects.progressing_canary(NAME, NS))
         settings = Settings(
             database_url=database_url,
             kubeconfig=dc.kubeconfig,
