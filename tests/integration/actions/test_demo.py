@@ -130,10 +130,12 @@ async def running_demo(tmp_path: Path, *, prometheus: str) -> AsyncIterator[Demo
 
 async def active_targets(client: httpx.AsyncClient, prometheus: str) -> list[dict[str, Any]]:
     try:
-        body = (await client.get(f"{prometheus}/api/v1/targets", params={"state": "active"})).json()
+        response = await client.get(f"{prometheus}/api/v1/targets", params={"state": "active"})
     except httpx.TransportError:
         return []
-    return list(body["data"]["activeTargets"])
+    if response.status_code != 200:  # starting up: 503 "Service Unavailable", in plain text
+        return []
+    return list(response.json()["data"]["activeTargets"])
 
 
 # Three devcluster clusters, the portal, the load harness, moto and Prometheus on two shared cores.
