@@ -31,7 +31,7 @@ from portal.domain.canaries import CanaryView
 from portal.domain.canary_gates import Gate
 from portal.domain.flagger_checksum import observed_checksum
 from portal.domain.kube_names import InvalidKubeName, dns1123_subdomain
-from portal.errors import Conflict, PortalError, Unprocessable
+from portal.errors import Conflict, NotFound, PortalError, Unprocessable
 from portal.kube.patching import KubeWriteFailed
 from portal.kube.view import ClusterView, RawObject
 from portal.services import fleet
@@ -105,13 +105,28 @@ async def perform_action(
     session: AsyncSession, *, request: ActionRequest, actor: Actor, env: ActionEnv
 ) -> ActionRecord:
     """Apply one action and return its record (already-applied requests say so)."""
-    canary = fleet.get_canary(
-        env.view,
-        cluster=request.cluster,
-        namespace=request.namespace,
-        name=request.name,
-        now=env.now,
-    )
+    try:
+        canary = fleet.get_canary(
+            env.view,
+            cluster=request.cluster,
+            namespace=request.namespace,
+            name=request.name,
+            now=env.now,
+        )
+    except NotFound as missing:  # an unknown cluster or canary: refused, and audited as such
+        await audit_by(
+            session,
+            actor,
+            outcome="rejected",
+            error=missing.detail,
+            action=request.action.value,
+            cluster=request.cluster,
+            namespace=request.namespace,
+            name=request.name,
+            reason=request.reason,
+        )
+        await session.commit()
+        raise
     outage = cluster_outage(env.view, cluster=request.cluster, namespace=request.namespace)
     if outage is not None:
         await _fail(session, request=request, actor=actor, canary=canary, error=outage)

@@ -301,6 +301,15 @@ async def test_actions_need_an_operator_a_reason_and_a_known_canary(stage: Stage
     assert spec(stage, "web").get("suspend") is None
     [row] = await audit(stage, action="rollback")
     assert (row["outcome"], row["phase_before"]) == ("rejected", "Initialized")
+    # the two 404s are refused attempts too: audited with their reason, oldest last
+    unknown = [
+        (r["cluster"], r["name"], r["outcome"], r["error"])
+        for r in await audit(stage, action="pause", outcome="rejected")
+    ]
+    assert unknown == [
+        ("prod", "web", "rejected", f"unknown cluster 'prod' (watched clusters: {CLUSTER})"),
+        (CLUSTER, "ghost", "rejected", f"canary {NS}/ghost not found in cluster {CLUSTER}"),
+    ]
 
 
 async def test_rollback_without_a_portal_rollback_hook_says_what_to_add(stage: Stage) -> None:
