@@ -13,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import statistics
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 
-import httpx
+from tests.support.raw_http import Client, ProtocolError, encode_request
 
 GATES = ("confirm-rollout", "confirm-traffic-increase", "confirm-promotion", "rollback")
 GATE_ANSWERS = frozenset({200, 403})  # pass or hold; anything else is an error
@@ -26,9 +27,6 @@ API_PATHS = ("/api/v1/canaries", "/api/v1/hpas", "/api/v1/freezes")
 EVENT = b"event: "
 HELLO = b"event: hello\n"
 SSE_CONNECT_SECONDS = 60.0
-KEEPALIVE_SECONDS = 2.0
-"""Idle connections are closed by the client before uvicorn's 5 s keep-alive timeout closes
-them, so a call never goes out on a connection the server is closing (a ReadError)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +71,8 @@ class RunResult:
     api_latencies: list[float] = field(default_factory=list)
     sse_connected: int = 0
     sse_events: int = 0
+    driver_cpu_seconds: float = 0.0
+    """CPU the load driver itself used (all its processes), to tell its share of the machine."""
 
     @property
     def error_count(self) -> int:
@@ -88,7 +88,8 @@ class RunResult:
             f"({answers}); "
             f"api {len(self.api_latencies) / self.shape.seconds:.1f}/s "
             f"p50 {_ms(self.api_latencies, 50)} p99 {_ms(self.api_latencies, 99)}; "
-            f"sse {self.sse_connected} connected, {self.sse_events} events"
+            f"sse {self.sse_connected} connected, {self.sse_events} events; "
+            f"driver CPU {self.driver_cpu_seconds / self.shape.seconds:.0%}"
         )
 
 
@@ -146,13 +147,16 @@ async def _open_loop(
 
 
 def _kind(error: Exception) -> str:
-    if isinstance(error, httpx.TimeoutException):
+    if isinstance(error, TimeoutError):
         return "timeout"
     return type(error).__name__
 
 
+CALL_ERRORS = (OSError, TimeoutError, ProtocolError)
+
+
 class _Browser:
-    """One SSE client: `connect()` until its hello frame, then `follow()` until `end` is set;
+    """One SSE client: `connect()` until its hello frame, then `follow()` until cancelled;
     a stream that ends early, or never says hello, is an error."""
 
     def __init__(self, url: str, token: str, result: RunResult) -> None:
@@ -193,29 +197,19 @@ class _Browser:
         self.tail = self.tail[self.tail.index(HELLO) + len(HELLO) :]
         self.result.sse_connected += 1
 
-    async def follow(self, end: asyncio.Event) -> None:
-        """Count the events received until `end` is set."""
+    async def follow(self) -> None:
+        """Count the events received until cancelled (the run's end) or the stream ends."""
         if self.reader is None:
             return
-        ended = asyncio.create_task(end.wait())
         try:
-            while not end.is_set():
-                read = asyncio.create_task(self.reader.read(65536))
-                await asyncio.wait({read, ended}, return_when=asyncio.FIRST_COMPLETED)
-                if not read.done():
-                    read.cancel()
-                    break
-                chunk = read.result()
-                if not chunk:
-                    self.result.errors["sse ended early"] += 1
-                    break
+            while chunk := await self.reader.read(65536):
                 data = self.tail + chunk
                 self.result.sse_events += data.count(EVENT) - self.tail.count(EVENT)
                 self.tail = data[-len(HELLO) :]  # a frame cut between two reads is seen whole
+            self.result.errors["sse ended early"] += 1
         except OSError as error:
             self.result.errors[f"sse: {_kind(error)}"] += 1
         finally:
-            ended.cancel()
             await self.close()
 
     async def close(self) -> None:
@@ -232,14 +226,8 @@ async def run_load(shape: LoadShape, audience: Audience) -> RunResult:
     loop = asyncio.get_running_loop()
     bound = _Bound(shape.max_in_flight)
     replicas = list(audience.replicas)
-    limits = httpx.Limits(
-        max_connections=shape.max_in_flight,
-        max_keepalive_connections=200,
-        keepalive_expiry=KEEPALIVE_SECONDS,
-    )
     clients = [
-        httpx.AsyncClient(base_url=url, timeout=shape.timeout_seconds, limits=limits)
-        for url in replicas
+        Client(url, limit=shape.max_in_flight, seconds=shape.timeout_seconds) for url in replicas
     ]
     paths = [*API_PATHS, *audience.detail_paths]
     browsers = [
@@ -250,45 +238,64 @@ async def run_load(shape: LoadShape, audience: Audience) -> RunResult:
         )
         for i in range(shape.sse_clients)
     ]
-    end = asyncio.Event()
-    try:
-        # the browsers are on the pages before the clock starts, and stay for the whole run
-        await asyncio.gather(*(b.connect(within=SSE_CONNECT_SECONDS) for b in browsers))
-        sse = [asyncio.create_task(b.follow(end)) for b in browsers]
-        started = loop.time()
-
-        async def gate_call(i: int, due: float) -> None:
-            target = audience.targets[i % len(audience.targets)]
-            body = {
+    gate_requests = [
+        encode_request(
+            "POST",
+            f"/flagger/gates/{gate}",
+            host="127.0.0.1",
+            json_body={
                 "name": target.name,
                 "namespace": target.namespace,
                 "phase": "Progressing",
                 "checksum": target.checksum,
                 "metadata": {"token": audience.flagger_token},
-            }
-            gate = GATES[(i // len(audience.targets)) % len(GATES)]
+            },
+        )
+        for gate in GATES
+        for target in audience.targets
+    ]
+    read_requests = [
+        [
+            encode_request(
+                "GET", path, host="127.0.0.1", headers={"Authorization": f"Bearer {token}"}
+            )
+            for path in paths
+        ]
+        for token in audience.reader_tokens[: shape.api_readers]
+    ]
+
+    sse: list[asyncio.Task[None]] = []
+    cpu = time.process_time()
+    try:
+        # the browsers are on the pages before the clock starts, and stay for the whole run
+        await asyncio.gather(*(b.connect(within=SSE_CONNECT_SECONDS) for b in browsers))
+        sse = [asyncio.create_task(b.follow()) for b in browsers]
+        started = loop.time()
+
+        async def gate_call(i: int, due: float) -> None:
+            # round the targets, the gate changing each time round (i // targets)
+            request = gate_requests[i % len(gate_requests)]
             try:
-                answer = await clients[i % len(clients)].post(f"/flagger/gates/{gate}", json=body)
-            except httpx.HTTPError as error:
+                answer = await clients[i % len(clients)].send(request)
+            except CALL_ERRORS as error:
                 result.errors[f"gate {_kind(error)}"] += 1
                 return
-            if answer.status_code not in GATE_ANSWERS:
-                result.errors[f"gate status {answer.status_code}"] += 1
+            if answer.status not in GATE_ANSWERS:
+                result.errors[f"gate status {answer.status}"] += 1
                 return
-            result.gate_answers[answer.status_code] += 1
+            result.gate_answers[answer.status] += 1
             result.gate_latencies.append(loop.time() - due)
 
         async def api_read(i: int, due: float) -> None:
             reader = i % shape.api_readers
-            headers = {"Authorization": f"Bearer {audience.reader_tokens[reader]}"}
-            path = paths[(i // shape.api_readers) % len(paths)]
+            request = read_requests[reader][(i // shape.api_readers) % len(paths)]
             try:
-                answer = await clients[reader % len(clients)].get(path, headers=headers)
-            except httpx.HTTPError as error:
+                answer = await clients[reader % len(clients)].send(request)
+            except CALL_ERRORS as error:
                 result.errors[f"api {_kind(error)}"] += 1
                 return
-            if answer.status_code != 200:
-                result.errors[f"api status {answer.status_code}"] += 1
+            if answer.status != 200:
+                result.errors[f"api status {answer.status}"] += 1
                 return
             result.api_latencies.append(loop.time() - due)
 
@@ -315,10 +322,11 @@ async def run_load(shape: LoadShape, audience: Audience) -> RunResult:
             )
         await asyncio.gather(*loads)
         result.seconds = loop.time() - started
-        end.set()
-        await asyncio.gather(*sse)
     finally:
-        end.set()
+        for task in sse:
+            task.cancel()
+        await asyncio.gather(*sse, return_exceptions=True)
+        result.driver_cpu_seconds = time.process_time() - cpu
         for browser in browsers:
             await browser.close()
         for client in clients:
@@ -366,4 +374,5 @@ async def run_load_split(
         merged.api_latencies += part_result.api_latencies
         merged.sse_connected += part_result.sse_connected
         merged.sse_events += part_result.sse_events
+        merged.driver_cpu_seconds += part_result.driver_cpu_seconds
     return merged
