@@ -139,6 +139,9 @@ class GateCallWriter:
         self._noted = asyncio.Event()
         self._writing = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._noted_count = 0
+        self._written_through = 0
+        """Every call noted up to this count is written (or was replaced by a later one)."""
         self.written = 0
         self.failures = 0
 
@@ -149,27 +152,39 @@ class GateCallWriter:
     def note(self, call: NotedCall) -> None:
         """Keep a call for the next batch (never waits)."""
         self._pending[call.key] = merged(self._pending.get(call.key), call)
+        self._noted_count += 1
         self._noted.set()
 
     async def flush(self) -> None:
-        """Write every call noted so far (raises when the database refuses; they stay pending)."""
+        """Write every call noted so far (raises when the database refuses; they stay pending).
+
+        Callers that arrive while a batch is being written share the next one: once a batch
+        that holds everything noted before a caller arrived is written, that caller returns
+        without writing again (fifty readers a second make one write, not fifty in a queue)."""
+        wanted = self._noted_count
         async with self._writing:
-            batch, self._pending = self._pending, {}
-            if not batch:
+            if self._written_through >= wanted:
                 return
-            try:
-                async with self._engine.begin() as connection:
-                    await write_calls(connection, list(batch.values()))
-            except BaseException:
-                self._restore(batch)
-                raise
-            self.written += len(batch)
+            batch, self._pending = self._pending, {}
+            through = self._noted_count
+            if batch:
+                try:
+                    async with self._engine.begin() as connection:
+                        # one order for every replica: two replicas writing the same rows
+                        # lock them in the same order, so they never deadlock
+                        await write_calls(connection, [batch[key] for key in sorted(batch)])
+                except BaseException:
+                    self._restore(batch)
+                    raise
+                self.written += len(batch)
+            self._written_through = through
 
     def _restore(self, batch: Mapping[Key, NotedCall]) -> None:
         """Put a failed batch back under anything noted since (which is newer)."""
         newer, self._pending = self._pending, dict(batch)
         for call in newer.values():
-            self.note(call)
+            self._pending[call.key] = merged(self._pending.get(call.key), call)
+        self._noted.set()
 
     async def _keep_writing(self) -> None:
         while True:

@@ -4,13 +4,17 @@ shutdown writes what is left."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from portal.domain.canary_gates import Gate
+from portal.domain.gate_rules import GateAnswer
 from portal.security.roles import Role
+from portal.services.gate_call_writing import GateCallWriter, noted_call
 from portal.services.gates_freezes import in_utc
 from tests.support.apps import signed_in
 
@@ -90,3 +94,51 @@ async def test_a_hold_kept_across_a_batch_keeps_its_start(gate_stage: GateStage)
         await engine.dispose()
     held_since, seen_at = (in_utc(as_datetime(value)) for value in row)
     assert held_since < after_first < seen_at  # the first hold's start, kept through both batches
+
+
+async def test_readers_arriving_together_share_one_write_in_key_order(database_url: str) -> None:
+    """Fifty readers flushing at once make one transaction, not fifty in a queue; the rows go
+    out sorted by key, the order every replica uses, so two replicas never deadlock."""
+    engine = create_async_engine(database_url)
+    transactions: list[list[tuple[str, ...]]] = []
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO GATE_CALLS"):
+            rows = parameters if isinstance(parameters, list) else [parameters]
+            transactions.append([tuple(str(v) for v in row[:4]) for row in rows])
+
+    now = datetime.now(UTC)
+    writer = GateCallWriter(engine, flush_seconds=NEVER)
+    try:
+        for name, gate in (
+            ("web", "rollback"),
+            ("api", "confirm-rollout"),
+            ("web", "confirm-rollout"),
+        ):
+            writer.note(
+                noted_call(
+                    cluster="devcluster",
+                    namespace=NS,
+                    name=name,
+                    gate=Gate(gate),
+                    checksum="c1",
+                    phase="Progressing",
+                    revision="r1",
+                    answer=GateAnswer(passed=False, reason="held"),
+                    now=now,
+                )
+            )
+        await asyncio.gather(*(writer.flush() for _ in range(50)))
+        assert transactions == [
+            [
+                ("devcluster", NS, "api", "confirm-rollout"),
+                ("devcluster", NS, "web", "confirm-rollout"),
+                ("devcluster", NS, "web", "rollback"),
+            ]
+        ]
+        assert (writer.written, writer.pending) == (3, 0)
+        await writer.flush()  # nothing new noted: nothing written
+        assert len(transactions) == 1
+    finally:
+        await engine.dispose()
