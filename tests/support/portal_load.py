@@ -27,6 +27,7 @@ API_PATHS = ("/api/v1/canaries", "/api/v1/hpas", "/api/v1/freezes")
 EVENT = b"event: "
 HELLO = b"event: hello\n"
 SSE_CONNECT_SECONDS = 60.0
+SLOW_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +72,27 @@ class RunResult:
     api_latencies: list[float] = field(default_factory=list)
     sse_connected: int = 0
     sse_events: int = 0
+    slow: Counter[int] = field(default_factory=Counter)
+    """Calls answered later than SLOW_SECONDS after they were due, or not at all, by the
+    second of the run they were due in: when in the run the replicas fell behind."""
     driver_cpu_seconds: float = 0.0
     """CPU the load driver itself used (all its processes), to tell its share of the machine."""
 
     @property
     def error_count(self) -> int:
         return sum(self.errors.values())
+
+    def slow_spans(self) -> str:
+        """The seconds of the run with calls answered late, as spans: `12-31 (2,040)`."""
+        spans: list[list[int]] = []
+        for second in sorted(self.slow):
+            if spans and second == spans[-1][1] + 1:
+                spans[-1][1] = second
+            else:
+                spans.append([second, second])
+        return ", ".join(
+            f"{a}-{b} s ({sum(self.slow[k] for k in range(a, b + 1)):,})" for a, b in spans
+        )
 
     def summary(self) -> str:
         errors = ", ".join(f"{k}: {v}" for k, v in sorted(self.errors.items())) or "none"
@@ -89,7 +105,8 @@ class RunResult:
             f"api {len(self.api_latencies) / self.shape.seconds:.1f}/s "
             f"p50 {_ms(self.api_latencies, 50)} p99 {_ms(self.api_latencies, 99)}; "
             f"sse {self.sse_connected} connected, {self.sse_events} events; "
-            f"driver CPU {self.driver_cpu_seconds / self.shape.seconds:.0%}"
+            f"driver CPU {self.driver_cpu_seconds / self.shape.seconds:.0%}; "
+            f"answered > {SLOW_SECONDS:g} s late in: {self.slow_spans() or 'no second'}"
         )
 
 
@@ -279,12 +296,15 @@ async def run_load(shape: LoadShape, audience: Audience) -> RunResult:
                 answer = await clients[i % len(clients)].send(request)
             except CALL_ERRORS as error:
                 result.errors[f"gate {_kind(error)}"] += 1
+                result.slow[int(due - started)] += 1
                 return
             if answer.status not in GATE_ANSWERS:
                 result.errors[f"gate status {answer.status}"] += 1
                 return
             result.gate_answers[answer.status] += 1
-            result.gate_latencies.append(loop.time() - due)
+            result.gate_latencies.append(latency := loop.time() - due)
+            if latency > SLOW_SECONDS:
+                result.slow[int(due - started)] += 1
 
         async def api_read(i: int, due: float) -> None:
             reader = i % shape.api_readers
@@ -293,11 +313,14 @@ async def run_load(shape: LoadShape, audience: Audience) -> RunResult:
                 answer = await clients[reader % len(clients)].send(request)
             except CALL_ERRORS as error:
                 result.errors[f"api {_kind(error)}"] += 1
+                result.slow[int(due - started)] += 1
                 return
             if answer.status != 200:
                 result.errors[f"api status {answer.status}"] += 1
                 return
-            result.api_latencies.append(loop.time() - due)
+            result.api_latencies.append(latency := loop.time() - due)
+            if latency > SLOW_SECONDS:
+                result.slow[int(due - started)] += 1
 
         loads = [
             _open_loop(
@@ -375,4 +398,5 @@ async def run_load_split(
         merged.sse_connected += part_result.sse_connected
         merged.sse_events += part_result.sse_events
         merged.driver_cpu_seconds += part_result.driver_cpu_seconds
+        merged.slow.update(part_result.slow)
     return merged
