@@ -34,7 +34,7 @@ from portal.api.error_responses import document_errors, error_responses
 from portal.aws.cost_explorer import open_cost_explorer
 from portal.aws.spot_prices import open_spot_prices
 from portal.config import Settings, load_settings
-from portal.db import SessionMaker, create_engine, create_sessionmaker
+from portal.db import PoolLimits, SessionMaker, create_engine, create_sessionmaker
 from portal.deps import PortalState
 from portal.http.errors import install_error_handlers
 from portal.http.request_ids import RequestIdMiddleware
@@ -213,7 +213,15 @@ def _lifespan(settings: Settings, registry: CollectorRegistry) -> Lifespan:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            engine = create_engine(settings.database_url, echo=settings.database_echo)
+            engine = create_engine(
+                settings.database_url,
+                echo=settings.database_echo,
+                pool=PoolLimits(
+                    size=settings.database_pool_size,
+                    overflow=settings.database_max_overflow,
+                    timeout_seconds=settings.database_pool_timeout_seconds,
+                ),
+            )
             stack.push_async_callback(engine.dispose)
             templates = build_templates(settings.templates_dir)
             broadcaster = await stack.enter_async_context(Broadcaster())

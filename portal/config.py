@@ -74,6 +74,28 @@ class Settings(BaseSettings):
         description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
     )
     database_echo: bool = Field(default=False, description="Log every SQL statement.")
+    database_pool_size: int = Field(
+        default=10,
+        ge=1,
+        le=200,
+        description="PostgreSQL connections each replica keeps open (SQLAlchemy's pool_size).",
+    )
+    database_max_overflow: int = Field(
+        default=20,
+        ge=0,
+        le=500,
+        description="Connections a replica may open beyond the pool under load, closed again "
+        "when returned. Per replica: pool size + overflow must fit PostgreSQL's "
+        "max_connections with every replica counted.",
+    )
+    database_pool_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="How long a request waits for a free connection before it is answered "
+        "503 (pool exhausted); shorter than a Flagger webhook's 10 s timeout, so an overloaded "
+        "replica fails fast instead of working for callers that have given up.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `portal serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `portal serve` binds to.")
     log_level: LogLevel = Field(default="info", description="Lowest log level written.")

@@ -6,6 +6,7 @@ The engine is built by the composition root from settings; nothing is created at
 from __future__ import annotations
 
 import socket
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,16 @@ def root_cause_name(error: BaseException) -> str:
     return type(_root(error)).__name__
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+@dataclass(frozen=True, slots=True)
+class PoolLimits:
+    """A PostgreSQL engine's pool (SQLite's is SQLAlchemy's own, one file, no server)."""
+
+    size: int = 10
+    overflow: int = 20
+    timeout_seconds: float = 5.0
+
+
+def create_engine(url: str, *, echo: bool = False, pool: PoolLimits = PoolLimits()) -> AsyncEngine:
     """An async engine; for SQLite the file's directory is created and WAL + FKs are on."""
     if is_sqlite(url):
         path = _sqlite_file(url)
@@ -97,6 +107,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         url,
         echo=echo,
         pool_pre_ping=True,
+        pool_size=pool.size,
+        max_overflow=pool.overflow,
+        pool_timeout=pool.timeout_seconds,
         connect_args={"timeout": CONNECT_TIMEOUT_SECONDS, "command_timeout": 30},
     )
     event.listen(engine.sync_engine, "do_connect", _connect_or_operational_error)
