@@ -50,7 +50,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("recovery_bucket", sa.Integer(), nullable=True))
     with op.batch_alter_table("dora_incidents") as batch:
         batch.add_column(sa.Column("recovery_bucket", sa.Integer(), nullable=True))
-    for statement in rebuild_statements("IS NOT NULL"):
+    for statement in rebuild_statements("IS NOT NULL", bounds=False):  # 0015 adds the bounds
         op.execute(statement)
     op.execute(INCIDENT_BUCKETS)
     with op.batch_alter_table("dora_deployment_changes") as batch:

@@ -4,7 +4,9 @@ A duration falls in bucket `i` when `BOUNDARIES[i - 1] <= seconds < BOUNDARIES[i
 below one second). Rollups keep how many values each day has per bucket; the percentile's rank is
 found in the summed counts (`locate`), and only that bucket's raw values are read for the exact
 value and its interpolation neighbour. Bucketing is monotone, so ordering inside the bucket range
-orders the whole set.
+orders the whole set. Rollups also keep each bucket's smallest and largest value (`Bin`): a rank
+that is its bucket's first or last value, or in a bucket whose values are all equal, and the
+neighbour that opens the next bucket, are known without reading the bucket (`known_values`).
 """
 
 from __future__ import annotations
@@ -49,4 +51,61 @@ def locate(counts: Mapping[int, int], index: int, *, pair: bool) -> Located | No
                 last = buckets[position + 1]
             return Located(first=bucket, last=last, offset=index - before)
         before += count
+    return None
+
+
+@dataclass(slots=True)
+class Bin:
+    """How many values a bucket holds in a window, and the smallest and largest of them (None:
+    unknown, then only the bucket's values tell)."""
+
+    count: int = 0
+    low: float | None = None
+    high: float | None = None
+    bounded: bool = True
+
+    def add(self, count: int, low: float | None, high: float | None) -> None:
+        """Merge another part's values of the same bucket (a day, a part-day)."""
+        if count <= 0:
+            return
+        self.count += count
+        if low is None or high is None:
+            self.bounded = False
+        if not self.bounded or low is None or high is None:
+            self.low = self.high = None
+            return
+        self.low = low if self.low is None else min(self.low, low)
+        self.high = high if self.high is None else max(self.high, high)
+
+
+def _value_at(found: Bin, offset: int) -> float | None:
+    if found.low is not None and found.low == found.high:
+        return found.low
+    if offset == 0:
+        return found.low
+    if offset == found.count - 1:
+        return found.high
+    return None
+
+
+def known_values(bins: Mapping[int, Bin], index: int, *, pair: bool) -> list[float] | None:
+    """The value of rank `index` (0-based) and, with `pair`, the next one (none after the last),
+    when the bins' smallest and largest values give them; None when the values must be read."""
+    buckets = sorted(bucket for bucket, found in bins.items() if found.count > 0)
+    before = 0
+    for position, bucket in enumerate(buckets):
+        found = bins[bucket]
+        if index < before + found.count:
+            offset = index - before
+            value = _value_at(found, offset)
+            if value is None or not pair:
+                return None if value is None else [value]
+            if offset + 1 < found.count:
+                following = _value_at(found, offset + 1)
+            elif position + 1 < len(buckets):
+                following = bins[buckets[position + 1]].low
+            else:
+                return [value]
+            return None if following is None else [value, following]
+        before += found.count
     return None

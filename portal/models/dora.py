@@ -221,6 +221,9 @@ class RollupLeadBucket(SQLModel, table=True):
     day: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     bucket: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     count: int
+    low: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    """The smallest of them (migration 0015; None from a writer before it), `high` the largest."""
+    high: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
 
 
 class RollupRecoveryBucket(SQLModel, table=True):
@@ -231,6 +234,9 @@ class RollupRecoveryBucket(SQLModel, table=True):
     day: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     bucket: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     count: int
+    low: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    """The smallest of them (migration 0015; None from a writer before it), `high` the largest."""
+    high: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
 
 
 STREAM = ("service", "environment", "cluster", "namespace")

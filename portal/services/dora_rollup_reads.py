@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from portal.domain.dora_buckets import locate
+from portal.domain.dora_buckets import Bin, known_values, locate
 from portal.domain.dora_percentiles import Rank, interpolate, percentile_rank
 from portal.domain.dora_windows import DAY_SECONDS, Window
 from portal.models.dora import (
@@ -74,8 +74,8 @@ class Tally:
     days: int = 0
     first_day: int | None = None
     last_day: int | None = None
-    leads: defaultdict[int, int] = field(default_factory=lambda: defaultdict(int))
-    recoveries: defaultdict[int, int] = field(default_factory=lambda: defaultdict(int))
+    leads: defaultdict[int, Bin] = field(default_factory=lambda: defaultdict(Bin))
+    recoveries: defaultdict[int, Bin] = field(default_factory=lambda: defaultdict(Bin))
 
     def add_days(self, days: int, first: int | None, last: int | None) -> None:
         """Success days of a later segment: a day cut by a segment edge counts once."""
@@ -217,8 +217,9 @@ def _raw_leads_statement(count: int, names: Names) -> Any:
     else:
         finished, rows = LINKS.c.finished_epoch, LINKS
     segment = _segment_of(finished, count, "r").label("segment")
+    seconds = LINKS.c.lead_seconds
     return (
-        select(segment, LINKS.c.lead_bucket, func.count())
+        select(segment, LINKS.c.lead_bucket, func.count(), func.min(seconds), func.max(seconds))
         .select_from(rows)
         .where(
             LINKS.c.lead_bucket.is_not(None),
@@ -233,8 +234,9 @@ def _raw_leads_statement(count: int, names: Names) -> Any:
 def _raw_recoveries_statement(count: int, names: Names) -> Any:
     row = DEPLOYMENTS
     segment = _segment_of(row.c.finished_epoch, count, "r").label("segment")
+    seconds = row.c.recovery_seconds
     return (
-        select(segment, row.c.recovery_bucket, func.count())
+        select(segment, row.c.recovery_bucket, func.count(), func.min(seconds), func.max(seconds))
         .where(
             row.c.recovery_bucket.is_not(None),
             _within(row.c.finished_epoch, count, "r"),
@@ -249,7 +251,15 @@ def _rolled_histogram_statement(name: str, count: int) -> Any:
     table = ROLLUP_LEADS if name == "leads" else ROLLUP_RECOVERIES
     segment = _segment_of(table.c.day, count, "d").label("segment")
     return (
-        select(segment, table.c.bucket, func.sum(table.c.count))
+        select(
+            segment,
+            table.c.bucket,
+            func.sum(table.c.count),
+            func.min(table.c.low),
+            func.max(table.c.high),
+            # a row without bounds (written before migration 0015) makes them unknown
+            func.count() - func.count(table.c.low),
+        )
         .where(_within(table.c.day, count, "d"))
         .group_by(segment, table.c.bucket)
     )
@@ -258,8 +268,11 @@ def _rolled_histogram_statement(name: str, count: int) -> Any:
 @functools.lru_cache(maxsize=64)
 def _incidents_statement(count: int, names: Names) -> Any:
     segment = _segment_of(INCIDENTS.c.resolved_epoch, count, "i").label("segment")
+    seconds = INCIDENTS.c.resolved_epoch - INCIDENTS.c.opened_epoch
     return (
-        select(segment, INCIDENTS.c.recovery_bucket, func.count())
+        select(
+            segment, INCIDENTS.c.recovery_bucket, func.count(), func.min(seconds), func.max(seconds)
+        )
         .where(
             INCIDENTS.c.recovery_bucket.is_not(None),
             _within(INCIDENTS.c.resolved_epoch, count, "i"),
@@ -298,8 +311,8 @@ async def _tally(
             ("leads", _raw_leads_statement(len(raw), names)),
             ("recoveries", _raw_recoveries_statement(len(raw), names)),
         ):
-            for j, bucket, count in await _rows(connection, statement, values):
-                getattr(tallies[raw[j][0]], name)[int(bucket)] += int(count)
+            for j, bucket, count, low, high in await _rows(connection, statement, values):
+                getattr(tallies[raw[j][0]], name)[int(bucket)].add(int(count), low, high)
     if rolled:
         found = await _rows(connection, _rolled_counts_statement(len(rolled)), values)
         for index, segment in rolled:
@@ -315,11 +328,14 @@ async def _tally(
                         tally.add_days(1, int(day), int(day))
         for name in ("leads", "recoveries"):
             statement = _rolled_histogram_statement(name, len(rolled))
-            for j, bucket, count in await _rows(connection, statement, values):
-                getattr(tallies[rolled[j][0]], name)[int(bucket)] += int(count)
+            for j, bucket, count, low, high, unbounded in await _rows(
+                connection, statement, values
+            ):
+                bounds = (low, high) if not unbounded else (None, None)
+                getattr(tallies[rolled[j][0]], name)[int(bucket)].add(int(count), *bounds)
     statement = _incidents_statement(len(cut), names)
-    for j, bucket, count in await _rows(connection, statement, values):
-        tallies[j].recoveries[int(bucket)] += int(count)
+    for j, bucket, count, low, high in await _rows(connection, statement, values):
+        tallies[j].recoveries[int(bucket)].add(int(count), low, high)
     return tallies
 
 
@@ -401,9 +417,12 @@ async def summarize(
     *,
     lead_quantiles: Sequence[tuple[float, ...]],
     recovery_quantiles: Sequence[tuple[float, ...]],
+    from_bounds: bool = True,
 ) -> list[Summary]:
     """Each window's counts, lead times (count, then each of its `lead_quantiles`) and
-    recoveries (count and `recovery_quantiles`), exactly as the direct queries give them."""
+    recoveries (count and `recovery_quantiles`), exactly as the direct queries give them.
+    Without `from_bounds`, every percentile reads its bucket's values (the tests check that the
+    look-up and the bounds agree)."""
     set_filters = {name: value for name, value in filters.as_dict().items() if value}
     names: Names = tuple(sorted(set_filters))
     values: dict[str, Any] = {f"filter_{name}": value for name, value in set_filters.items()}
@@ -412,16 +431,24 @@ async def summarize(
     tallies = await _tally(connection, cut, names, values)
     sums = [_sum(window, cut, tallies) for window in windows]
     wanted: list[_Wanted] = []
+    found_now: dict[tuple[int, str, float], float] = {}
     for position, (window, tally) in enumerate(zip(windows, sums, strict=True)):
         for kind, histogram, quantiles in (
             ("lead", tally.leads, lead_quantiles[position]),
             ("recovery", tally.recoveries, recovery_quantiles[position]),
         ):
+            counts = {bucket: found.count for bucket, found in histogram.items()}
             for quantile in quantiles:
-                rank = percentile_rank(sum(histogram.values()), quantile)
+                rank = percentile_rank(sum(counts.values()), quantile)
                 if rank is None:
                     continue
-                where = locate(histogram, rank.index, pair=rank.fraction > 0)
+                known = known_values(histogram, rank.index, pair=rank.fraction > 0)
+                if known is not None and from_bounds:
+                    found_now[(position, kind, quantile)] = interpolate(
+                        rank, [float(value) for value in known]
+                    )
+                    continue
+                where = locate(counts, rank.index, pair=rank.fraction > 0)
                 if where is None:
                     raise RuntimeError("a rank outside its own histogram")
                 tag = len(wanted)
@@ -433,7 +460,7 @@ async def summarize(
                     f"s{tag}": window.start_epoch,
                     f"e{tag}": window.end_epoch,
                 }
-    found = await _look_up(connection, wanted, names, values)
+    found = found_now | await _look_up(connection, wanted, names, values)
     return [
         _summary(position, tally, lead_quantiles[position], recovery_quantiles[position], found)
         for position, tally in enumerate(sums)
@@ -477,10 +504,10 @@ def _sum(window: Window, cut: list[Segment], tallies: list[Tally]) -> Tally:
         total.failed += tally.failed
         total.unplanned += tally.unplanned
         total.add_days(tally.days, tally.first_day, tally.last_day)
-        for bucket, count in tally.leads.items():
-            total.leads[bucket] += count
-        for bucket, count in tally.recoveries.items():
-            total.recoveries[bucket] += count
+        for bucket, part in tally.leads.items():
+            total.leads[bucket].add(part.count, part.low, part.high)
+        for bucket, part in tally.recoveries.items():
+            total.recoveries[bucket].add(part.count, part.low, part.high)
     return total
 
 
@@ -497,8 +524,8 @@ def _summary(
         failed=tally.failed,
         unplanned=tally.unplanned,
         deployment_days=tally.days,
-        changes=sum(tally.leads.values()),
+        changes=sum(part.count for part in tally.leads.values()),
         lead=tuple(found.get((position, "lead", q)) for q in lead_quantiles),
-        recoveries=sum(tally.recoveries.values()),
+        recoveries=sum(part.count for part in tally.recoveries.values()),
         recovery=tuple(found.get((position, "recovery", q)) for q in recovery_quantiles),
     )

@@ -4,10 +4,11 @@ What a write touches is marked by UTC day (`touch_days`: the days of every deplo
 relinked or whose recovery or incident link changed, before and after); `refresh_rollups`
 recomputes those days from the facts, so the rollups are exactly what the facts say whatever
 order the facts came in. Per day: the counts the metrics take (`dora_rollup_days`) and how many
-lead times and deployment recoveries fall in each rank bucket (portal/domain/dora_buckets.py),
-with each counted link's bucket and finish and each recovery's bucket kept on the row for the
-exact-value look-up. Under DORA's advisory lock (dora_locking.py), so concurrent ingests
-recompute a shared day one after the other, the later one seeing the earlier one's rows.
+lead times and deployment recoveries fall in each rank bucket (portal/domain/dora_buckets.py)
+with the smallest and largest of them, each counted link's bucket and finish and each
+recovery's bucket kept on the row for the exact-value look-up. Under DORA's advisory lock
+(dora_locking.py), so concurrent ingests recompute a shared day one after the other, the later
+one seeing the earlier one's rows.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ def bucket_sql(expression: str, low: int = 0, high: int = len(BOUNDARIES)) -> st
     return f"CASE WHEN {expression} < {BOUNDARIES[middle]!r} THEN {below} ELSE {above} END"
 
 
-def rebuild_statements(days: str) -> list[str]:
+def rebuild_statements(days: str, *, bounds: bool = True) -> list[str]:
     """The statements that recompute the rollups of the deployments whose `finished_day`
-    satisfies `days` (an SQL condition on it: `IN :days`, or `IS NOT NULL` for all)."""
+    satisfies `days` (an SQL condition on it: `IN :days`, or `IS NOT NULL` for all); without
+    `bounds`, as migration 0013 made them (no smallest and largest value per bucket)."""
     lead_bucket = bucket_sql("dora_deployment_changes.lead_seconds")
     return [
         f"""
@@ -55,12 +57,16 @@ def rebuild_statements(days: str) -> list[str]:
           THEN {bucket_sql("recovery_seconds")} END
         WHERE finished_day {days}
         """,  # noqa: S608 (our constants and numbers only)
-        *rollup_statements(days),
+        *rollup_statements(days, bounds=bounds),
     ]
 
 
-def rollup_statements(days: str) -> list[str]:
-    """The per-day rows, from the facts and the buckets kept on them."""
+def rollup_statements(days: str, *, bounds: bool = True) -> list[str]:
+    """The per-day rows, from the facts and the buckets kept on them; with `bounds`, each
+    bucket's smallest and largest value too."""
+    leads = ", low, high" if bounds else ""
+    lead_bounds = ", min(l.lead_seconds), max(l.lead_seconds)" if bounds else ""
+    recovery_bounds = ", min(d.recovery_seconds), max(d.recovery_seconds)" if bounds else ""
     return [
         f"DELETE FROM dora_rollup_days WHERE day {days}",  # noqa: S608
         f"""
@@ -74,16 +80,16 @@ def rollup_statements(days: str) -> list[str]:
         """,  # noqa: S608 (our constants and numbers only)
         f"DELETE FROM dora_rollup_lead_buckets WHERE day {days}",  # noqa: S608
         f"""
-        INSERT INTO dora_rollup_lead_buckets (day, bucket, count)
-        SELECT d.finished_day, l.lead_bucket, count(*)
+        INSERT INTO dora_rollup_lead_buckets (day, bucket, count{leads})
+        SELECT d.finished_day, l.lead_bucket, count(*){lead_bounds}
         FROM dora_deployment_changes l JOIN dora_deployments d ON d.id = l.deployment_id
         WHERE d.finished_day {days} AND l.lead_bucket IS NOT NULL
         GROUP BY d.finished_day, l.lead_bucket
         """,  # noqa: S608 (our constants and numbers only)
         f"DELETE FROM dora_rollup_recovery_buckets WHERE day {days}",  # noqa: S608
         f"""
-        INSERT INTO dora_rollup_recovery_buckets (day, bucket, count)
-        SELECT d.finished_day, d.recovery_bucket, count(*)
+        INSERT INTO dora_rollup_recovery_buckets (day, bucket, count{leads})
+        SELECT d.finished_day, d.recovery_bucket, count(*){recovery_bounds}
         FROM dora_deployments d
         WHERE d.finished_day {days} AND d.recovery_bucket IS NOT NULL
         GROUP BY d.finished_day, d.recovery_bucket

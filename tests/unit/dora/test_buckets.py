@@ -8,7 +8,7 @@ from collections import Counter
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.domain.dora_buckets import BOUNDARIES, Located, bucket_of, locate
+from portal.domain.dora_buckets import BOUNDARIES, Bin, Located, bucket_of, known_values, locate
 from portal.domain.dora_percentiles import interpolate, percentile, percentile_rank
 
 
@@ -48,3 +48,41 @@ def test_percentile_from_the_located_buckets_equals_the_whole_list(
     inside = sorted(v for v in found if where.first <= bucket_of(v) <= where.last)
     pair = inside[where.offset : where.offset + 2]
     assert interpolate(rank, pair) == percentile(found, quantile)
+
+
+def _bins(found: list[float]) -> dict[int, Bin]:
+    bins: dict[int, Bin] = {}
+    for value in found:
+        bins.setdefault(bucket_of(value), Bin()).add(1, value, value)
+    return bins
+
+
+def test_known_values_from_the_bounds_alone() -> None:
+    bins = _bins([10.0, 10.0, 10.0, 20.0, 20.3, 20.6, 400.0])
+    assert known_values(bins, 1, pair=True) == [10.0, 10.0]  # all equal in their bucket
+    assert known_values(bins, 2, pair=True) == [10.0, 20.0]  # the next bucket's smallest
+    assert known_values(bins, 3, pair=False) == [20.0]  # its bucket's first
+    assert known_values(bins, 4, pair=False) is None  # inside a bucket of unequal values
+    assert known_values(bins, 5, pair=True) == [20.6, 400.0]  # its bucket's last, then next
+    assert known_values(bins, 6, pair=True) == [400.0]  # the last value has no neighbour
+    assert known_values(bins, 7, pair=False) is None
+    unknown = Bin()
+    unknown.add(2, 5.0, 5.0)
+    unknown.add(1, None, None)  # a part without bounds: the bucket must be read
+    assert known_values({3: unknown}, 0, pair=False) is None
+
+
+@given(
+    st.lists(st.sampled_from([1.5, 2.0, 7.0, 7.1, 7.2, 30.0, 31.0, 1e5]), min_size=1, max_size=40),
+    st.sampled_from([0.0, 0.25, 0.5, 0.9, 1.0]),
+)
+def test_known_values_are_the_sorted_values_at_the_rank(
+    found: list[float], quantile: float
+) -> None:
+    rank = percentile_rank(len(found), quantile)
+    assert rank is not None
+    known = known_values(_bins(found), rank.index, pair=rank.fraction > 0)
+    if known is not None:
+        ordered = sorted(found)
+        assert known == ordered[rank.index : rank.index + (2 if rank.fraction > 0 else 1)]
+        assert interpolate(rank, known) == percentile(found, quantile)

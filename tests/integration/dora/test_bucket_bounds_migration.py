@@ -1,0 +1,70 @@
+"""Migration 0015 gives the rollup buckets of facts recorded before it their smallest and
+largest values, recomputed from the facts."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+
+from portal import migrations
+from portal.db import create_engine, create_sessionmaker
+from portal.domain.dora_buckets import bucket_of
+from portal.services.dora_facts import ChangeFact, DeploymentFact, record_change, record_deployment
+
+DAY = datetime(2026, 11, 24, tzinfo=UTC)
+
+
+async def test_existing_rollup_buckets_get_their_bounds(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            for sha, lead in (("c1", 3600), ("c2", 3700), ("c3", 7200)):
+                await record_change(
+                    session,
+                    ChangeFact(
+                        repo="org/api",
+                        sha=sha,
+                        committed_at=DAY.replace(hour=12) - timedelta(seconds=lead),
+                        deployment_commit_sha="sha-ok",
+                    ),
+                )
+            for key, hour, outcome, commit in (("a", 10, "failed", "sha-bad"),
+                                               ("b", 12, "success", "sha-ok")):  # fmt: skip
+                await record_deployment(
+                    session,
+                    DeploymentFact(
+                        source="api",
+                        external_key=key,
+                        service="api",
+                        finished_at=DAY.replace(hour=hour),
+                        outcome=outcome,
+                        commit_sha=commit,
+                    ),
+                )
+            await session.commit()
+        await asyncio.to_thread(migrations.downgrade, database_url, "0014")
+        await asyncio.to_thread(migrations.upgrade, database_url, "head")
+        async with engine.connect() as connection:
+            leads = (
+                await connection.execute(
+                    text(
+                        "SELECT bucket, count, low, high FROM dora_rollup_lead_buckets"
+                        " ORDER BY bucket"
+                    )
+                )
+            ).all()
+            recoveries = (
+                await connection.execute(
+                    text("SELECT bucket, count, low, high FROM dora_rollup_recovery_buckets")
+                )
+            ).all()
+        assert bucket_of(3600) == bucket_of(3700) != bucket_of(7200)
+        assert [tuple(row) for row in leads] == [
+            (bucket_of(3600), 2, 3600.0, 3700.0),
+            (bucket_of(7200), 1, 7200.0, 7200.0),
+        ]
+        assert [tuple(row) for row in recoveries] == [(bucket_of(7200), 1, 7200.0, 7200.0)]
+    finally:
+        await engine.dispose()
