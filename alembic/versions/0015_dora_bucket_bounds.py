@@ -1,6 +1,6 @@
-"""DORA: each rollup bucket's smallest and largest value (lead times and recoveries), so a
-percentile at a bucket's edge, or in a bucket of equal values, needs no look-up; recomputed
-from the facts
+"""DORA: each rollup bucket's smallest and largest value and how many values equal each (lead
+times and recoveries), so a percentile among those copies, or in a bucket of one or two distinct
+values, needs no look-up; recomputed from the facts
 
 Revision ID: 0015
 Revises: 0014
@@ -33,7 +33,9 @@ def upgrade() -> None:
     for name in TABLES:
         with op.batch_alter_table(name) as batch:
             batch.add_column(sa.Column("low", sa.Float(), nullable=True))
+            batch.add_column(sa.Column("low_count", sa.Integer(), nullable=True))
             batch.add_column(sa.Column("high", sa.Float(), nullable=True))
+            batch.add_column(sa.Column("high_count", sa.Integer(), nullable=True))
     histograms = [
         statement
         for statement in rollup_statements("IS NOT NULL")
@@ -46,5 +48,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name in TABLES:
         with op.batch_alter_table(name) as batch:
+            batch.drop_column("high_count")
             batch.drop_column("high")
+            batch.drop_column("low_count")
             batch.drop_column("low")

@@ -4,9 +4,10 @@ A duration falls in bucket `i` when `BOUNDARIES[i - 1] <= seconds < BOUNDARIES[i
 below one second). Rollups keep how many values each day has per bucket; the percentile's rank is
 found in the summed counts (`locate`), and only that bucket's raw values are read for the exact
 value and its interpolation neighbour. Bucketing is monotone, so ordering inside the bucket range
-orders the whole set. Rollups also keep each bucket's smallest and largest value (`Bin`): a rank
-that is its bucket's first or last value, or in a bucket whose values are all equal, and the
-neighbour that opens the next bucket, are known without reading the bucket (`known_values`).
+orders the whole set. Rollups also keep each bucket's smallest and largest value and how many
+values equal each (`Bin`): a rank among its bucket's copies of the smallest or of the largest
+value (all of them when a bucket holds one or two distinct values), and the neighbour that opens
+the next bucket, are known without reading the bucket (`known_values`).
 """
 
 from __future__ import annotations
@@ -56,41 +57,63 @@ def locate(counts: Mapping[int, int], index: int, *, pair: bool) -> Located | No
 
 @dataclass(slots=True)
 class Bin:
-    """How many values a bucket holds in a window, and the smallest and largest of them (None:
-    unknown, then only the bucket's values tell)."""
+    """How many values a bucket holds in a window, the smallest and largest of them, and how
+    many at least are equal to each (None: unknown, then only the bucket's values tell)."""
 
     count: int = 0
     low: float | None = None
+    low_count: int = 0
     high: float | None = None
+    high_count: int = 0
     bounded: bool = True
 
-    def add(self, count: int, low: float | None, high: float | None) -> None:
-        """Merge another part's values of the same bucket (a day, a part-day)."""
+    def add(
+        self,
+        count: int,
+        low: float | None,
+        high: float | None,
+        low_count: int = 1,
+        high_count: int = 1,
+    ) -> None:
+        """Merge another part's values of the same bucket (a day, a part-day): `low_count`
+        of them at least equal `low`, `high_count` equal `high` (one each when not counted)."""
         if count <= 0:
             return
         self.count += count
-        if low is None or high is None:
-            self.bounded = False
         if not self.bounded or low is None or high is None:
+            self.bounded = False
             self.low = self.high = None
             return
-        self.low = low if self.low is None else min(self.low, low)
-        self.high = high if self.high is None else max(self.high, high)
+        if low == high:
+            low_count = high_count = count
+        if self.low is None or low < self.low:
+            self.low, self.low_count = low, low_count
+        elif low == self.low:
+            self.low_count += low_count
+        if self.high is None or high > self.high:
+            self.high, self.high_count = high, high_count
+        elif high == self.high:
+            self.high_count += high_count
+
+    def merge(self, other: Bin) -> None:
+        if other.bounded:
+            self.add(other.count, other.low, other.high, other.low_count, other.high_count)
+        else:
+            self.add(other.count, None, None)
 
 
 def _value_at(found: Bin, offset: int) -> float | None:
-    if found.low is not None and found.low == found.high:
+    if offset < found.low_count:
         return found.low
-    if offset == 0:
-        return found.low
-    if offset == found.count - 1:
+    if offset >= found.count - found.high_count:
         return found.high
     return None
 
 
 def known_values(bins: Mapping[int, Bin], index: int, *, pair: bool) -> list[float] | None:
     """The value of rank `index` (0-based) and, with `pair`, the next one (none after the last),
-    when the bins' smallest and largest values give them; None when the values must be read."""
+    when the bins' smallest and largest values and their counts give them; None when the values
+    must be read."""
     buckets = sorted(bucket for bucket, found in bins.items() if found.count > 0)
     before = 0
     for position, bucket in enumerate(buckets):

@@ -222,8 +222,11 @@ class RollupLeadBucket(SQLModel, table=True):
     bucket: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     count: int
     low: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
-    """The smallest of them (migration 0015; None from a writer before it), `high` the largest."""
+    """The smallest of them (migration 0015; None from a writer before it), `high` the largest,
+    and how many of them equal each."""
+    low_count: int | None = Field(default=None)
     high: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    high_count: int | None = Field(default=None)
 
 
 class RollupRecoveryBucket(SQLModel, table=True):
@@ -235,8 +238,11 @@ class RollupRecoveryBucket(SQLModel, table=True):
     bucket: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     count: int
     low: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
-    """The smallest of them (migration 0015; None from a writer before it), `high` the largest."""
+    """The smallest of them (migration 0015; None from a writer before it), `high` the largest,
+    and how many of them equal each."""
+    low_count: int | None = Field(default=None)
     high: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    high_count: int | None = Field(default=None)
 
 
 STREAM = ("service", "environment", "cluster", "namespace")

@@ -248,21 +248,38 @@ def _raw_recoveries_statement(count: int, names: Names) -> Any:
 
 @functools.lru_cache(maxsize=64)
 def _rolled_histogram_statement(name: str, count: int) -> Any:
+    """Per segment and bucket: the count, the smallest and largest value and how many equal
+    each (the days' counts of those whose own bound is the segment's), and how many rows have
+    no bounds (written before migration 0015: the bucket must then be read)."""
     table = ROLLUP_LEADS if name == "leads" else ROLLUP_RECOVERIES
-    segment = _segment_of(table.c.day, count, "d").label("segment")
-    return (
+    segment = _segment_of(table.c.day, count, "d")
+    by = (segment, table.c.bucket)
+    days = (
         select(
-            segment,
+            segment.label("segment"),
             table.c.bucket,
-            func.sum(table.c.count),
-            func.min(table.c.low),
-            func.max(table.c.high),
-            # a row without bounds (written before migration 0015) makes them unknown
-            func.count() - func.count(table.c.low),
+            table.c.count,
+            table.c.low,
+            table.c.low_count,
+            table.c.high,
+            table.c.high_count,
+            func.min(table.c.low).over(partition_by=by).label("lowest"),
+            func.max(table.c.high).over(partition_by=by).label("highest"),
         )
         .where(_within(table.c.day, count, "d"))
-        .group_by(segment, table.c.bucket)
+        .subquery("days")
     )
+    day = days.c
+    return select(
+        day.segment,
+        day.bucket,
+        func.sum(day.count),
+        func.min(day.low),
+        func.max(day.high),
+        func.coalesce(func.sum(case((day.low == day.lowest, day.low_count), else_=0)), 0),
+        func.coalesce(func.sum(case((day.high == day.highest, day.high_count), else_=0)), 0),
+        func.count() - func.count(day.low_count) + func.count() - func.count(day.high_count),
+    ).group_by(day.segment, day.bucket)
 
 
 @functools.lru_cache(maxsize=64)
@@ -328,11 +345,14 @@ async def _tally(
                         tally.add_days(1, int(day), int(day))
         for name in ("leads", "recoveries"):
             statement = _rolled_histogram_statement(name, len(rolled))
-            for j, bucket, count, low, high, unbounded in await _rows(
+            for j, bucket, count, low, high, lows, highs, unbounded in await _rows(
                 connection, statement, values
             ):
-                bounds = (low, high) if not unbounded else (None, None)
-                getattr(tallies[rolled[j][0]], name)[int(bucket)].add(int(count), *bounds)
+                found = getattr(tallies[rolled[j][0]], name)[int(bucket)]
+                if unbounded:
+                    found.add(int(count), None, None)
+                else:
+                    found.add(int(count), low, high, int(lows), int(highs))
     statement = _incidents_statement(len(cut), names)
     for j, bucket, count, low, high in await _rows(connection, statement, values):
         tallies[j].recoveries[int(bucket)].add(int(count), low, high)
@@ -505,9 +525,9 @@ def _sum(window: Window, cut: list[Segment], tallies: list[Tally]) -> Tally:
         total.unplanned += tally.unplanned
         total.add_days(tally.days, tally.first_day, tally.last_day)
         for bucket, part in tally.leads.items():
-            total.leads[bucket].add(part.count, part.low, part.high)
+            total.leads[bucket].merge(part)
         for bucket, part in tally.recoveries.items():
-            total.recoveries[bucket].add(part.count, part.low, part.high)
+            total.recoveries[bucket].merge(part)
     return total
 
 

@@ -5,10 +5,10 @@ relinked or whose recovery or incident link changed, before and after); `refresh
 recomputes those days from the facts, so the rollups are exactly what the facts say whatever
 order the facts came in. Per day: the counts the metrics take (`dora_rollup_days`) and how many
 lead times and deployment recoveries fall in each rank bucket (portal/domain/dora_buckets.py)
-with the smallest and largest of them, each counted link's bucket and finish and each
-recovery's bucket kept on the row for the exact-value look-up. Under DORA's advisory lock
-(dora_locking.py), so concurrent ingests recompute a shared day one after the other, the later
-one seeing the earlier one's rows.
+with the smallest and largest of them and how many equal each; each counted link keeps its
+bucket and finish and each recovery its bucket on the row for the exact-value look-up. Under
+DORA's advisory lock (dora_locking.py), so concurrent ingests recompute a shared day one after
+the other, the later one seeing the earlier one's rows.
 """
 
 from __future__ import annotations
@@ -61,12 +61,41 @@ def rebuild_statements(days: str, *, bounds: bool = True) -> list[str]:
     ]
 
 
+def _histogram(table: str, values: str, *, bounds: bool) -> str:
+    """`table`'s rows from `values` (a SELECT of day, bucket and seconds): per day and bucket,
+    the count and, with `bounds`, the smallest and largest value and how many equal each."""
+    if not bounds:
+        return f"""
+        INSERT INTO {table} (day, bucket, count)
+        SELECT day, bucket, count(*) FROM ({values}) AS v GROUP BY day, bucket
+        """  # noqa: S608 (our constants only)
+    return f"""
+    INSERT INTO {table} (day, bucket, count, low, low_count, high, high_count)
+    SELECT day, bucket, count(*), min(seconds),
+      sum(CASE WHEN seconds = lowest THEN 1 ELSE 0 END), max(seconds),
+      sum(CASE WHEN seconds = highest THEN 1 ELSE 0 END)
+    FROM (
+      SELECT day, bucket, seconds,
+        min(seconds) OVER (PARTITION BY day, bucket) AS lowest,
+        max(seconds) OVER (PARTITION BY day, bucket) AS highest
+      FROM ({values}) AS v) AS bounded
+    GROUP BY day, bucket
+    """  # noqa: S608 (our constants only)
+
+
 def rollup_statements(days: str, *, bounds: bool = True) -> list[str]:
     """The per-day rows, from the facts and the buckets kept on them; with `bounds`, each
-    bucket's smallest and largest value too."""
-    leads = ", low, high" if bounds else ""
-    lead_bounds = ", min(l.lead_seconds), max(l.lead_seconds)" if bounds else ""
-    recovery_bounds = ", min(d.recovery_seconds), max(d.recovery_seconds)" if bounds else ""
+    bucket's smallest and largest value and how many values equal each."""
+    leads = f"""
+        SELECT d.finished_day AS day, l.lead_bucket AS bucket, l.lead_seconds AS seconds
+        FROM dora_deployment_changes l JOIN dora_deployments d ON d.id = l.deployment_id
+        WHERE d.finished_day {days} AND l.lead_bucket IS NOT NULL
+        """  # noqa: S608 (our constants and numbers only)
+    recoveries = f"""
+        SELECT d.finished_day AS day, d.recovery_bucket AS bucket, d.recovery_seconds AS seconds
+        FROM dora_deployments d
+        WHERE d.finished_day {days} AND d.recovery_bucket IS NOT NULL
+        """  # noqa: S608 (our constants and numbers only)
     return [
         f"DELETE FROM dora_rollup_days WHERE day {days}",  # noqa: S608
         f"""
@@ -79,21 +108,9 @@ def rollup_statements(days: str, *, bounds: bool = True) -> list[str]:
         FROM dora_deployments d WHERE d.finished_day {days} GROUP BY d.finished_day
         """,  # noqa: S608 (our constants and numbers only)
         f"DELETE FROM dora_rollup_lead_buckets WHERE day {days}",  # noqa: S608
-        f"""
-        INSERT INTO dora_rollup_lead_buckets (day, bucket, count{leads})
-        SELECT d.finished_day, l.lead_bucket, count(*){lead_bounds}
-        FROM dora_deployment_changes l JOIN dora_deployments d ON d.id = l.deployment_id
-        WHERE d.finished_day {days} AND l.lead_bucket IS NOT NULL
-        GROUP BY d.finished_day, l.lead_bucket
-        """,  # noqa: S608 (our constants and numbers only)
+        _histogram("dora_rollup_lead_buckets", leads, bounds=bounds),
         f"DELETE FROM dora_rollup_recovery_buckets WHERE day {days}",  # noqa: S608
-        f"""
-        INSERT INTO dora_rollup_recovery_buckets (day, bucket, count{leads})
-        SELECT d.finished_day, d.recovery_bucket, count(*){recovery_bounds}
-        FROM dora_deployments d
-        WHERE d.finished_day {days} AND d.recovery_bucket IS NOT NULL
-        GROUP BY d.finished_day, d.recovery_bucket
-        """,  # noqa: S608 (our constants and numbers only)
+        _histogram("dora_rollup_recovery_buckets", recoveries, bounds=bounds),
     ]
 
 

@@ -1,5 +1,5 @@
 """Migration 0015 gives the rollup buckets of facts recorded before it their smallest and
-largest values, recomputed from the facts."""
+largest values and how many values equal each, recomputed from the facts."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ async def test_existing_rollup_buckets_get_their_bounds(database_url: str) -> No
     engine = create_engine(database_url)
     try:
         async with create_sessionmaker(engine)() as session:
-            for sha, lead in (("c1", 3600), ("c2", 3700), ("c3", 7200)):
+            for sha, lead in (("c1", 3600), ("c2", 3700), ("c3", 7200), ("c4", 3600)):
                 await record_change(
                     session,
                     ChangeFact(
@@ -50,21 +50,25 @@ async def test_existing_rollup_buckets_get_their_bounds(database_url: str) -> No
             leads = (
                 await connection.execute(
                     text(
-                        "SELECT bucket, count, low, high FROM dora_rollup_lead_buckets"
+                        "SELECT bucket, count, low, low_count, high, high_count"
+                        " FROM dora_rollup_lead_buckets"
                         " ORDER BY bucket"
                     )
                 )
             ).all()
             recoveries = (
                 await connection.execute(
-                    text("SELECT bucket, count, low, high FROM dora_rollup_recovery_buckets")
+                    text(
+                        "SELECT bucket, count, low, low_count, high, high_count"
+                        " FROM dora_rollup_recovery_buckets"
+                    )
                 )
             ).all()
         assert bucket_of(3600) == bucket_of(3700) != bucket_of(7200)
         assert [tuple(row) for row in leads] == [
-            (bucket_of(3600), 2, 3600.0, 3700.0),
-            (bucket_of(7200), 1, 7200.0, 7200.0),
+            (bucket_of(3600), 3, 3600.0, 2, 3700.0, 1),
+            (bucket_of(7200), 1, 7200.0, 1, 7200.0, 1),
         ]
-        assert [tuple(row) for row in recoveries] == [(bucket_of(7200), 1, 7200.0, 7200.0)]
+        assert [tuple(row) for row in recoveries] == [(bucket_of(7200), 1, 7200.0, 1, 7200.0, 1)]
     finally:
         await engine.dispose()
