@@ -42,6 +42,7 @@ from portal.models.dora import (
     INCIDENTS,
     LINKS,
     ROLLUP_DAYS,
+    ROLLUP_FAILURES,
     ROLLUP_LEADS,
     ROLLUP_RECOVERIES,
 )
@@ -549,3 +550,111 @@ def _summary(
         recoveries=sum(part.count for part in tally.recoveries.values()),
         recovery=tuple(found.get((position, "recovery", q)) for q in recovery_quantiles),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class FailureGroup:
+    """A window's failures of one kind: rolled-back canaries (`canary`) at one peak `weight`
+    (none recorded: 0), or every other failure (weight 0)."""
+
+    canary: bool
+    weight: int
+    count: int
+    peak: int | None
+    exposure: float | None
+
+
+def _canary_rollback(row: Any) -> ColumnElement[bool]:
+    return and_(
+        row.c.source == "flagger",
+        row.c.outcome == "failed",
+        func.coalesce(row.c.failure_cause, "").not_like("promotion-failed%"),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _raw_failures_statement(count: int, names: Names) -> Any:
+    """The segments' failures from the facts: the failed ones by their index, then the others
+    an incident names (few): one OR of the two would read every deployment of the window."""
+    row = DEPLOYMENTS
+    rollback = _canary_rollback(row)
+    columns = (
+        case((rollback, 1), else_=0).label("canary"),
+        case((rollback, func.coalesce(row.c.peak_weight, 0)), else_=0).label("weight"),
+        row.c.peak_weight,
+        row.c.exposure_weight_seconds,
+    )
+    inside = (_within(row.c.finished_epoch, count, "r"), *_filter_on(row, names))
+    linked = select(INCIDENTS.c.deployment_id).where(INCIDENTS.c.deployment_id.is_not(None))
+    failures = union_all(
+        select(*columns).where(row.c.outcome == "failed", *inside),
+        select(*columns).where(row.c.outcome != "failed", row.c.id.in_(linked), *inside),
+    ).subquery("failures")
+    failure = failures.c
+    return select(
+        failure.canary,
+        failure.weight,
+        func.count(),
+        func.max(failure.peak_weight),
+        func.sum(failure.exposure_weight_seconds),
+    ).group_by(failure.canary, failure.weight)
+
+
+@functools.lru_cache(maxsize=64)
+def _rolled_failures_statement(count: int) -> Any:
+    row = ROLLUP_FAILURES
+    return (
+        select(
+            row.c.canary,
+            row.c.weight,
+            func.sum(row.c.count),
+            func.max(row.c.peak),
+            func.sum(row.c.exposure),
+        )
+        .where(_within(row.c.day, count, "d"))
+        .group_by(row.c.canary, row.c.weight)
+    )
+
+
+async def failure_groups(
+    connection: AsyncConnection, window: Window, filters: Filters
+) -> list[FailureGroup]:
+    """The window's failures (failed, or linked to an incident) by canary rollback and peak
+    weight: whole days of the whole fleet from the failure rollup, the rest from the facts.
+    Exposure sums add the days' sums (floating-point sums in another order than one SUM)."""
+    set_filters = {name: value for name, value in filters.as_dict().items() if value}
+    names: Names = tuple(sorted(set_filters))
+    values: dict[str, Any] = {f"filter_{name}": value for name, value in set_filters.items()}
+    cut = segments([window], rolled=not names)
+    raw = [(index, s) for index, s in enumerate(cut) if not s.rolled]
+    rolled = [(index, s) for index, s in enumerate(cut) if s.rolled]
+    values |= _ranges(raw, "r", days=False) | _ranges(rolled, "d", days=True)
+    found: list[Any] = []
+    if raw:
+        found += await _rows(connection, _raw_failures_statement(len(raw), names), values)
+    if rolled:
+        found += await _rows(connection, _rolled_failures_statement(len(rolled)), values)
+    groups: dict[tuple[bool, int], FailureGroup] = {}
+    for canary, weight, count, peak, exposure in found:
+        key = (bool(canary), int(weight))
+        before = groups.get(key, FailureGroup(key[0], key[1], 0, None, None))
+        groups[key] = FailureGroup(
+            key[0],
+            key[1],
+            before.count + int(count),
+            _larger(before.peak, None if peak is None else int(peak)),
+            _plus(before.exposure, None if exposure is None else float(exposure)),
+        )
+    return [groups[key] for key in sorted(groups)]
+
+
+def _larger(first: int | None, second: int | None) -> int | None:
+    if first is None or second is None:
+        return first if second is None else second
+    return max(first, second)
+
+
+def _plus(first: float | None, second: float | None) -> float | None:
+    if first is None or second is None:
+        return first if second is None else second
+    return first + second

@@ -5,7 +5,8 @@ relinked or whose recovery or incident link changed, before and after); `refresh
 recomputes those days from the facts, so the rollups are exactly what the facts say whatever
 order the facts came in. Per day: the counts the metrics take (`dora_rollup_days`) and how many
 lead times and deployment recoveries fall in each rank bucket (portal/domain/dora_buckets.py)
-with the smallest and largest of them and how many equal each; each counted link keeps its
+with the smallest and largest of them and how many equal each, and the failures by canary
+rollback and peak weight (`dora_rollup_failures`); each counted link keeps its
 bucket and finish and each recovery its bucket on the row for the exact-value look-up. Under
 DORA's advisory lock (dora_locking.py), so concurrent ingests recompute a shared day one after
 the other, the later one seeing the earlier one's rows.
@@ -35,10 +36,11 @@ def bucket_sql(expression: str, low: int = 0, high: int = len(BOUNDARIES)) -> st
     return f"CASE WHEN {expression} < {BOUNDARIES[middle]!r} THEN {below} ELSE {above} END"
 
 
-def rebuild_statements(days: str, *, bounds: bool = True) -> list[str]:
+def rebuild_statements(days: str, *, bounds: bool = True, failures: bool = True) -> list[str]:
     """The statements that recompute the rollups of the deployments whose `finished_day`
     satisfies `days` (an SQL condition on it: `IN :days`, or `IS NOT NULL` for all); without
-    `bounds`, as migration 0013 made them (no smallest and largest value per bucket)."""
+    `bounds` and `failures`, as migration 0013 made them (no smallest and largest value per
+    bucket, no failure rollup)."""
     lead_bucket = bucket_sql("dora_deployment_changes.lead_seconds")
     return [
         f"""
@@ -57,7 +59,7 @@ def rebuild_statements(days: str, *, bounds: bool = True) -> list[str]:
           THEN {bucket_sql("recovery_seconds")} END
         WHERE finished_day {days}
         """,  # noqa: S608 (our constants and numbers only)
-        *rollup_statements(days, bounds=bounds),
+        *rollup_statements(days, bounds=bounds, failures=failures),
     ]
 
 
@@ -83,9 +85,39 @@ def _histogram(table: str, values: str, *, bounds: bool) -> str:
     """  # noqa: S608 (our constants only)
 
 
-def rollup_statements(days: str, *, bounds: bool = True) -> list[str]:
+CANARY_ROLLBACK = (
+    "d.source = 'flagger' AND d.outcome = 'failed'"
+    " AND coalesce(d.failure_cause, '') NOT LIKE 'promotion-failed%'"
+)
+"""A rolled-back Flagger run (dora_metrics.canary_caught): only its canary met the failure."""
+
+
+def failure_statements(days: str) -> list[str]:
+    """The days' failures (as change failure rate counts them) by canary rollback (1: with its
+    peak weight, none recorded being 0) or not (0, weight 0): how many, their highest recorded
+    peak weight and summed exposure, for `failure_split` at any caught weight."""
+    return [
+        f"DELETE FROM dora_rollup_failures WHERE day {days}",  # noqa: S608
+        f"""
+        INSERT INTO dora_rollup_failures (day, canary, weight, count, peak, exposure)
+        SELECT day, canary, weight, count(*), max(peak_weight), sum(exposure_weight_seconds)
+        FROM (
+          SELECT d.finished_day AS day,
+            CASE WHEN {CANARY_ROLLBACK} THEN 1 ELSE 0 END AS canary,
+            CASE WHEN {CANARY_ROLLBACK} THEN coalesce(d.peak_weight, 0) ELSE 0 END AS weight,
+            d.peak_weight, d.exposure_weight_seconds
+          FROM dora_deployments d
+          WHERE d.finished_day {days} AND (d.outcome = 'failed' OR EXISTS (
+              SELECT 1 FROM dora_incidents i WHERE i.deployment_id = d.id))) AS f
+        GROUP BY day, canary, weight
+        """,  # noqa: S608 (our constants and numbers only)
+    ]
+
+
+def rollup_statements(days: str, *, bounds: bool = True, failures: bool = True) -> list[str]:
     """The per-day rows, from the facts and the buckets kept on them; with `bounds`, each
-    bucket's smallest and largest value and how many values equal each."""
+    bucket's smallest and largest value and how many values equal each (migration 0015), with
+    `failures` the failure rollup (migration 0016)."""
     leads = f"""
         SELECT d.finished_day AS day, l.lead_bucket AS bucket, l.lead_seconds AS seconds
         FROM dora_deployment_changes l JOIN dora_deployments d ON d.id = l.deployment_id
@@ -111,6 +143,7 @@ def rollup_statements(days: str, *, bounds: bool = True) -> list[str]:
         _histogram("dora_rollup_lead_buckets", leads, bounds=bounds),
         f"DELETE FROM dora_rollup_recovery_buckets WHERE day {days}",  # noqa: S608
         _histogram("dora_rollup_recovery_buckets", recoveries, bounds=bounds),
+        *(failure_statements(days) if failures else []),
     ]
 
 
