@@ -1,5 +1,6 @@
-"""Migration 0015 gives the rollup buckets of facts recorded before it their smallest and
-largest values and how many values equal each, recomputed from the facts."""
+"""Migrations 0015 and 0016 recompute what they add to the rollups from the facts recorded
+before them: each bucket's smallest and largest values and how many equal each, and the failure
+rollup."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ DAY = datetime(2026, 11, 24, tzinfo=UTC)
 
 
 async def test_existing_rollup_buckets_get_their_bounds(database_url: str) -> None:
+    """Migration 0015 gives each bucket its bounds and their counts."""
     engine = create_engine(database_url)
     try:
         async with create_sessionmaker(engine)() as session:
@@ -70,5 +72,46 @@ async def test_existing_rollup_buckets_get_their_bounds(database_url: str) -> No
             (bucket_of(7200), 1, 7200.0, 1, 7200.0, 1),
         ]
         assert [tuple(row) for row in recoveries] == [(bucket_of(7200), 1, 7200.0, 1, 7200.0, 1)]
+    finally:
+        await engine.dispose()
+
+
+async def test_existing_failures_get_their_rollup(database_url: str) -> None:
+    """Migration 0016 rolls up the failures recorded before it, by canary rollback and peak."""
+    engine = create_engine(database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            for key, source, peak, exposure, cause in (
+                ("k10", "flagger", 10, 60.0, "threshold"),
+                ("k10b", "flagger", 10, 40.0, "threshold"),
+                ("kpf", "flagger", 100, 500.0, "promotion-failed: primary not ready"),
+                ("ci", "api", None, None, None),
+            ):
+                await record_deployment(
+                    session,
+                    DeploymentFact(
+                        source=source,
+                        external_key=key,
+                        service="api",
+                        finished_at=DAY.replace(hour=10),
+                        outcome="failed",
+                        failure_cause=cause,
+                        peak_weight=peak,
+                        exposure_weight_seconds=exposure,
+                    ),
+                )
+            await session.commit()
+        await asyncio.to_thread(migrations.downgrade, database_url, "0015")
+        await asyncio.to_thread(migrations.upgrade, database_url, "head")
+        async with engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    text(
+                        "SELECT canary, weight, count, peak, exposure FROM dora_rollup_failures"
+                        " ORDER BY canary, weight"
+                    )
+                )
+            ).all()
+        assert [tuple(row) for row in rows] == [(0, 0, 2, 100, 500.0), (1, 10, 2, 10, 100.0)]
     finally:
         await engine.dispose()
