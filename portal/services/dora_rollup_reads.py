@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Select,
     and_,
     bindparam,
     case,
@@ -208,6 +209,29 @@ def _rolled_counts_statement(count: int) -> Any:
     )
 
 
+def _histogram(segment: Any, bucket: Any, seconds: Any, where: Select[Any]) -> Any:
+    """Per segment and bucket of `where`'s rows: the count, the smallest and largest value and
+    how many values equal each (as the rollups keep them)."""
+    by = (segment, bucket)
+    rows = where.add_columns(
+        segment.label("segment"),
+        bucket.label("bucket"),
+        seconds.label("seconds"),
+        func.min(seconds).over(partition_by=by).label("lowest"),
+        func.max(seconds).over(partition_by=by).label("highest"),
+    ).subquery("histogram_rows")
+    row = rows.c
+    return select(
+        row.segment,
+        row.bucket,
+        func.count(),
+        func.min(row.seconds),
+        func.max(row.seconds),
+        _count_if(row.seconds == row.lowest),
+        _count_if(row.seconds == row.highest),
+    ).group_by(row.segment, row.bucket)
+
+
 @functools.lru_cache(maxsize=64)
 def _raw_leads_statement(count: int, names: Names) -> Any:
     """Per segment and bucket: a filtered report walks from its deployments (the stream index;
@@ -217,33 +241,37 @@ def _raw_leads_statement(count: int, names: Names) -> Any:
         rows: Any = DEPLOYMENTS.join(LINKS, LINKS.c.deployment_id == DEPLOYMENTS.c.id)
     else:
         finished, rows = LINKS.c.finished_epoch, LINKS
-    segment = _segment_of(finished, count, "r").label("segment")
-    seconds = LINKS.c.lead_seconds
-    return (
-        select(segment, LINKS.c.lead_bucket, func.count(), func.min(seconds), func.max(seconds))
+    where = (
+        select()
         .select_from(rows)
         .where(
             LINKS.c.lead_bucket.is_not(None),
             _within(finished, count, "r"),
             *_filter_on(DEPLOYMENTS, names),
         )
-        .group_by(segment, LINKS.c.lead_bucket)
+    )
+    return _histogram(
+        _segment_of(finished, count, "r"), LINKS.c.lead_bucket, LINKS.c.lead_seconds, where
     )
 
 
 @functools.lru_cache(maxsize=64)
 def _raw_recoveries_statement(count: int, names: Names) -> Any:
     row = DEPLOYMENTS
-    segment = _segment_of(row.c.finished_epoch, count, "r").label("segment")
-    seconds = row.c.recovery_seconds
-    return (
-        select(segment, row.c.recovery_bucket, func.count(), func.min(seconds), func.max(seconds))
+    where = (
+        select()
+        .select_from(row)
         .where(
             row.c.recovery_bucket.is_not(None),
             _within(row.c.finished_epoch, count, "r"),
             *_filter_on(row, names),
         )
-        .group_by(segment, row.c.recovery_bucket)
+    )
+    return _histogram(
+        _segment_of(row.c.finished_epoch, count, "r"),
+        row.c.recovery_bucket,
+        row.c.recovery_seconds,
+        where,
     )
 
 
@@ -285,18 +313,20 @@ def _rolled_histogram_statement(name: str, count: int) -> Any:
 
 @functools.lru_cache(maxsize=64)
 def _incidents_statement(count: int, names: Names) -> Any:
-    segment = _segment_of(INCIDENTS.c.resolved_epoch, count, "i").label("segment")
-    seconds = INCIDENTS.c.resolved_epoch - INCIDENTS.c.opened_epoch
-    return (
-        select(
-            segment, INCIDENTS.c.recovery_bucket, func.count(), func.min(seconds), func.max(seconds)
-        )
+    where = (
+        select()
+        .select_from(INCIDENTS)
         .where(
             INCIDENTS.c.recovery_bucket.is_not(None),
             _within(INCIDENTS.c.resolved_epoch, count, "i"),
             *_incident_filter(names),
         )
-        .group_by(segment, INCIDENTS.c.recovery_bucket)
+    )
+    return _histogram(
+        _segment_of(INCIDENTS.c.resolved_epoch, count, "i"),
+        INCIDENTS.c.recovery_bucket,
+        INCIDENTS.c.resolved_epoch - INCIDENTS.c.opened_epoch,
+        where,
     )
 
 
@@ -329,8 +359,12 @@ async def _tally(
             ("leads", _raw_leads_statement(len(raw), names)),
             ("recoveries", _raw_recoveries_statement(len(raw), names)),
         ):
-            for j, bucket, count, low, high in await _rows(connection, statement, values):
-                getattr(tallies[raw[j][0]], name)[int(bucket)].add(int(count), low, high)
+            for j, bucket, count, low, high, lows, highs in await _rows(
+                connection, statement, values
+            ):
+                getattr(tallies[raw[j][0]], name)[int(bucket)].add(
+                    int(count), low, high, int(lows), int(highs)
+                )
     if rolled:
         found = await _rows(connection, _rolled_counts_statement(len(rolled)), values)
         for index, segment in rolled:
@@ -355,8 +389,8 @@ async def _tally(
                 else:
                     found.add(int(count), low, high, int(lows), int(highs))
     statement = _incidents_statement(len(cut), names)
-    for j, bucket, count, low, high in await _rows(connection, statement, values):
-        tallies[j].recoveries[int(bucket)].add(int(count), low, high)
+    for j, bucket, count, low, high, lows, highs in await _rows(connection, statement, values):
+        tallies[j].recoveries[int(bucket)].add(int(count), low, high, int(lows), int(highs))
     return tallies
 
 
