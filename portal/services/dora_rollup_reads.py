@@ -211,24 +211,37 @@ def _rolled_counts_statement(count: int) -> Any:
 
 def _histogram(segment: Any, bucket: Any, seconds: Any, where: Select[Any]) -> Any:
     """Per segment and bucket of `where`'s rows: the count, the smallest and largest value and
-    how many values equal each (as the rollups keep them)."""
-    by = (segment, bucket)
-    rows = where.add_columns(
-        segment.label("segment"),
-        bucket.label("bucket"),
-        seconds.label("seconds"),
-        func.min(seconds).over(partition_by=by).label("lowest"),
-        func.max(seconds).over(partition_by=by).label("highest"),
+    how many values equal each (as the rollups keep them). The rows are counted per distinct
+    value first (hashed), so only those counts are sorted for the bounds' window."""
+    distinct = (
+        where.add_columns(
+            segment.label("segment"),
+            bucket.label("bucket"),
+            seconds.label("seconds"),
+            func.count().label("copies"),
+        )
+        .group_by(segment, bucket, seconds)
+        .subquery("histogram_values")
+    )
+    value = distinct.c
+    by = (value.segment, value.bucket)
+    rows = select(
+        value.segment,
+        value.bucket,
+        value.seconds,
+        value.copies,
+        func.min(value.seconds).over(partition_by=by).label("lowest"),
+        func.max(value.seconds).over(partition_by=by).label("highest"),
     ).subquery("histogram_rows")
     row = rows.c
     return select(
         row.segment,
         row.bucket,
-        func.count(),
+        func.sum(row.copies),
         func.min(row.seconds),
         func.max(row.seconds),
-        _count_if(row.seconds == row.lowest),
-        _count_if(row.seconds == row.highest),
+        func.coalesce(func.sum(case((row.seconds == row.lowest, row.copies), else_=0)), 0),
+        func.coalesce(func.sum(case((row.seconds == row.highest, row.copies), else_=0)), 0),
     ).group_by(row.segment, row.bucket)
 
 
@@ -522,14 +535,22 @@ async def summarize(
     ]
 
 
+_SERIAL = text(
+    "SELECT set_config('max_parallel_workers_per_gather', '0', true),"
+    " set_config('jit', 'off', true), set_config('work_mem', '32MB', true)"
+)
+
+
 async def _serial(connection: AsyncConnection) -> None:
-    """No parallel workers and no JIT for this transaction on PostgreSQL: every statement here
-    reads a few bucket ranges through an index, and the look-up statement's summed cost passes
-    `jit_above_cost`, so PostgreSQL compiled it for about a second (EXPLAIN ANALYZE at a
-    million deployments) and started workers costing more than the reads."""
+    """No parallel workers and no JIT for this transaction on PostgreSQL (in one round trip, as
+    `SET LOCAL` would): every statement here reads a few bucket ranges through an index, and the
+    look-up statement's summed cost passes `jit_above_cost`, so PostgreSQL compiled it for about
+    a second (EXPLAIN ANALYZE at a million deployments) and started workers costing more than
+    the reads. And 32 MB to sort or hash in: the facts' histograms of a fleet-wide report's
+    part-days count some 60,000 lead times per distinct value, which the default 4 MB sent to
+    an external merge on disk."""
     if connection.dialect.name == "postgresql":
-        await connection.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-        await connection.execute(text("SET LOCAL jit = off"))
+        await connection.execute(_SERIAL)
 
 
 async def _look_up(
