@@ -12,7 +12,9 @@ p99 (nearest rank) and the ratio of medians to the baseline's:
 - the baseline: lead time median/p90 with `percentile_cont` over the deployments ⋈ links ⋈
   changes join, lead times computed from the timestamps at query time, plus the counts.
 
-Run: .venv/bin/python bench/dora_metrics.py [--deployments 1000000] [--runs 5]
+Run: .venv/bin/python bench/dora_metrics.py [--deployments 1000000] [--runs 5]; with `--keep`
+the seeded database is kept and its name printed, and `--reuse NAME` measures again on it
+after applying the migrations added since (their backfills recompute what they add).
 (PostgreSQL: PORTAL_TEST_DATABASE_URL, 127.0.0.1:5432, or a throwaway server as the tests do.)
 """
 
@@ -33,11 +35,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from portal import migrations
 from portal.db import SessionMaker, create_engine, create_sessionmaker
 from portal.domain.dora_windows import Window, weekly_buckets, window_ending
-from portal.services.dora_metrics import compute_report, count_deployments
+from portal.services.dora_metrics import (
+    canary_caught,
+    canary_caught_of,
+    compute_report,
+    count_deployments,
+    failure_split,
+    failure_split_of,
+)
 from portal.services.dora_queries import Filters, lead_times, percentiles, recovery_times
-from portal.services.dora_rollup_reads import Summary, summarize
+from portal.services.dora_rollup_reads import Summary, failure_groups, summarize
 from portal.services.dora_rollups import bucket_sql, rebuild_statements
 from tests.support import databases
 from tests.support.postgres import postgres_server
@@ -226,6 +236,14 @@ async def check(
             )  # fmt: skip
             if summary != direct:
                 raise SystemExit(f"rollups differ from the direct queries: {summary} != {direct}")
+        groups = await failure_groups(connection, window, filters)
+        rolled = (canary_caught_of(groups, failed=found[0].failed), failure_split_of(groups, 50))
+        facts = (
+            await canary_caught(connection, window, filters, failed=found[0].failed),
+            await failure_split(connection, window, filters, 50),
+        )
+        if rolled != facts:
+            raise SystemExit(f"the failure rollup differs from the facts: {rolled} != {facts}")
     if not any(filters.as_dict().values()):
         async with engine.connect() as connection:
             bare = await connection.execute(text(NAIVE), {"start": window.start, "end": window.end})
@@ -239,12 +257,23 @@ async def check(
         if not same:
             raise SystemExit(f"the naive join differs: {bare} vs {whole}")
     print(f"checked {window.start:%Y-%m-%d %H:%M} + {window.days:.0f} days {filters}: "
-          f"{len(everything)} windows equal to the direct queries")  # fmt: skip
+          f"{len(everything)} windows and the failures equal to the direct queries")  # fmt: skip
 
 
 async def bench(url: str, *, deployments: int, per: int, runs: int, seed: bool = True) -> None:
     if seed:
         await seeded(url, deployments=deployments, per=per)
+    else:
+        # A database a --keep run left under an older revision: the migrations since then
+        # (their backfills recompute what they add to the rollups), then fresh statistics.
+        began = time.perf_counter()
+        await asyncio.to_thread(migrations.upgrade, url)
+        engine = create_async_engine(url)
+        async with engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text("VACUUM ANALYZE"))
+        await engine.dispose()
+        print(f"migrated to head and vacuumed in {time.perf_counter() - began:.0f} s")
     await measure(url, runs=runs)
 
 

@@ -50,7 +50,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("recovery_bucket", sa.Integer(), nullable=True))
     with op.batch_alter_table("dora_incidents") as batch:
         batch.add_column(sa.Column("recovery_bucket", sa.Integer(), nullable=True))
-    for statement in rebuild_statements("IS NOT NULL"):
+    # 0015 adds the bounds, 0016 the failures
+    for statement in rebuild_statements("IS NOT NULL", bounds=False, failures=False):
         op.execute(statement)
     op.execute(INCIDENT_BUCKETS)
     with op.batch_alter_table("dora_deployment_changes") as batch:

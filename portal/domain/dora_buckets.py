@@ -4,7 +4,10 @@ A duration falls in bucket `i` when `BOUNDARIES[i - 1] <= seconds < BOUNDARIES[i
 below one second). Rollups keep how many values each day has per bucket; the percentile's rank is
 found in the summed counts (`locate`), and only that bucket's raw values are read for the exact
 value and its interpolation neighbour. Bucketing is monotone, so ordering inside the bucket range
-orders the whole set.
+orders the whole set. Rollups also keep each bucket's smallest and largest value and how many
+values equal each (`Bin`): a rank among its bucket's copies of the smallest or of the largest
+value (all of them when a bucket holds one or two distinct values), and the neighbour that opens
+the next bucket, are known without reading the bucket (`known_values`).
 """
 
 from __future__ import annotations
@@ -49,4 +52,83 @@ def locate(counts: Mapping[int, int], index: int, *, pair: bool) -> Located | No
                 last = buckets[position + 1]
             return Located(first=bucket, last=last, offset=index - before)
         before += count
+    return None
+
+
+@dataclass(slots=True)
+class Bin:
+    """How many values a bucket holds in a window, the smallest and largest of them, and how
+    many at least are equal to each (None: unknown, then only the bucket's values tell)."""
+
+    count: int = 0
+    low: float | None = None
+    low_count: int = 0
+    high: float | None = None
+    high_count: int = 0
+    bounded: bool = True
+
+    def add(
+        self,
+        count: int,
+        low: float | None,
+        high: float | None,
+        low_count: int = 1,
+        high_count: int = 1,
+    ) -> None:
+        """Merge another part's values of the same bucket (a day, a part-day): `low_count`
+        of them at least equal `low`, `high_count` equal `high` (one each when not counted)."""
+        if count <= 0:
+            return
+        self.count += count
+        if not self.bounded or low is None or high is None:
+            self.bounded = False
+            self.low = self.high = None
+            return
+        if low == high:
+            low_count = high_count = count
+        if self.low is None or low < self.low:
+            self.low, self.low_count = low, low_count
+        elif low == self.low:
+            self.low_count += low_count
+        if self.high is None or high > self.high:
+            self.high, self.high_count = high, high_count
+        elif high == self.high:
+            self.high_count += high_count
+
+    def merge(self, other: Bin) -> None:
+        if other.bounded:
+            self.add(other.count, other.low, other.high, other.low_count, other.high_count)
+        else:
+            self.add(other.count, None, None)
+
+
+def _value_at(found: Bin, offset: int) -> float | None:
+    if offset < found.low_count:
+        return found.low
+    if offset >= found.count - found.high_count:
+        return found.high
+    return None
+
+
+def known_values(bins: Mapping[int, Bin], index: int, *, pair: bool) -> list[float] | None:
+    """The value of rank `index` (0-based) and, with `pair`, the next one (none after the last),
+    when the bins' smallest and largest values and their counts give them; None when the values
+    must be read."""
+    buckets = sorted(bucket for bucket, found in bins.items() if found.count > 0)
+    before = 0
+    for position, bucket in enumerate(buckets):
+        found = bins[bucket]
+        if index < before + found.count:
+            offset = index - before
+            value = _value_at(found, offset)
+            if value is None or not pair:
+                return None if value is None else [value]
+            if offset + 1 < found.count:
+                following = _value_at(found, offset + 1)
+            elif position + 1 < len(buckets):
+                following = bins[buckets[position + 1]].low
+            else:
+                return [value]
+            return None if following is None else [value, following]
+        before += found.count
     return None

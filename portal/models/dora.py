@@ -221,6 +221,12 @@ class RollupLeadBucket(SQLModel, table=True):
     day: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     bucket: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     count: int
+    low: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    """The smallest of them (migration 0015; None from a writer before it), `high` the largest,
+    and how many of them equal each."""
+    low_count: int | None = Field(default=None)
+    high: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    high_count: int | None = Field(default=None)
 
 
 class RollupRecoveryBucket(SQLModel, table=True):
@@ -231,6 +237,28 @@ class RollupRecoveryBucket(SQLModel, table=True):
     day: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     bucket: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     count: int
+    low: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    """The smallest of them (migration 0015; None from a writer before it), `high` the largest,
+    and how many of them equal each."""
+    low_count: int | None = Field(default=None)
+    high: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    high_count: int | None = Field(default=None)
+
+
+class RollupFailure(SQLModel, table=True):
+    """The day's failures (failed, or linked to an incident) by kind: `canary` 1 for rolled-back
+    Flagger runs (not `promotion-failed`) at each `weight`, their peak routed weight (none
+    recorded: 0), and 0 for every other failure (weight 0); how many, their highest recorded
+    peak weight and summed exposure (dora_rollups.failure_statements)."""
+
+    __tablename__ = "dora_rollup_failures"
+
+    day: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    canary: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    weight: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    count: int
+    peak: int | None = Field(default=None)
+    exposure: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
 
 
 STREAM = ("service", "environment", "cluster", "namespace")
@@ -245,3 +273,4 @@ INCIDENTS = SQLModel.metadata.tables["dora_incidents"]
 ROLLUP_DAYS = SQLModel.metadata.tables["dora_rollup_days"]
 ROLLUP_LEADS = SQLModel.metadata.tables["dora_rollup_lead_buckets"]
 ROLLUP_RECOVERIES = SQLModel.metadata.tables["dora_rollup_recovery_buckets"]
+ROLLUP_FAILURES = SQLModel.metadata.tables["dora_rollup_failures"]

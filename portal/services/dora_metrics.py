@@ -30,7 +30,7 @@ from portal.services.dora_queries import (
     matching,
     scalar_row,
 )
-from portal.services.dora_rollup_reads import Summary, summarize
+from portal.services.dora_rollup_reads import FailureGroup, Summary, failure_groups, summarize
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +200,9 @@ async def compute_report(
     median, p90 = whole.lead
     (recovery,) = whole.recovery
     rate = _ratio(counts.failed, counts.total)
+    groups = await failure_groups(connection, window, filters)
+    canary = canary_caught_of(groups, failed=counts.failed)
+    split = failure_split_of(groups, caught_max_weight)
     return DoraReport(
         window=window,
         filters=filters,
@@ -211,8 +214,8 @@ async def compute_report(
         ),
         recovery_time=Recovery(recovery, whole.recoveries, recovery_level(recovery, table)),
         rework_rate=Rework(_ratio(counts.unplanned, counts.total), counts.unplanned, counts.total),
-        canary_failures=await canary_caught(connection, window, filters, failed=counts.failed),
-        failure_split=await failure_split(connection, window, filters, caught_max_weight),
+        canary_failures=canary,
+        failure_split=split,
         trend=[_week(week, summary) for week, summary in zip(weeks, weekly, strict=True)],
     )
 
@@ -244,8 +247,10 @@ def _week(week: Window, summary: Summary) -> WeekTrend:
 async def canary_caught(
     connection: AsyncConnection, window: Window, filters: Filters, *, failed: int
 ) -> CanaryCaught:
-    """A rolled-back Flagger run never replaced the primary (a failed promotion did: it had
-    routed everything to the new version), so only its canary traffic met the failure."""
+    """Directly from the facts (the report reads `canary_caught_of` the failure rollup; the
+    tests hold the two equal). A rolled-back Flagger run never replaced the primary (a failed
+    promotion did: it had routed everything to the new version), so only its canary traffic met
+    the failure."""
     row = DEPLOYMENTS
     statement = select(
         func.count(), func.max(row.c.peak_weight), func.sum(row.c.exposure_weight_seconds)
@@ -265,6 +270,46 @@ async def canary_caught(
     )
 
 
+def _summed(values: list[float | None]) -> float | None:
+    known = [value for value in values if value is not None]
+    return sum(known) if known else None
+
+
+def _highest(values: list[int | None]) -> int | None:
+    known = [value for value in values if value is not None]
+    return max(known) if known else None
+
+
+def canary_caught_of(groups: list[FailureGroup], *, failed: int) -> CanaryCaught:
+    """`canary_caught` from the window's failure groups (dora_rollup_reads.failure_groups)."""
+    canaries = [group for group in groups if group.canary]
+    caught = sum(group.count for group in canaries)
+    return CanaryCaught(
+        caught=caught,
+        caught_peak_weight=_highest([group.peak for group in canaries]),
+        caught_exposure_weight_seconds=_summed([group.exposure for group in canaries]),
+        reached_production=failed - caught,
+    )
+
+
+def failure_split_of(groups: list[FailureGroup], caught_max_weight: int) -> FailureSplit:
+    """`failure_split` from the window's failure groups: a canary rollback is caught at a peak
+    weight of at most `caught_max_weight` (none recorded: 0)."""
+    caught = [group for group in groups if group.canary and group.weight <= caught_max_weight]
+    reached = [group for group in groups if group not in caught]
+    return FailureSplit(
+        caught_max_weight=caught_max_weight,
+        caught=CaughtFailures(
+            sum(group.count for group in caught),
+            _highest([group.peak for group in caught]),
+            _summed([group.exposure for group in caught]),
+        ),
+        reached_production=ReachedFailures(
+            sum(group.count for group in reached), _summed([group.exposure for group in reached])
+        ),
+    )
+
+
 def _float_or_none(value: Any) -> float | None:
     return float(value) if value is not None else None
 
@@ -272,10 +317,11 @@ def _float_or_none(value: Any) -> float | None:
 async def failure_split(
     connection: AsyncConnection, window: Window, filters: Filters, caught_max_weight: int
 ) -> FailureSplit:
-    """The window's failures (as change failure rate counts them): caught when a rolled-back
-    Flagger run routed at most `caught_max_weight` percent to the canary (no recorded step: it
-    failed before any traffic moved), otherwise reached production; each side sums its failures'
-    known exposure (weight share x seconds)."""
+    """Directly from the facts (the report reads `failure_split_of` the failure rollup; the
+    tests hold the two equal). The window's failures (as change failure rate counts them):
+    caught when a rolled-back Flagger run routed at most `caught_max_weight` percent to the
+    canary (no recorded step: it failed before any traffic moved), otherwise reached production;
+    each side sums its failures' known exposure (weight share x seconds)."""
     row = DEPLOYMENTS
     columns = (row.c.source, row.c.outcome, row.c.failure_cause, row.c.peak_weight)
     window_rows = (*finished_in(row, window), *matching(row, filters))

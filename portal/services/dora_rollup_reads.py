@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Select,
     and_,
     bindparam,
     case,
@@ -34,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from portal.domain.dora_buckets import locate
+from portal.domain.dora_buckets import Bin, known_values, locate
 from portal.domain.dora_percentiles import Rank, interpolate, percentile_rank
 from portal.domain.dora_windows import DAY_SECONDS, Window
 from portal.models.dora import (
@@ -42,6 +43,7 @@ from portal.models.dora import (
     INCIDENTS,
     LINKS,
     ROLLUP_DAYS,
+    ROLLUP_FAILURES,
     ROLLUP_LEADS,
     ROLLUP_RECOVERIES,
 )
@@ -74,8 +76,8 @@ class Tally:
     days: int = 0
     first_day: int | None = None
     last_day: int | None = None
-    leads: defaultdict[int, int] = field(default_factory=lambda: defaultdict(int))
-    recoveries: defaultdict[int, int] = field(default_factory=lambda: defaultdict(int))
+    leads: defaultdict[int, Bin] = field(default_factory=lambda: defaultdict(Bin))
+    recoveries: defaultdict[int, Bin] = field(default_factory=lambda: defaultdict(Bin))
 
     def add_days(self, days: int, first: int | None, last: int | None) -> None:
         """Success days of a later segment: a day cut by a segment edge counts once."""
@@ -207,6 +209,42 @@ def _rolled_counts_statement(count: int) -> Any:
     )
 
 
+def _histogram(segment: Any, bucket: Any, seconds: Any, where: Select[Any]) -> Any:
+    """Per segment and bucket of `where`'s rows: the count, the smallest and largest value and
+    how many values equal each (as the rollups keep them). The rows are counted per distinct
+    value first (hashed), so only those counts are sorted for the bounds' window."""
+    distinct = (
+        where.add_columns(
+            segment.label("segment"),
+            bucket.label("bucket"),
+            seconds.label("seconds"),
+            func.count().label("copies"),
+        )
+        .group_by(segment, bucket, seconds)
+        .subquery("histogram_values")
+    )
+    value = distinct.c
+    by = (value.segment, value.bucket)
+    rows = select(
+        value.segment,
+        value.bucket,
+        value.seconds,
+        value.copies,
+        func.min(value.seconds).over(partition_by=by).label("lowest"),
+        func.max(value.seconds).over(partition_by=by).label("highest"),
+    ).subquery("histogram_rows")
+    row = rows.c
+    return select(
+        row.segment,
+        row.bucket,
+        func.sum(row.copies),
+        func.min(row.seconds),
+        func.max(row.seconds),
+        func.coalesce(func.sum(case((row.seconds == row.lowest, row.copies), else_=0)), 0),
+        func.coalesce(func.sum(case((row.seconds == row.highest, row.copies), else_=0)), 0),
+    ).group_by(row.segment, row.bucket)
+
+
 @functools.lru_cache(maxsize=64)
 def _raw_leads_statement(count: int, names: Names) -> Any:
     """Per segment and bucket: a filtered report walks from its deployments (the stream index;
@@ -216,56 +254,92 @@ def _raw_leads_statement(count: int, names: Names) -> Any:
         rows: Any = DEPLOYMENTS.join(LINKS, LINKS.c.deployment_id == DEPLOYMENTS.c.id)
     else:
         finished, rows = LINKS.c.finished_epoch, LINKS
-    segment = _segment_of(finished, count, "r").label("segment")
-    return (
-        select(segment, LINKS.c.lead_bucket, func.count())
+    where = (
+        select()
         .select_from(rows)
         .where(
             LINKS.c.lead_bucket.is_not(None),
             _within(finished, count, "r"),
             *_filter_on(DEPLOYMENTS, names),
         )
-        .group_by(segment, LINKS.c.lead_bucket)
+    )
+    return _histogram(
+        _segment_of(finished, count, "r"), LINKS.c.lead_bucket, LINKS.c.lead_seconds, where
     )
 
 
 @functools.lru_cache(maxsize=64)
 def _raw_recoveries_statement(count: int, names: Names) -> Any:
     row = DEPLOYMENTS
-    segment = _segment_of(row.c.finished_epoch, count, "r").label("segment")
-    return (
-        select(segment, row.c.recovery_bucket, func.count())
+    where = (
+        select()
+        .select_from(row)
         .where(
             row.c.recovery_bucket.is_not(None),
             _within(row.c.finished_epoch, count, "r"),
             *_filter_on(row, names),
         )
-        .group_by(segment, row.c.recovery_bucket)
+    )
+    return _histogram(
+        _segment_of(row.c.finished_epoch, count, "r"),
+        row.c.recovery_bucket,
+        row.c.recovery_seconds,
+        where,
     )
 
 
 @functools.lru_cache(maxsize=64)
 def _rolled_histogram_statement(name: str, count: int) -> Any:
+    """Per segment and bucket: the count, the smallest and largest value and how many equal
+    each (the days' counts of those whose own bound is the segment's), and how many rows have
+    no bounds (written before migration 0015: the bucket must then be read)."""
     table = ROLLUP_LEADS if name == "leads" else ROLLUP_RECOVERIES
-    segment = _segment_of(table.c.day, count, "d").label("segment")
-    return (
-        select(segment, table.c.bucket, func.sum(table.c.count))
+    segment = _segment_of(table.c.day, count, "d")
+    by = (segment, table.c.bucket)
+    days = (
+        select(
+            segment.label("segment"),
+            table.c.bucket,
+            table.c.count,
+            table.c.low,
+            table.c.low_count,
+            table.c.high,
+            table.c.high_count,
+            func.min(table.c.low).over(partition_by=by).label("lowest"),
+            func.max(table.c.high).over(partition_by=by).label("highest"),
+        )
         .where(_within(table.c.day, count, "d"))
-        .group_by(segment, table.c.bucket)
+        .subquery("days")
     )
+    day = days.c
+    return select(
+        day.segment,
+        day.bucket,
+        func.sum(day.count),
+        func.min(day.low),
+        func.max(day.high),
+        func.coalesce(func.sum(case((day.low == day.lowest, day.low_count), else_=0)), 0),
+        func.coalesce(func.sum(case((day.high == day.highest, day.high_count), else_=0)), 0),
+        func.count() - func.count(day.low_count) + func.count() - func.count(day.high_count),
+    ).group_by(day.segment, day.bucket)
 
 
 @functools.lru_cache(maxsize=64)
 def _incidents_statement(count: int, names: Names) -> Any:
-    segment = _segment_of(INCIDENTS.c.resolved_epoch, count, "i").label("segment")
-    return (
-        select(segment, INCIDENTS.c.recovery_bucket, func.count())
+    where = (
+        select()
+        .select_from(INCIDENTS)
         .where(
             INCIDENTS.c.recovery_bucket.is_not(None),
             _within(INCIDENTS.c.resolved_epoch, count, "i"),
             *_incident_filter(names),
         )
-        .group_by(segment, INCIDENTS.c.recovery_bucket)
+    )
+    return _histogram(
+        _segment_of(INCIDENTS.c.resolved_epoch, count, "i"),
+        INCIDENTS.c.recovery_bucket,
+        INCIDENTS.c.resolved_epoch - INCIDENTS.c.opened_epoch,
+        where,
     )
 
 
@@ -298,8 +372,12 @@ async def _tally(
             ("leads", _raw_leads_statement(len(raw), names)),
             ("recoveries", _raw_recoveries_statement(len(raw), names)),
         ):
-            for j, bucket, count in await _rows(connection, statement, values):
-                getattr(tallies[raw[j][0]], name)[int(bucket)] += int(count)
+            for j, bucket, count, low, high, lows, highs in await _rows(
+                connection, statement, values
+            ):
+                getattr(tallies[raw[j][0]], name)[int(bucket)].add(
+                    int(count), low, high, int(lows), int(highs)
+                )
     if rolled:
         found = await _rows(connection, _rolled_counts_statement(len(rolled)), values)
         for index, segment in rolled:
@@ -315,11 +393,17 @@ async def _tally(
                         tally.add_days(1, int(day), int(day))
         for name in ("leads", "recoveries"):
             statement = _rolled_histogram_statement(name, len(rolled))
-            for j, bucket, count in await _rows(connection, statement, values):
-                getattr(tallies[rolled[j][0]], name)[int(bucket)] += int(count)
+            for j, bucket, count, low, high, lows, highs, unbounded in await _rows(
+                connection, statement, values
+            ):
+                found = getattr(tallies[rolled[j][0]], name)[int(bucket)]
+                if unbounded:
+                    found.add(int(count), None, None)
+                else:
+                    found.add(int(count), low, high, int(lows), int(highs))
     statement = _incidents_statement(len(cut), names)
-    for j, bucket, count in await _rows(connection, statement, values):
-        tallies[j].recoveries[int(bucket)] += int(count)
+    for j, bucket, count, low, high, lows, highs in await _rows(connection, statement, values):
+        tallies[j].recoveries[int(bucket)].add(int(count), low, high, int(lows), int(highs))
     return tallies
 
 
@@ -401,9 +485,12 @@ async def summarize(
     *,
     lead_quantiles: Sequence[tuple[float, ...]],
     recovery_quantiles: Sequence[tuple[float, ...]],
+    from_bounds: bool = True,
 ) -> list[Summary]:
     """Each window's counts, lead times (count, then each of its `lead_quantiles`) and
-    recoveries (count and `recovery_quantiles`), exactly as the direct queries give them."""
+    recoveries (count and `recovery_quantiles`), exactly as the direct queries give them.
+    Without `from_bounds`, every percentile reads its bucket's values (the tests check that the
+    look-up and the bounds agree)."""
     set_filters = {name: value for name, value in filters.as_dict().items() if value}
     names: Names = tuple(sorted(set_filters))
     values: dict[str, Any] = {f"filter_{name}": value for name, value in set_filters.items()}
@@ -412,16 +499,24 @@ async def summarize(
     tallies = await _tally(connection, cut, names, values)
     sums = [_sum(window, cut, tallies) for window in windows]
     wanted: list[_Wanted] = []
+    found_now: dict[tuple[int, str, float], float] = {}
     for position, (window, tally) in enumerate(zip(windows, sums, strict=True)):
         for kind, histogram, quantiles in (
             ("lead", tally.leads, lead_quantiles[position]),
             ("recovery", tally.recoveries, recovery_quantiles[position]),
         ):
+            counts = {bucket: found.count for bucket, found in histogram.items()}
             for quantile in quantiles:
-                rank = percentile_rank(sum(histogram.values()), quantile)
+                rank = percentile_rank(sum(counts.values()), quantile)
                 if rank is None:
                     continue
-                where = locate(histogram, rank.index, pair=rank.fraction > 0)
+                known = known_values(histogram, rank.index, pair=rank.fraction > 0)
+                if known is not None and from_bounds:
+                    found_now[(position, kind, quantile)] = interpolate(
+                        rank, [float(value) for value in known]
+                    )
+                    continue
+                where = locate(counts, rank.index, pair=rank.fraction > 0)
                 if where is None:
                     raise RuntimeError("a rank outside its own histogram")
                 tag = len(wanted)
@@ -433,21 +528,29 @@ async def summarize(
                     f"s{tag}": window.start_epoch,
                     f"e{tag}": window.end_epoch,
                 }
-    found = await _look_up(connection, wanted, names, values)
+    found = found_now | await _look_up(connection, wanted, names, values)
     return [
         _summary(position, tally, lead_quantiles[position], recovery_quantiles[position], found)
         for position, tally in enumerate(sums)
     ]
 
 
+_SERIAL = text(
+    "SELECT set_config('max_parallel_workers_per_gather', '0', true),"
+    " set_config('jit', 'off', true), set_config('work_mem', '32MB', true)"
+)
+
+
 async def _serial(connection: AsyncConnection) -> None:
-    """No parallel workers and no JIT for this transaction on PostgreSQL: every statement here
-    reads a few bucket ranges through an index, and the look-up statement's summed cost passes
-    `jit_above_cost`, so PostgreSQL compiled it for about a second (EXPLAIN ANALYZE at a
-    million deployments) and started workers costing more than the reads."""
+    """No parallel workers and no JIT for this transaction on PostgreSQL (in one round trip, as
+    `SET LOCAL` would): every statement here reads a few bucket ranges through an index, and the
+    look-up statement's summed cost passes `jit_above_cost`, so PostgreSQL compiled it for about
+    a second (EXPLAIN ANALYZE at a million deployments) and started workers costing more than
+    the reads. And 32 MB to sort or hash in: the facts' histograms of a fleet-wide report's
+    part-days count some 60,000 lead times per distinct value, which the default 4 MB sent to
+    an external merge on disk."""
     if connection.dialect.name == "postgresql":
-        await connection.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-        await connection.execute(text("SET LOCAL jit = off"))
+        await connection.execute(_SERIAL)
 
 
 async def _look_up(
@@ -477,10 +580,10 @@ def _sum(window: Window, cut: list[Segment], tallies: list[Tally]) -> Tally:
         total.failed += tally.failed
         total.unplanned += tally.unplanned
         total.add_days(tally.days, tally.first_day, tally.last_day)
-        for bucket, count in tally.leads.items():
-            total.leads[bucket] += count
-        for bucket, count in tally.recoveries.items():
-            total.recoveries[bucket] += count
+        for bucket, part in tally.leads.items():
+            total.leads[bucket].merge(part)
+        for bucket, part in tally.recoveries.items():
+            total.recoveries[bucket].merge(part)
     return total
 
 
@@ -497,8 +600,116 @@ def _summary(
         failed=tally.failed,
         unplanned=tally.unplanned,
         deployment_days=tally.days,
-        changes=sum(tally.leads.values()),
+        changes=sum(part.count for part in tally.leads.values()),
         lead=tuple(found.get((position, "lead", q)) for q in lead_quantiles),
-        recoveries=sum(tally.recoveries.values()),
+        recoveries=sum(part.count for part in tally.recoveries.values()),
         recovery=tuple(found.get((position, "recovery", q)) for q in recovery_quantiles),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class FailureGroup:
+    """A window's failures of one kind: rolled-back canaries (`canary`) at one peak `weight`
+    (none recorded: 0), or every other failure (weight 0)."""
+
+    canary: bool
+    weight: int
+    count: int
+    peak: int | None
+    exposure: float | None
+
+
+def _canary_rollback(row: Any) -> ColumnElement[bool]:
+    return and_(
+        row.c.source == "flagger",
+        row.c.outcome == "failed",
+        func.coalesce(row.c.failure_cause, "").not_like("promotion-failed%"),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _raw_failures_statement(count: int, names: Names) -> Any:
+    """The segments' failures from the facts: the failed ones by their index, then the others
+    an incident names (few): one OR of the two would read every deployment of the window."""
+    row = DEPLOYMENTS
+    rollback = _canary_rollback(row)
+    columns = (
+        case((rollback, 1), else_=0).label("canary"),
+        case((rollback, func.coalesce(row.c.peak_weight, 0)), else_=0).label("weight"),
+        row.c.peak_weight,
+        row.c.exposure_weight_seconds,
+    )
+    inside = (_within(row.c.finished_epoch, count, "r"), *_filter_on(row, names))
+    linked = select(INCIDENTS.c.deployment_id).where(INCIDENTS.c.deployment_id.is_not(None))
+    failures = union_all(
+        select(*columns).where(row.c.outcome == "failed", *inside),
+        select(*columns).where(row.c.outcome != "failed", row.c.id.in_(linked), *inside),
+    ).subquery("failures")
+    failure = failures.c
+    return select(
+        failure.canary,
+        failure.weight,
+        func.count(),
+        func.max(failure.peak_weight),
+        func.sum(failure.exposure_weight_seconds),
+    ).group_by(failure.canary, failure.weight)
+
+
+@functools.lru_cache(maxsize=64)
+def _rolled_failures_statement(count: int) -> Any:
+    row = ROLLUP_FAILURES
+    return (
+        select(
+            row.c.canary,
+            row.c.weight,
+            func.sum(row.c.count),
+            func.max(row.c.peak),
+            func.sum(row.c.exposure),
+        )
+        .where(_within(row.c.day, count, "d"))
+        .group_by(row.c.canary, row.c.weight)
+    )
+
+
+async def failure_groups(
+    connection: AsyncConnection, window: Window, filters: Filters
+) -> list[FailureGroup]:
+    """The window's failures (failed, or linked to an incident) by canary rollback and peak
+    weight: whole days of the whole fleet from the failure rollup, the rest from the facts.
+    Exposure sums add the days' sums (floating-point sums in another order than one SUM)."""
+    set_filters = {name: value for name, value in filters.as_dict().items() if value}
+    names: Names = tuple(sorted(set_filters))
+    values: dict[str, Any] = {f"filter_{name}": value for name, value in set_filters.items()}
+    cut = segments([window], rolled=not names)
+    raw = [(index, s) for index, s in enumerate(cut) if not s.rolled]
+    rolled = [(index, s) for index, s in enumerate(cut) if s.rolled]
+    values |= _ranges(raw, "r", days=False) | _ranges(rolled, "d", days=True)
+    found: list[Any] = []
+    if raw:
+        found += await _rows(connection, _raw_failures_statement(len(raw), names), values)
+    if rolled:
+        found += await _rows(connection, _rolled_failures_statement(len(rolled)), values)
+    groups: dict[tuple[bool, int], FailureGroup] = {}
+    for canary, weight, count, peak, exposure in found:
+        key = (bool(canary), int(weight))
+        before = groups.get(key, FailureGroup(key[0], key[1], 0, None, None))
+        groups[key] = FailureGroup(
+            key[0],
+            key[1],
+            before.count + int(count),
+            _larger(before.peak, None if peak is None else int(peak)),
+            _plus(before.exposure, None if exposure is None else float(exposure)),
+        )
+    return [groups[key] for key in sorted(groups)]
+
+
+def _larger(first: int | None, second: int | None) -> int | None:
+    if first is None or second is None:
+        return first if second is None else second
+    return max(first, second)
+
+
+def _plus(first: float | None, second: float | None) -> float | None:
+    if first is None or second is None:
+        return first if second is None else second
+    return first + second

@@ -1,7 +1,10 @@
 """The rollups answer exactly what the facts say: random deployments, changes and incidents,
 delivered in any order, replayed, and re-ingested with another finish time (moving a deployment
 to another day), then every window (midnight-aligned or not), its weekly trend and filters give
-the same counts, lead times and recoveries from `summarize` as from the direct queries."""
+the same counts, lead times and recoveries from `summarize` as from the direct queries, with the
+percentiles the buckets' smallest and largest values give and with every bucket read; and the
+same failures caught by canaries and split at several caught weights from the failure rollup as
+from the facts (exposures are whole numbers, so their sums are exact in any order)."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from portal.models.dora import (
     LINKS,
     PUSHES,
     ROLLUP_DAYS,
+    ROLLUP_FAILURES,
     ROLLUP_LEADS,
     ROLLUP_RECOVERIES,
 )
@@ -33,9 +37,15 @@ from portal.services.dora_facts import (
     record_deployment,
     record_incident,
 )
-from portal.services.dora_metrics import count_deployments
+from portal.services.dora_metrics import (
+    canary_caught,
+    canary_caught_of,
+    count_deployments,
+    failure_split,
+    failure_split_of,
+)
 from portal.services.dora_queries import Filters, lead_times, percentiles, recovery_times
-from portal.services.dora_rollup_reads import Summary, summarize
+from portal.services.dora_rollup_reads import Summary, failure_groups, summarize
 
 BASE = datetime(2026, 11, 1, tzinfo=UTC)
 SERVICES = ("api", "web")
@@ -50,6 +60,10 @@ deploys = st.tuples(
     st.sampled_from(("success", "success", "failed")),
     st.booleans(),  # planned
     st.integers(0, 4),  # commit
+    st.sampled_from(("api", "flagger")),
+    st.one_of(st.none(), st.integers(0, 100)),  # peak weight
+    st.sampled_from((None, "threshold", "promotion-failed: primary not ready")),
+    st.one_of(st.none(), st.integers(0, 5000).map(float)),  # exposure
 )
 changes = st.tuples(
     st.just("change"), st.integers(0, 30), st.integers(0, 4), minutes, st.integers(0, 4)
@@ -68,7 +82,7 @@ windows = st.tuples(st.integers(0, 22 * 24 * 60), st.sampled_from((1, 3, 7, 15))
 async def _clear(session: AsyncSession) -> None:
     for table in (
         INCIDENTS, LINKS, CHANGES, PUSHES, DEPLOYMENTS, ROLLUP_DAYS, ROLLUP_LEADS,
-        ROLLUP_RECOVERIES,
+        ROLLUP_RECOVERIES, ROLLUP_FAILURES,
     ):  # fmt: skip
         await session.exec(delete(table))  # type: ignore[call-overload]
     await session.commit()
@@ -77,11 +91,16 @@ async def _clear(session: AsyncSession) -> None:
 async def _ingest(session: AsyncSession, event: tuple[object, ...]) -> None:
     kind = event[0]
     if kind == "deploy":
-        _, key, service, cluster, at, outcome, planned, commit = event
+        _, key, service, cluster, at, outcome, planned, commit, source, peak, cause, exposure = (
+            event
+        )
         await record_deployment(
             session,
             DeploymentFact(
-                source="api",
+                source=str(source),
+                peak_weight=peak,  # type: ignore[arg-type]
+                failure_cause=cause,  # type: ignore[arg-type]
+                exposure_weight_seconds=exposure,  # type: ignore[arg-type]
                 external_key=f"k{key}",
                 service=str(service),
                 cluster=str(cluster),
@@ -183,8 +202,26 @@ async def test_rollup_answers_equal_the_direct_queries(
                     lead_quantiles=[(0.5, 0.9)] * len(everything),
                     recovery_quantiles=[(0.5,)] * len(everything),
                 )
+                read = await summarize(
+                    connection,
+                    everything,
+                    filters,
+                    lead_quantiles=[(0.5, 0.9)] * len(everything),
+                    recovery_quantiles=[(0.5,)] * len(everything),
+                    from_bounds=False,
+                )
                 expected = [await _direct(session, part, filters) for part in everything]
                 assert found == expected, (window, filters)
+                assert read == expected, (window, filters)
+                groups = await failure_groups(connection, window, filters)
+                failed = expected[0].failed
+                assert canary_caught_of(groups, failed=failed) == await canary_caught(
+                    connection, window, filters, failed=failed
+                ), (window, filters)
+                for weight in (0, 10, 50, 100):
+                    assert failure_split_of(groups, weight) == await failure_split(
+                        connection, window, filters, weight
+                    ), (window, filters, weight)
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")
