@@ -26,7 +26,7 @@ from portal.services.cost_refresh import CostRefresher, SpotBook
 from portal.services.costs import CostsView, costs_view
 from portal.services.dora_gauges import DoraGauges
 from portal.services.gate_book import GateBook
-from portal.services.gate_call_writing import GateCallWriter
+from portal.services.gate_call_writing import GateCallWriter, UnwrittenCalls
 from portal.services.leadership import StatusSource
 from portal.services.readiness import ReadinessCheck
 from portal.services.timeline_recording import TimelineRecorder
@@ -56,6 +56,11 @@ class PortalState:
         """Write the last calls answered so far, before showing last-call data."""
         if self.gate_calls is not None:
             await self.gate_calls.flush()
+
+    @property
+    def unwritten_gate_calls(self) -> UnwrittenCalls | None:
+        """The last calls answered and not written yet, for readers to overlay."""
+        return self.gate_calls.unwritten if self.gate_calls is not None else None
 
     @property
     def spot_prices(self) -> SpotBook | None:

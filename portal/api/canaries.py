@@ -60,7 +60,6 @@ async def get_canary(
     state: StateDep,
 ) -> CanaryDetail:
     """One canary: status, analysis, wired gates, timeline and past runs."""
-    await state.flush_gate_calls()  # last calls answered so far, before reading them
     details = await canary_details(
         view,
         session,
@@ -69,6 +68,7 @@ async def get_canary(
         name=name,
         now=datetime.now(UTC),
         prometheus_url=settings.prometheus_url,
+        unwritten=state.unwritten_gate_calls,  # last calls answered, not yet written
     )
     return detail_out(details)
 

@@ -194,8 +194,13 @@ async def gate_state(
     """One canary's portal gates: Flagger's last call to each (with the answer), the openings
     operators made, and the change freeze holding its releases, if any."""
     require_cluster(state.view, cluster)
-    await state.flush_gate_calls()
-    calls = await last_calls(session, cluster=cluster, namespace=namespace, name=name)
+    calls = await last_calls(
+        session,
+        cluster=cluster,
+        namespace=namespace,
+        name=name,
+        unwritten=state.unwritten_gate_calls,  # last calls answered, not yet written
+    )
     openings = await openings_of(session, cluster=cluster, namespace=namespace, name=name)
     freeze = await active_freeze_for(session, cluster=cluster, namespace=namespace)
     return GateState(

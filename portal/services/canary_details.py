@@ -14,6 +14,7 @@ from portal.domain.measured_metrics import MeasuredMetric, measured_metrics
 from portal.kube.view import ClusterStatus, ClusterView
 from portal.models import CanaryRun, TimelineEntry
 from portal.services import fleet, timeline
+from portal.services.gate_call_writing import UnwrittenCalls
 from portal.services.gates import last_calls
 from portal.services.gates_freezes import active_freeze_for, in_utc
 from portal.services.prometheus import MetricValues, last_metric_values
@@ -44,6 +45,7 @@ async def canary_details(
     name: str,
     now: datetime,
     prometheus_url: str | None,
+    unwritten: UnwrittenCalls | None = None,
 ) -> CanaryDetails:
     canary = fleet.get_canary(view, cluster=cluster, namespace=namespace, name=name, now=now)
     runs = await timeline.canary_runs(session, cluster=cluster, namespace=namespace, name=name)
@@ -62,7 +64,7 @@ async def canary_details(
         metrics=await last_metric_values(
             base_url=prometheus_url, cluster=cluster, namespace=namespace, target=canary.target.name
         ),
-        holds=await _holds(view, session, canary=canary),
+        holds=await _holds(view, session, canary=canary, unwritten=unwritten),
         measured=_measured(entries, latest_run=runs[0].id if runs else None),
     )
 
@@ -80,13 +82,17 @@ def _measured(
 
 
 async def _holds(
-    view: ClusterView, session: AsyncSession, *, canary: CanaryView
+    view: ClusterView,
+    session: AsyncSession,
+    *,
+    canary: CanaryView,
+    unwritten: UnwrittenCalls | None,
 ) -> tuple[GateHold, ...]:
     if not canary.progressing:
         return ()
     key = {"cluster": canary.cluster, "namespace": canary.namespace, "name": canary.name}
     raw = view.get("canaries", **key)
-    calls = await last_calls(session, **key)
+    calls = await last_calls(session, **key, unwritten=unwritten)
     return gate_holds(
         (
             LastCall(

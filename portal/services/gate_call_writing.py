@@ -3,9 +3,10 @@
 A gate call's answer never waits for this write: the call is noted in memory (one entry per
 canary and gate, the newest winning, the start of a hold kept) and a writer task upserts what
 is pending every `flush_seconds`, in one transaction. Readers that show last-call data (the
-canary page, the gate state API, an operator's action) call `flush()` first, so what they read
-includes every call this replica answered before. A failed write keeps its rows pending and is
-tried again; shutdown writes what is left (`close`).
+canary page and API, the gate state API) overlay `unwritten()` on what they read, so what they
+show includes every call this replica answered before without waiting for a write; an
+operator's action calls `flush()` first, as it acts on the stored calls. A failed write keeps its
+rows pending and is tried again; shutdown writes what is left (`close`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, case
 from sqlalchemy.dialects import postgresql, sqlite
@@ -60,6 +61,12 @@ class NotedCall:
 
     def row(self) -> dict[str, Any]:
         return {field: getattr(self, field) for field in self.__slots__}
+
+
+class UnwrittenCalls(Protocol):
+    """`GateCallWriter.unwritten`, as readers take it."""
+
+    def __call__(self, *, cluster: str, namespace: str, name: str) -> list[NotedCall]: ...
 
 
 def noted_call(
@@ -136,6 +143,8 @@ class GateCallWriter:
         self._engine = engine
         self._flush_seconds = flush_seconds
         self._pending: dict[Key, NotedCall] = {}
+        self._in_flight: dict[Key, NotedCall] = {}
+        """The batch being written now: no longer pending, not yet committed."""
         self._noted = asyncio.Event()
         self._writing = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -148,6 +157,17 @@ class GateCallWriter:
     @property
     def pending(self) -> int:
         return len(self._pending)
+
+    def unwritten(self, *, cluster: str, namespace: str, name: str) -> list[NotedCall]:
+        """One canary's calls noted and not yet committed (pending, or in the batch being
+        written), newest state of each gate. A reader that shows last calls overlays these
+        on what it read, so it never has to wait for a write."""
+        found: dict[str, NotedCall] = {}
+        for calls in (self._in_flight, self._pending):  # pending is the newer
+            for (c, ns, n, gate), call in calls.items():
+                if (c, ns, n) == (cluster, namespace, name):
+                    found[gate] = merged(found.get(gate), call)
+        return list(found.values())
 
     def note(self, call: NotedCall) -> None:
         """Keep a call for the next batch (never waits)."""
@@ -168,6 +188,7 @@ class GateCallWriter:
             batch, self._pending = self._pending, {}
             through = self._noted_count
             if batch:
+                self._in_flight = batch
                 try:
                     async with self._engine.begin() as connection:
                         # one order for every replica: two replicas writing the same rows
@@ -176,6 +197,8 @@ class GateCallWriter:
                 except BaseException:
                     self._restore(batch)
                     raise
+                finally:
+                    self._in_flight = {}
                 self.written += len(batch)
             self._written_through = through
 

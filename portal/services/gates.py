@@ -26,7 +26,13 @@ from portal.kube.view import ClusterView
 from portal.models.gates import GateCall, GateOpening
 from portal.services.flagger_webhooks import FlaggerPayload
 from portal.services.gate_book import GateBook, GateStateUnreadable, OpeningFact
-from portal.services.gate_call_writing import GateCallWriter, NotedCall, noted_call, write_calls
+from portal.services.gate_call_writing import (
+    GateCallWriter,
+    NotedCall,
+    UnwrittenCalls,
+    noted_call,
+    write_calls,
+)
 from portal.services.gates_freezes import active_freeze_for
 
 
@@ -248,15 +254,40 @@ def event_call_to_keep(
 
 
 async def last_calls(
-    session: AsyncSession, *, cluster: str, namespace: str, name: str
+    session: AsyncSession,
+    *,
+    cluster: str,
+    namespace: str,
+    name: str,
+    unwritten: UnwrittenCalls | None = None,
 ) -> dict[Gate, GateCall]:
-    """The last call of each portal gate of one canary."""
+    """The last call of each portal gate of one canary: the stored ones, under the calls this
+    replica answered and has not written yet (`unwritten`, asked after the read, so nothing
+    written meanwhile is missed and nothing stored is newer than what overlays it)."""
     rows = await session.exec(
         select(GateCall).where(
             GateCall.cluster == cluster, GateCall.namespace == namespace, GateCall.name == name
         )
     )
-    return {Gate(row.gate): row for row in rows}
+    calls = {Gate(row.gate): row for row in rows}
+    if unwritten is not None:
+        for call in unwritten(cluster=cluster, namespace=namespace, name=name):
+            calls[Gate(call.gate)] = _as_stored(calls.get(Gate(call.gate)), call)
+    return calls
+
+
+def _as_stored(stored: GateCall | None, call: NotedCall) -> GateCall:
+    """The row `call` becomes once written over `stored` (the upsert's rule: a hold that goes
+    on for the same checksum keeps its start). A new object: the session never writes it."""
+    still_holding = (
+        stored is not None
+        and not stored.passed
+        and stored.held_since is not None
+        and stored.checksum == call.checksum
+        and not call.passed
+    )
+    held_since = stored.held_since if still_holding and stored is not None else call.held_since
+    return GateCall(**(call.row() | {"held_since": held_since}))
 
 
 async def openings_of(

@@ -98,7 +98,6 @@ async def canary_page(
     settings: SettingsDep,
     state: StateDep,
 ) -> HTMLResponse:
-    await state.flush_gate_calls()  # last calls answered so far, before reading them
     details = await canary_details(
         view,
         session,
@@ -107,6 +106,7 @@ async def canary_page(
         name=name,
         now=datetime.now(UTC),
         prometheus_url=settings.prometheus_url,
+        unwritten=state.unwritten_gate_calls,  # last calls answered, not yet written
     )
     context = {
         **base_context(view, active="canaries"),

@@ -1,6 +1,6 @@
 """Last calls are written in batches after the answer, never on its path: a reader that shows
-them (the gate state API, the canary page, an action) writes what is pending first, and
-shutdown writes what is left."""
+them (the gate state API, the canary page) overlays what is not written yet, an action writes
+what is pending first, and shutdown writes what is left."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from portal.db import create_sessionmaker
 from portal.domain.canary_gates import Gate
 from portal.domain.gate_rules import GateAnswer
 from portal.security.roles import Role
 from portal.services.gate_call_writing import GateCallWriter, noted_call
+from portal.services.gates import last_calls
 from portal.services.gates_freezes import in_utc
 from tests.support.apps import signed_in
 
@@ -35,9 +37,11 @@ async def stored_calls(database_url: str) -> list[tuple[Any, ...]]:
         await engine.dispose()
 
 
-async def test_noted_calls_are_written_before_the_gate_state_is_read(
+async def test_the_gate_state_shows_calls_answered_and_not_yet_written(
     gate_stage: GateStage,
 ) -> None:
+    """A reader overlays the calls this replica answered on what is stored: it shows them at
+    once and never waits for (or makes) a write."""
     checksum = gate_stage.checksum()
     async with gate_stage.portal(gate_call_flush_seconds=NEVER) as portal:
         assert (await call_gate(portal, "confirm-rollout", gate_body(checksum)))[0] == 200
@@ -45,14 +49,67 @@ async def test_noted_calls_are_written_before_the_gate_state_is_read(
         assert await stored_calls(gate_stage.database_url) == []  # not on the answer's path
         async with signed_in(portal, Role.viewer) as viewer:
             state = (await viewer.get(f"/api/v1/gates/devcluster/{NS}/web")).json()
+            detail = await viewer.get(f"/api/v1/canaries/devcluster/{NS}/web")
         assert [(c["gate"], c["checksum"], c["passed"]) for c in state["calls"]] == [
             ("confirm-rollout", checksum, True),
             ("rollback", checksum, False),
         ]
-        assert await stored_calls(gate_stage.database_url) == [
-            ("confirm-rollout", checksum, True),
-            ("rollback", checksum, False),
-        ]
+        assert detail.status_code == 200
+        assert await stored_calls(gate_stage.database_url) == []  # reading wrote nothing
+    assert await stored_calls(gate_stage.database_url) == [
+        ("confirm-rollout", checksum, True),
+        ("rollback", checksum, False),
+    ]
+
+
+async def test_an_unwritten_hold_keeps_the_stored_start_of_the_hold(database_url: str) -> None:
+    """The overlay follows the upsert's rule: a hold that goes on for the same checksum keeps
+    the start stored by an earlier batch; a pass, or another checksum, starts afresh."""
+    engine = create_async_engine(database_url)
+    writer = GateCallWriter(engine, flush_seconds=NEVER)
+    started = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+
+    def hold(gate: str, checksum: str, at: datetime, *, passed: bool = False) -> None:
+        writer.note(
+            noted_call(
+                cluster="devcluster",
+                namespace=NS,
+                name="web",
+                gate=Gate(gate),
+                checksum=checksum,
+                phase="Progressing",
+                revision="r1",
+                answer=GateAnswer(passed=passed, reason="held" if not passed else "open"),
+                now=at,
+            )
+        )
+
+    try:
+        hold("rollback", "c1", started)
+        hold("confirm-rollout", "c1", started)
+        hold("confirm-promotion", "c1", started)
+        await writer.flush()
+        later = started.replace(minute=5)
+        hold("rollback", "c1", later)  # the same hold goes on
+        hold("confirm-rollout", "c2", later)  # a new run: a new hold
+        hold("confirm-promotion", "c1", later, passed=True)  # passes: no hold
+        sessions = create_sessionmaker(engine)
+        async with sessions() as session:
+            calls = await last_calls(
+                session, cluster="devcluster", namespace=NS, name="web", unwritten=writer.unwritten
+            )
+        shown = {
+            gate.value: (call.checksum, call.passed, in_utc(call.held_since), in_utc(call.seen_at))
+            for gate, call in calls.items()
+        }
+        assert shown == {
+            "rollback": ("c1", False, started, later),
+            "confirm-rollout": ("c2", False, later, later),
+            "confirm-promotion": ("c1", True, None, later),
+        }
+        assert writer.pending == 3  # reading wrote nothing
+    finally:
+        await engine.dispose()
 
 
 async def test_pending_calls_are_written_on_shutdown(gate_stage: GateStage) -> None:
