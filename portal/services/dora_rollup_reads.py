@@ -453,7 +453,7 @@ def splits(cut: Sequence[Segment], now: float) -> list[Split]:
     return found
 
 
-def _less(whole: Tally, parts: list[Tally], day: int) -> Tally | None:
+def rest_of_day(whole: Tally, parts: list[Tally], day: int) -> Tally | None:
     """A day's rollup less some of its pieces' facts; None when they disagree (read from
     different states of the facts by a concurrent write)."""
     rest = Tally(
@@ -521,7 +521,7 @@ async def _tally(
         whole = found[at + len(split.gaps)]
         at += len(split.gaps) + 1
         others = [tallies[index] for index in split.pieces if index != split.derived]
-        rest = _less(whole, [*others, *gaps], split.day)
+        rest = rest_of_day(whole, [*others, *gaps], split.day)
         if rest is None:
             missing.append(split.derived)
         else:
