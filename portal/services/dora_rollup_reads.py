@@ -16,7 +16,7 @@ import itertools
 import math
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,6 +157,28 @@ def _segment_of(column: Any, count: int, prefix: str) -> Any:
     )
 
 
+def _each_range(
+    count: int, prefix: str, column: Any, query: Callable[[int, ColumnElement[bool]], Any]
+) -> list[Any]:
+    """`query(j, condition)` for each of `count` parameterised ranges of `column`: for a UNION
+    ALL whose branches scan an index over one range each, with the planner knowing how many rows
+    each holds, and the segment a constant per branch (not a CASE over the ranges to evaluate,
+    and sort on, per row)."""
+    return [
+        query(
+            j,
+            and_(column >= bindparam(f"{prefix}a{j}"), column < bindparam(f"{prefix}b{j}")),
+        )
+        for j in range(count)
+    ]
+
+
+def _union(parts: list[Any]) -> Any:
+    if len(parts) == 1:
+        return parts[0]
+    return union_all(*parts)
+
+
 def _within(column: Any, count: int, prefix: str) -> ColumnElement[bool]:
     return or_(
         *[
@@ -183,18 +205,27 @@ def _raw_counts_statement(count: int, names: Names) -> Any:
     row = DEPLOYMENTS
     success = row.c.outcome == "success"
     success_day = case((success, row.c.finished_day))
+    figures = (
+        func.count(),
+        _count_if(success),
+        _count_if((row.c.outcome == "failed") | incident_linked(row)),
+        _count_if(row.c.planned.is_(False) | row.c.follows_failure.is_(True)),
+        func.count(func.distinct(success_day)),
+        func.min(success_day),
+        func.max(success_day),
+    )
+    if not names:  # the fleet: one aggregate per segment, each over its own index range
+        return _union(
+            _each_range(
+                count,
+                "r",
+                row.c.finished_epoch,
+                lambda j, inside: select(literal(j, Integer), *figures).where(inside),
+            )
+        )
     segment = _segment_of(row.c.finished_epoch, count, "r").label("segment")
     return (
-        select(
-            segment,
-            func.count(),
-            _count_if(success),
-            _count_if((row.c.outcome == "failed") | incident_linked(row)),
-            _count_if(row.c.planned.is_(False) | row.c.follows_failure.is_(True)),
-            func.count(func.distinct(success_day)),
-            func.min(success_day),
-            func.max(success_day),
-        )
+        select(segment, *figures)
         .where(_within(row.c.finished_epoch, count, "r"), *_filter_on(row, names))
         .group_by(segment)
     )
@@ -246,15 +277,33 @@ def _histogram(segment: Any, bucket: Any, seconds: Any, where: Select[Any]) -> A
     ).group_by(row.segment, row.bucket)
 
 
+def _fleet_histogram(table: Any, bucket: Any, seconds: Any, name: str, count: int) -> Any:
+    """`_histogram` of the whole fleet's rows of `table` with a `bucket`, per segment of their
+    finish: a UNION ALL of one index range each."""
+    values = _union(
+        _each_range(
+            count,
+            "r",
+            table.c.finished_epoch,
+            lambda j, inside: select(
+                literal(j, Integer).label("segment"),
+                bucket.label("bucket"),
+                seconds.label("seconds"),
+            ).where(bucket.is_not(None), inside),
+        )
+    ).subquery(name)
+    value = values.c
+    return _histogram(value.segment, value.bucket, value.seconds, select().select_from(values))
+
+
 @functools.lru_cache(maxsize=64)
 def _raw_leads_statement(count: int, names: Names) -> Any:
     """Per segment and bucket: a filtered report walks from its deployments (the stream index;
     the links' own finish would send the planner through every link of the window)."""
-    if names:
-        finished = DEPLOYMENTS.c.finished_epoch
-        rows: Any = DEPLOYMENTS.join(LINKS, LINKS.c.deployment_id == DEPLOYMENTS.c.id)
-    else:
-        finished, rows = LINKS.c.finished_epoch, LINKS
+    if not names:
+        return _fleet_histogram(LINKS, LINKS.c.lead_bucket, LINKS.c.lead_seconds, "leads", count)
+    finished = DEPLOYMENTS.c.finished_epoch
+    rows: Any = DEPLOYMENTS.join(LINKS, LINKS.c.deployment_id == DEPLOYMENTS.c.id)
     where = (
         select()
         .select_from(rows)
@@ -272,6 +321,10 @@ def _raw_leads_statement(count: int, names: Names) -> Any:
 @functools.lru_cache(maxsize=64)
 def _raw_recoveries_statement(count: int, names: Names) -> Any:
     row = DEPLOYMENTS
+    if not names:
+        return _fleet_histogram(
+            row, row.c.recovery_bucket, row.c.recovery_seconds, "recoveries", count
+        )
     where = (
         select()
         .select_from(row)
