@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.domain.dora_windows import DAY_SECONDS, Window, weekly_buckets, window_ending
+from portal.services import dora_rollup_reads
 from portal.services.dora_facts import ChangeFact, DeploymentFact, record_change, record_deployment
 from portal.services.dora_metrics import count_deployments
 from portal.services.dora_queries import Filters, lead_times, percentiles, recovery_times
@@ -105,6 +107,25 @@ async def test_a_cut_days_derived_piece_equals_its_facts(session: AsyncSession) 
     morning, read from the facts: the rest of the day, its rollup less the morning, knows neither
     bound and reads the bucket; the window, holding the whole day, reads its rollup with the
     bounds."""
+    await _answers_equal_the_facts(session)
+
+
+async def test_a_refused_piece_is_read_from_the_facts(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the day's rollup and its pieces disagree (a write committed between the two
+    statements), the derived piece is read from the facts, with the same figures."""
+    refused: list[int] = []
+
+    def disagreeing(whole: Tally, parts: list[Tally], day: int) -> None:
+        refused.append(day)
+
+    monkeypatch.setattr(dora_rollup_reads, "rest_of_day", disagreeing)
+    await _answers_equal_the_facts(session)
+    assert refused
+
+
+async def _answers_equal_the_facts(session: AsyncSession) -> None:
     day = CUT_DAY
     history = [
         ("a", day - timedelta(days=3, hours=2), "success", [3650, 90_000]),
