@@ -102,6 +102,44 @@ class Bin:
             self.add(other.count, None, None)
 
 
+def without(whole: Bin, part: Bin) -> Bin | None:
+    """The values of `whole` (a day's rollup) that are not in `part` (the facts of some of that
+    day's hours, counted exactly): their bounds where the subtraction tells them (a bound
+    `part` does not reach, or reaches with fewer copies), otherwise unknown (the bucket is then
+    read). None when `part` is not within `whole` (more values, or a value below its smallest
+    or above its largest): the two were read from different states of the facts."""
+    count = whole.count - part.count
+    if count < 0:
+        return None
+    rest = Bin()
+    if part.count == 0:
+        rest.merge(whole)
+        return rest
+    low, high, part_low, part_high = whole.low, whole.high, part.low, part.high
+    if (
+        not (whole.bounded and part.bounded)
+        or low is None
+        or high is None
+        or part_low is None
+        or part_high is None
+    ):
+        rest.add(count, None, None)
+        return rest
+    if part_low < low or part_high > high:
+        return None
+    low_count = whole.low_count - (part.low_count if part_low == low else 0)
+    high_count = whole.high_count - (part.high_count if part_high == high else 0)
+    if count == 0:
+        return rest
+    if low_count <= 0 or high_count <= 0:
+        rest.add(count, None, None)
+    elif low == high:
+        rest.add(count, low, high, count, count)
+    else:
+        rest.add(count, low, high, low_count, high_count)
+    return rest
+
+
 def _value_at(found: Bin, offset: int) -> float | None:
     if offset < found.low_count:
         return found.low

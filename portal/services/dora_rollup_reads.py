@@ -14,8 +14,9 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from portal.domain.dora_buckets import Bin, known_values, locate
+from portal.domain.dora_buckets import Bin, known_values, locate, without
 from portal.domain.dora_percentiles import Rank, interpolate, percentile_rank
 from portal.domain.dora_windows import DAY_SECONDS, Window
 from portal.models.dora import (
@@ -156,6 +157,28 @@ def _segment_of(column: Any, count: int, prefix: str) -> Any:
     )
 
 
+def _each_range(
+    count: int, prefix: str, column: Any, query: Callable[[int, ColumnElement[bool]], Any]
+) -> list[Any]:
+    """`query(j, condition)` for each of `count` parameterised ranges of `column`: for a UNION
+    ALL whose branches scan an index over one range each, with the planner knowing how many rows
+    each holds, and the segment a constant per branch (not a CASE over the ranges to evaluate,
+    and sort on, per row)."""
+    return [
+        query(
+            j,
+            and_(column >= bindparam(f"{prefix}a{j}"), column < bindparam(f"{prefix}b{j}")),
+        )
+        for j in range(count)
+    ]
+
+
+def _union(parts: list[Any]) -> Any:
+    if len(parts) == 1:
+        return parts[0]
+    return union_all(*parts)
+
+
 def _within(column: Any, count: int, prefix: str) -> ColumnElement[bool]:
     return or_(
         *[
@@ -182,18 +205,27 @@ def _raw_counts_statement(count: int, names: Names) -> Any:
     row = DEPLOYMENTS
     success = row.c.outcome == "success"
     success_day = case((success, row.c.finished_day))
+    figures = (
+        func.count(),
+        _count_if(success),
+        _count_if((row.c.outcome == "failed") | incident_linked(row)),
+        _count_if(row.c.planned.is_(False) | row.c.follows_failure.is_(True)),
+        func.count(func.distinct(success_day)),
+        func.min(success_day),
+        func.max(success_day),
+    )
+    if not names:  # the fleet: one aggregate per segment, each over its own index range
+        return _union(
+            _each_range(
+                count,
+                "r",
+                row.c.finished_epoch,
+                lambda j, inside: select(literal(j, Integer), *figures).where(inside),
+            )
+        )
     segment = _segment_of(row.c.finished_epoch, count, "r").label("segment")
     return (
-        select(
-            segment,
-            func.count(),
-            _count_if(success),
-            _count_if((row.c.outcome == "failed") | incident_linked(row)),
-            _count_if(row.c.planned.is_(False) | row.c.follows_failure.is_(True)),
-            func.count(func.distinct(success_day)),
-            func.min(success_day),
-            func.max(success_day),
-        )
+        select(segment, *figures)
         .where(_within(row.c.finished_epoch, count, "r"), *_filter_on(row, names))
         .group_by(segment)
     )
@@ -245,15 +277,33 @@ def _histogram(segment: Any, bucket: Any, seconds: Any, where: Select[Any]) -> A
     ).group_by(row.segment, row.bucket)
 
 
+def _fleet_histogram(table: Any, bucket: Any, seconds: Any, name: str, count: int) -> Any:
+    """`_histogram` of the whole fleet's rows of `table` with a `bucket`, per segment of their
+    finish: a UNION ALL of one index range each."""
+    values = _union(
+        _each_range(
+            count,
+            "r",
+            table.c.finished_epoch,
+            lambda j, inside: select(
+                literal(j, Integer).label("segment"),
+                bucket.label("bucket"),
+                seconds.label("seconds"),
+            ).where(bucket.is_not(None), inside),
+        )
+    ).subquery(name)
+    value = values.c
+    return _histogram(value.segment, value.bucket, value.seconds, select().select_from(values))
+
+
 @functools.lru_cache(maxsize=64)
 def _raw_leads_statement(count: int, names: Names) -> Any:
     """Per segment and bucket: a filtered report walks from its deployments (the stream index;
     the links' own finish would send the planner through every link of the window)."""
-    if names:
-        finished = DEPLOYMENTS.c.finished_epoch
-        rows: Any = DEPLOYMENTS.join(LINKS, LINKS.c.deployment_id == DEPLOYMENTS.c.id)
-    else:
-        finished, rows = LINKS.c.finished_epoch, LINKS
+    if not names:
+        return _fleet_histogram(LINKS, LINKS.c.lead_bucket, LINKS.c.lead_seconds, "leads", count)
+    finished = DEPLOYMENTS.c.finished_epoch
+    rows: Any = DEPLOYMENTS.join(LINKS, LINKS.c.deployment_id == DEPLOYMENTS.c.id)
     where = (
         select()
         .select_from(rows)
@@ -271,6 +321,10 @@ def _raw_leads_statement(count: int, names: Names) -> Any:
 @functools.lru_cache(maxsize=64)
 def _raw_recoveries_statement(count: int, names: Names) -> Any:
     row = DEPLOYMENTS
+    if not names:
+        return _fleet_histogram(
+            row, row.c.recovery_bucket, row.c.recovery_seconds, "recoveries", count
+        )
     where = (
         select()
         .select_from(row)
@@ -347,18 +401,17 @@ async def _rows(connection: AsyncConnection, statement: Any, values: dict[str, A
     return list((await connection.execute(statement, values)).all())
 
 
-async def _tally(
+async def _read(
     connection: AsyncConnection,
-    cut: list[Segment],
+    reads: list[Segment],
     names: Names,
     values: dict[str, Any],
 ) -> list[Tally]:
-    """Every segment's counts and histograms: from the facts, the rollups and the incidents."""
-    tallies = [Tally() for _ in cut]
-    raw = [(index, s) for index, s in enumerate(cut) if not s.rolled]
-    rolled = [(index, s) for index, s in enumerate(cut) if s.rolled]
+    """Each segment's deployment counts and histograms: from the facts or the rollups."""
+    tallies = [Tally() for _ in reads]
+    raw = [(index, s) for index, s in enumerate(reads) if not s.rolled]
+    rolled = [(index, s) for index, s in enumerate(reads) if s.rolled]
     values = values | _ranges(raw, "r", days=False) | _ranges(rolled, "d", days=True)
-    values |= _ranges(list(enumerate(cut)), "i", days=False)
     if raw:
         statement = _raw_counts_statement(len(raw), names)
         for j, total, ok, failed, unplanned, days, first, last in await _rows(
@@ -401,10 +454,145 @@ async def _tally(
                     found.add(int(count), None, None)
                 else:
                     found.add(int(count), low, high, int(lows), int(highs))
+    return tallies
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """A day the windows cut into pieces (fleet-wide): its rollup less the facts of its other
+    pieces (`others`: the day's other segments and the hours no window asks for) gives the
+    segment `derived`, the longest, instead of reading its facts."""
+
+    day: int
+    derived: int
+    pieces: tuple[int, ...]
+    """Every segment of the cut within the day (`derived` among them)."""
+    gaps: tuple[Segment, ...]
+
+
+def splits(cut: Sequence[Segment], now: float) -> list[Split]:
+    """The days whose longest cut segment holds more hours than the day's hours outside every
+    segment (the hours after `now` count for nothing: no deployment has finished then yet), so
+    reading the others and the day's rollup reads fewer facts than reading it."""
+    by_day: defaultdict[int, list[int]] = defaultdict(list)
+    crossed: set[int] = set()
+    for index, segment in enumerate(cut):
+        day = int(segment.start // DAY_SECONDS)
+        if segment.rolled:
+            continue
+        if segment.end <= (day + 1) * DAY_SECONDS:
+            by_day[day].append(index)
+        else:  # across a midnight (windows other than a report's): its days are read as cut
+            crossed |= set(range(day, math.ceil(segment.end / DAY_SECONDS)))
+    for day in crossed:
+        by_day.pop(day, None)
+
+    def weight(start: float, end: float) -> float:
+        return max(0.0, min(end, now) - start)
+
+    found = []
+    for day, pieces in sorted(by_day.items()):
+        gaps, edge = [], float(day * DAY_SECONDS)
+        for index in pieces:
+            if cut[index].start > edge:
+                gaps.append(Segment(edge, cut[index].start, rolled=False))
+            edge = cut[index].end
+        if edge < (day + 1) * DAY_SECONDS:
+            gaps.append(Segment(edge, float((day + 1) * DAY_SECONDS), rolled=False))
+        longest = max(pieces, key=lambda index: weight(cut[index].start, cut[index].end))
+        outside = sum(weight(gap.start, gap.end) for gap in gaps)
+        if weight(cut[longest].start, cut[longest].end) > outside:
+            found.append(Split(day, longest, tuple(pieces), tuple(gaps)))
+    return found
+
+
+def rest_of_day(whole: Tally, parts: list[Tally], day: int) -> Tally | None:
+    """A day's rollup less some of its pieces' facts; None when they disagree (read from
+    different states of the facts by a concurrent write)."""
+    rest = Tally(
+        total=whole.total - sum(part.total for part in parts),
+        successful=whole.successful - sum(part.successful for part in parts),
+        failed=whole.failed - sum(part.failed for part in parts),
+        unplanned=whole.unplanned - sum(part.unplanned for part in parts),
+    )
+    if min(rest.total, rest.successful, rest.failed, rest.unplanned) < 0:
+        return None
+    rest.add_days(1 if rest.successful else 0, day, day)
+    for name in ("leads", "recoveries"):
+        taken: defaultdict[int, Bin] = defaultdict(Bin)
+        for part in parts:
+            for bucket, found in getattr(part, name).items():
+                taken[bucket].merge(found)
+        mine = getattr(whole, name)
+        if set(taken) - set(mine):
+            return None
+        for bucket, found in mine.items():
+            left = without(found, taken.get(bucket, Bin()))
+            if left is None:
+                return None
+            if left.count:
+                getattr(rest, name)[bucket] = left
+    return rest
+
+
+@dataclass(slots=True)
+class Tallies:
+    """The cut's segments' deployment figures, each split day's whole, and the incidents'
+    recoveries per segment (kept apart: a window holding a whole split day reads the day's
+    rollup, with its bounds, and the incidents of its pieces)."""
+
+    segments: list[Tally]
+    incidents: list[Tally]
+    days: dict[int, tuple[Tally, tuple[int, ...]]]
+
+
+async def _tally(
+    connection: AsyncConnection,
+    cut: list[Segment],
+    names: Names,
+    values: dict[str, Any],
+) -> Tallies:
+    """Every segment's counts and histograms: from the facts, the rollups (the days the windows
+    cut: less their other pieces) and the incidents."""
+    plan = [] if names else splits(cut, time.time())
+    derived = {split.derived for split in plan}
+    kept = [index for index in range(len(cut)) if index not in derived]
+    reads = [cut[index] for index in kept]
+    for split in plan:
+        reads += [
+            *split.gaps,
+            Segment(split.day * DAY_SECONDS, (split.day + 1) * DAY_SECONDS, True),
+        ]
+    found = await _read(connection, reads, names, values)
+    tallies: list[Tally] = [Tally() for _ in cut]
+    for index, tally in zip(kept, found, strict=False):
+        tallies[index] = tally
+    days: dict[int, tuple[Tally, tuple[int, ...]]] = {}
+    at, missing = len(kept), []
+    for split in plan:
+        gaps = found[at : at + len(split.gaps)]
+        whole = found[at + len(split.gaps)]
+        at += len(split.gaps) + 1
+        others = [tallies[index] for index in split.pieces if index != split.derived]
+        rest = rest_of_day(whole, [*others, *gaps], split.day)
+        if rest is None:
+            missing.append(split.derived)
+        else:
+            tallies[split.derived] = rest
+            days[split.day] = (whole, split.pieces)
+    if missing:
+        for index, tally in zip(
+            missing,
+            await _read(connection, [cut[index] for index in missing], names, values),
+            strict=True,
+        ):
+            tallies[index] = tally
+    incidents = [Tally() for _ in cut]
+    values = values | _ranges(list(enumerate(cut)), "i", days=False)
     statement = _incidents_statement(len(cut), names)
     for j, bucket, count, low, high, lows, highs in await _rows(connection, statement, values):
-        tallies[j].recoveries[int(bucket)].add(int(count), low, high, int(lows), int(highs))
-    return tallies
+        incidents[j].recoveries[int(bucket)].add(int(count), low, high, int(lows), int(highs))
+    return Tallies(tallies, incidents, days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -570,20 +758,37 @@ async def _look_up(
     }
 
 
-def _sum(window: Window, cut: list[Segment], tallies: list[Tally]) -> Tally:
+def _merge(total: Tally, tally: Tally) -> None:
+    total.total += tally.total
+    total.successful += tally.successful
+    total.failed += tally.failed
+    total.unplanned += tally.unplanned
+    total.add_days(tally.days, tally.first_day, tally.last_day)
+    for bucket, part in tally.leads.items():
+        total.leads[bucket].merge(part)
+    for bucket, part in tally.recoveries.items():
+        total.recoveries[bucket].merge(part)
+
+
+def _sum(window: Window, cut: list[Segment], tallies: Tallies) -> Tally:
+    """The window's segments; a split day it holds whole from its rollup (with the bounds the
+    day less a piece may not know)."""
+    whole_days = {
+        index: day
+        for day, (_, pieces) in tallies.days.items()
+        if day * DAY_SECONDS >= window.start_epoch and (day + 1) * DAY_SECONDS <= window.end_epoch
+        for index in pieces
+    }
     total = Tally()
-    for segment, tally in zip(cut, tallies, strict=True):
+    for index, segment in enumerate(cut):
         if segment.start < window.start_epoch or segment.end > window.end_epoch:
             continue
-        total.total += tally.total
-        total.successful += tally.successful
-        total.failed += tally.failed
-        total.unplanned += tally.unplanned
-        total.add_days(tally.days, tally.first_day, tally.last_day)
-        for bucket, part in tally.leads.items():
-            total.leads[bucket].merge(part)
-        for bucket, part in tally.recoveries.items():
-            total.recoveries[bucket].merge(part)
+        day = whole_days.get(index)
+        if day is None:
+            _merge(total, tallies.segments[index])
+        elif index == tallies.days[day][1][0]:
+            _merge(total, tallies.days[day][0])
+        _merge(total, tallies.incidents[index])
     return total
 
 

@@ -8,7 +8,15 @@ from collections import Counter
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.domain.dora_buckets import BOUNDARIES, Bin, Located, bucket_of, known_values, locate
+from portal.domain.dora_buckets import (
+    BOUNDARIES,
+    Bin,
+    Located,
+    bucket_of,
+    known_values,
+    locate,
+    without,
+)
 from portal.domain.dora_percentiles import interpolate, percentile, percentile_rank
 
 
@@ -112,3 +120,44 @@ def test_known_values_are_the_sorted_values_at_the_rank(
         ordered = sorted(found)
         assert known == ordered[rank.index : rank.index + (2 if rank.fraction > 0 else 1)]
         assert interpolate(rank, known) == percentile(found, quantile)
+
+
+def _exact(found: list[float]) -> Bin:
+    made = Bin()
+    if found:
+        low, high = min(found), max(found)
+        made.add(len(found), low, high, found.count(low), found.count(high))
+    return made
+
+
+@given(
+    st.lists(st.integers(0, 6).map(float), min_size=1, max_size=20),
+    st.lists(st.booleans(), min_size=20, max_size=20),
+)
+def test_a_day_less_some_of_its_hours_keeps_the_bounds_it_can_tell(
+    day: list[float], taken: list[bool]
+) -> None:
+    part = [value for value, out in zip(day, taken, strict=False) if out]
+    rest = [value for value, out in zip(day, taken, strict=False) if not out]
+    left = without(_exact(day), _exact(part))
+    assert left is not None
+    assert left.count == len(rest)
+    if left.bounded and rest:
+        assert (left.low, left.high) == (min(rest), max(rest))
+        assert left.low_count == rest.count(min(rest))
+        assert left.high_count == rest.count(max(rest))
+    tells_low = not part or min(part) > min(day) or part.count(min(day)) < day.count(min(day))
+    tells_high = not part or max(part) < max(day) or part.count(max(day)) < day.count(max(day))
+    assert left.bounded == (not rest or (tells_low and tells_high))
+
+
+def test_a_part_outside_the_day_is_refused() -> None:
+    day = _exact([3.0, 5.0, 8.0])
+    assert without(day, _exact([2.0])) is None  # below the day's smallest
+    assert without(day, _exact([9.0])) is None  # above its largest
+    assert without(day, _exact([3.0, 4.0, 5.0, 8.0])) is None  # more values than the day
+    unbounded = Bin()
+    unbounded.add(3, None, None)
+    left = without(unbounded, _exact([5.0]))
+    assert left is not None
+    assert (left.count, left.bounded) == (2, False)
