@@ -18,6 +18,7 @@ COUNTERS = {
     "frames_sent": "SSE frames queued to clients",
     "frames_encoded": "SSE frames encoded (once per change and page topic)",
     "renders": "fragment renders",
+    "renders_skipped": "changes not rendered: nobody was on a page they render for",
     "render_errors": "fragment renders that failed",
     "publishes": "changes published",
     "heartbeats": "heartbeat rounds",

@@ -101,7 +101,7 @@ class Broadcaster:
         self._clock: Clock = clock or LoopClock()
         self._batch = max(1, min(FLUSH_BATCH, queue_capacity // 2))
         self._by_page: dict[str, set[Subscriber]] = {t: set() for t in self.pages | self.details}
-        self._pending: dict[ChangeKey, Render] = {}
+        self._pending: dict[ChangeKey, tuple[Render, frozenset[str] | None]] = {}
         self._due: list[tuple[float, int, ChangeKey]] = []
         self._last_flush: dict[ChangeKey, float] = {}
         self._order = itertools.count()
@@ -210,13 +210,16 @@ class Broadcaster:
 
     # publishing ----------------------------------------------------------------------------
 
-    def publish(self, key: ChangeKey, render: Render) -> None:
-        """Note that `key` changed; `render` is called later, once, if it is still the latest."""
+    def publish(
+        self, key: ChangeKey, render: Render, *, pages: frozenset[str] | None = None
+    ) -> None:
+        """Note that `key` changed; `render` is called later, once, if it is still the latest,
+        and only if a page it renders for (`pages`, when given) has a subscriber then."""
         self.metrics.publishes += 1
         if self._closed:
             return
         already_due = key in self._pending
-        self._pending[key] = render
+        self._pending[key] = (render, pages)
         if already_due:
             return
         last = self._last_flush.get(key)
@@ -257,7 +260,11 @@ class Broadcaster:
         for key in quiet:
             del self._last_flush[key]
 
-    def _deliver(self, key: ChangeKey, render: Render) -> None:
+    def _deliver(self, key: ChangeKey, pending: tuple[Render, frozenset[str] | None]) -> None:
+        render, pages = pending
+        if pages is not None and not any(self._by_page.get(page) for page in pages):
+            self.metrics.renders_skipped += 1  # nobody is on a page it renders for
+            return
         self.metrics.renders += 1
         try:
             fragments = render()

@@ -43,6 +43,8 @@ class BroadcastMetrics:
     frames_sent: int = 0
     frames_encoded: int = 0
     renders: int = 0
+    renders_skipped: int = 0
+    """Changes not rendered because no subscriber was on a page they render for."""
     render_errors: int = 0
     publishes: int = 0
     heartbeats: int = 0

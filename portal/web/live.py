@@ -35,6 +35,13 @@ COST_KINDS = frozenset({"nodes", "pods"})
 OVERVIEW_KEY = ChangeKey("*", "*", "overview", "panels")
 DORA_KEY = ChangeKey("*", "*", "dora", "figures")
 COSTS_KEY = ChangeKey("*", "*", "costs", "live")
+# The pages each render writes fragments for: a change nobody is watching is not rendered.
+CANARY_PAGES = frozenset({"canaries", "canary"})
+HPA_PAGES = frozenset({"hpas"})
+OVERVIEW_PAGES = frozenset({"overview"})
+TIMELINE_PAGES = frozenset({"canary"})
+DORA_PAGES = frozenset({"dora"})
+COSTS_PAGES = frozenset({"costs"})
 
 
 def _utcnow() -> datetime:
@@ -61,27 +68,33 @@ class LivePush:
     def on_change(self, change: Change) -> None:
         if change.kind in COST_KINDS:
             # The burn rate and namespace estimate depend on every node and pod: one key.
-            self.broadcaster.publish(COSTS_KEY, self._render_costs_refresh)
+            self.broadcaster.publish(COSTS_KEY, self._render_costs_refresh, pages=COSTS_PAGES)
             return
         if change.kind not in PUSHED_KINDS:
             return
         key = ChangeKey(change.cluster, change.namespace, change.kind, change.name)
         if change.type != "MODIFIED":
             self._structural.add(key)
-        render = self._render_canary if change.kind == "canaries" else self._render_hpa
-        self.broadcaster.publish(key, lambda: render(key))
+        if change.kind == "canaries":
+            self.broadcaster.publish(key, lambda: self._render_canary(key), pages=CANARY_PAGES)
+        else:
+            self.broadcaster.publish(key, lambda: self._render_hpa(key), pages=HPA_PAGES)
         # The overview shows the whole fleet: one key for it caps its renders at one per window.
-        self.broadcaster.publish(OVERVIEW_KEY, self._render_overview)
+        self.broadcaster.publish(OVERVIEW_KEY, self._render_overview, pages=OVERVIEW_PAGES)
 
     def timeline_changed(self, *, cluster: str, namespace: str, name: str) -> None:
         """Called once stored timeline rows are committed: detail pages refetch them."""
         key = ChangeKey(cluster, namespace, "canary-timeline", name)
-        self.broadcaster.publish(key, lambda: self._render_timeline_refresh(key))
+        self.broadcaster.publish(
+            key, lambda: self._render_timeline_refresh(key), pages=TIMELINE_PAGES
+        )
 
     def run_ended(self, *, cluster: str, namespace: str, name: str) -> None:
         """A canary run ended and its deployment is committed: DORA pages refetch their figures
         (one fleet-wide key, so a burst of endings refetches once per coalescing window)."""
-        self.broadcaster.publish(DORA_KEY, lambda: {"dora": self._html("dora/_refresh.html", {})})
+        self.broadcaster.publish(
+            DORA_KEY, lambda: {"dora": self._html("dora/_refresh.html", {})}, pages=DORA_PAGES
+        )
 
     def _html(self, template: str, context: Mapping[str, Any]) -> str:
         return self.templates.get_template(template).render({"app": self.app, **context})

@@ -281,3 +281,26 @@ async def test_a_stream_that_is_ending_is_not_counted_as_dropped(
     assert broadcaster.metrics.frames_encoded == CAPACITY + 1
     assert broadcaster.metrics.clients_dropped == 0
     assert subscriber.queued == 0
+
+
+async def test_a_change_nobody_watches_a_page_of_is_not_rendered(
+    broadcaster: Broadcaster, clock: ManualClock
+) -> None:
+    renders = Renders()
+    canaries = frozenset({"canaries", "canary"})
+    async with reading(Reader(broadcaster.subscribe(Selection(page="hpas")))) as reader:
+        await reader.wait_for_frames(1)
+        mark = clock.mark()
+        for label, key in (("v1", PODINFO), ("v2", FRONTEND)):
+            broadcaster.publish(key, renders.row(label), pages=canaries)
+        assert await clock.parked(after=mark) == HEARTBEAT  # both were due, and dealt with
+        assert reader.frames == [HELLO]
+    assert renders.calls == []
+    assert (broadcaster.metrics.renders, broadcaster.metrics.renders_skipped) == (0, 2)
+    async with reading(Reader(broadcaster.subscribe(Selection(page="canary")))) as reader:
+        await reader.wait_for_frames(1)
+        clock.advance(WINDOW)
+        broadcaster.publish(PODINFO, renders.row("v3", pages=("canary",)), pages=canaries)
+        assert await reader.wait_for_frames(2) == [HELLO, fragment("v3", page="canary")]
+    assert renders.calls == ["v3"]
+    assert (broadcaster.metrics.renders, broadcaster.metrics.renders_skipped) == (1, 2)
