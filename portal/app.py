@@ -36,6 +36,7 @@ from portal.aws.spot_prices import open_spot_prices
 from portal.config import Settings, load_settings
 from portal.db import PoolLimits, SessionMaker, create_engine, create_sessionmaker
 from portal.deps import PortalState
+from portal.http.admission import Admission, AdmissionCollector, AdmissionMiddleware
 from portal.http.errors import install_error_handlers
 from portal.http.request_ids import RequestIdMiddleware
 from portal.http.text_inputs import reject_control_characters
@@ -340,6 +341,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(reject_control_characters)],
     )
     install_security(app, settings)
+    # inside the 500 handler, metrics and the access log (a refusal is counted and logged),
+    # outside everything that reads a body or the database
+    app.state.admission = admission = Admission(settings.max_requests_in_flight)
+    registry.register(AdmissionCollector(admission))
+    app.add_middleware(AdmissionMiddleware, admission=admission)
     install_error_handlers(app)
     _instrument(app, registry)
     app.add_middleware(RequestIdMiddleware)

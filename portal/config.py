@@ -278,6 +278,14 @@ class Settings(BaseSettings):
     max_webhook_body_bytes: int = Field(
         default=25 * 1024 * 1024, ge=1, description="Largest body accepted on /webhooks/github."
     )
+    max_requests_in_flight: int = Field(
+        default=500,
+        ge=1,
+        le=100_000,
+        description="Requests one replica serves at once (SSE streams, probes and /metrics not "
+        "counted); one more is answered 503 with Retry-After: 1 at once, which a Flagger gate "
+        "treats as hold.",
+    )
     rate_limit_actions: str = Field(
         default="30/minute", description="Canary actions per user (limits notation)."
     )

@@ -1,7 +1,8 @@
 """Wire the security pieces into an app; called by the composition root (`create_app`).
 
 Middleware order, outermost first: security headers, the Host check, request id, metrics, the
-500 handler, body limit, rate limit, CSRF, then the routes. `install_security` must run before
+500 handler, admission (`portal/http/admission.py`, added by `create_app`), body limit, rate limit,
+CSRF, then the routes. `install_security` must run before
 the error handlers are installed and `install_security_headers` after the request-id
 middleware.
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from portal.security.roles import Role
 from tests.integration.security.conftest import MakeSettings
 from tests.support.apps import create_api_token, csrf_headers, running_app
+from tests.support.waiting import wait_until
 
 LIMIT = 1000
 
@@ -141,3 +143,42 @@ async def test_the_browser_action_route_shares_the_per_user_action_limit(
     assert page.status_code != 429
     assert limited.status_code == 429
     assert limited.headers["retry-after"].isdigit()
+
+
+async def test_a_request_past_the_in_flight_bound_is_503_at_once_and_probes_still_answer(
+    make_settings: MakeSettings,
+) -> None:
+    """Admission control: with one request inside (its body still arriving), the next is
+    refused 503 with Retry-After before it costs anything; probes are not counted; once the
+    first is done, requests are served again."""
+    released = asyncio.Event()
+
+    async def held_body() -> AsyncIterator[bytes]:
+        yield b'{"zen": '
+        await released.wait()
+        yield b'"held"}'
+
+    settings = make_settings(auth_mode="local", max_requests_in_flight=1)
+    async with running_app(settings) as running:
+        client = running.client
+        first = asyncio.create_task(
+            client.post(
+                "/webhooks/github",
+                content=held_body(),
+                headers={"X-GitHub-Event": "ping", "Content-Type": "application/json"},
+            )
+        )
+        admission = running.app.state.admission
+        await wait_until(lambda: admission.in_flight == 1, what="the first request inside")
+        refused = await client.get("/api/v1/freezes")
+        assert refused.status_code == 503
+        assert refused.headers["retry-after"] == "1"
+        assert refused.json() == {"detail": "overloaded: 1 requests in progress; try again in 1 s"}
+        assert (await client.get("/healthz")).status_code == 200
+        released.set()
+        assert (await first).status_code == 401  # served in full: no webhook secret is set
+        assert (await client.get("/api/v1/freezes")).status_code == 200
+        assert (admission.in_flight, admission.refused) == (0, 1)
+        metrics = (await client.get("/metrics")).text
+        assert "portal_requests_in_flight 0.0" in metrics.splitlines()
+        assert "portal_requests_refused_overloaded_total 1.0" in metrics.splitlines()
