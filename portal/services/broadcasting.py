@@ -183,6 +183,10 @@ class Broadcaster:
     def clients(self) -> int:
         return self.metrics.clients_connected
 
+    def watched(self, pages: frozenset[str]) -> bool:
+        """Whether anyone is subscribed to one of `pages` now."""
+        return any(self._by_page.get(page) for page in pages)
+
     def subscribers(self) -> list[Subscriber]:
         """The registered streams, for diagnostics (closing one ends that stream)."""
         return [s for subscribers in self._by_page.values() for s in subscribers]
@@ -262,7 +266,7 @@ class Broadcaster:
 
     def _deliver(self, key: ChangeKey, pending: tuple[Render, frozenset[str] | None]) -> None:
         render, pages = pending
-        if pages is not None and not any(self._by_page.get(page) for page in pages):
+        if pages is not None and not self.watched(pages):
             self.metrics.renders_skipped += 1  # nobody is on a page it renders for
             return
         self.metrics.renders += 1

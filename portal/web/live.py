@@ -73,12 +73,14 @@ class LivePush:
         if change.kind not in PUSHED_KINDS:
             return
         key = ChangeKey(change.cluster, change.namespace, change.kind, change.name)
-        if change.type != "MODIFIED":
+        pages = CANARY_PAGES if change.kind == "canaries" else HPA_PAGES
+        if change.type != "MODIFIED" and self.broadcaster.watched(pages):
+            # tables on screen refetch for an added or removed row; a browser that opens the
+            # page later loads the table as it is, so nobody watching means nothing to mark
+            # (the render is skipped and could not clear the mark)
             self._structural.add(key)
-        if change.kind == "canaries":
-            self.broadcaster.publish(key, lambda: self._render_canary(key), pages=CANARY_PAGES)
-        else:
-            self.broadcaster.publish(key, lambda: self._render_hpa(key), pages=HPA_PAGES)
+        render = self._render_canary if change.kind == "canaries" else self._render_hpa
+        self.broadcaster.publish(key, lambda: render(key), pages=pages)
         # The overview shows the whole fleet: one key for it caps its renders at one per window.
         self.broadcaster.publish(OVERVIEW_KEY, self._render_overview, pages=OVERVIEW_PAGES)
 
