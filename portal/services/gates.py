@@ -30,6 +30,7 @@ from portal.services.gate_call_writing import (
     GateCallWriter,
     NotedCall,
     UnwrittenCalls,
+    merged,
     noted_call,
     write_calls,
 )
@@ -276,18 +277,16 @@ async def last_calls(
     return calls
 
 
+NOTED = NotedCall.__slots__
+"""The fields a stored last call shares with a noted one."""
+
+
 def _as_stored(stored: GateCall | None, call: NotedCall) -> GateCall:
-    """The row `call` becomes once written over `stored` (the upsert's rule: a hold that goes
-    on for the same checksum keeps its start). A new object: the session never writes it."""
-    still_holding = (
-        stored is not None
-        and not stored.passed
-        and stored.held_since is not None
-        and stored.checksum == call.checksum
-        and not call.passed
-    )
-    held_since = stored.held_since if still_holding and stored is not None else call.held_since
-    return GateCall(**(call.row() | {"held_since": held_since}))
+    """The row `call` becomes once written over `stored`, by the rule the writer and its upsert
+    keep (`merged`: a hold that goes on for the same checksum keeps its start). A new object:
+    the session never writes it."""
+    older = None if stored is None else NotedCall(**{f: getattr(stored, f) for f in NOTED})
+    return GateCall(**merged(older, call).row())
 
 
 async def openings_of(
